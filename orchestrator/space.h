@@ -1,0 +1,63 @@
+/*
+ * The space file: loading, validating and holding a sweep's definition.
+ *
+ * Validation is schema-table driven: each JSON object of the file has a table
+ * of known keys, so an unknown key is an error that names its path. Every
+ * error carries the file, the JSON path (params.lr.low) and, for syntax
+ * errors, the line and column. Nothing is started on an invalid space.
+ */
+#ifndef SPACE_H
+#define SPACE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "search_space.h"
+#include "strategy.h"
+
+enum keep_checkpoints {
+    KEEP_BEST, /* only the best config's best seed, copied to <out>/best/ */
+    KEEP_ALL,  /* every trial keeps its files; best/ still gets its copy */
+};
+
+enum score_rule {
+    SCORE_BEST, /* a trial's score is the best value it reported */
+    SCORE_LAST, /* ... or the last */
+};
+
+struct space {
+    char *name;                  /* "name"; defaults to the file's base name */
+    char **command;              /* "command" argv template, NULL-terminated */
+    size_t command_len;
+    int command_is_default;      /* no "command": the trainer beside hpsearch */
+    char *objective_metric;      /* "objective.metric", default "val_accuracy" */
+    int maximize;                /* "objective.mode": 1 max (default), 0 min */
+    enum score_rule score;       /* "objective.score": "best" (default) | "last" */
+    const struct strategy_ops *strategy;  /* from "strategy.type" */
+    json_t *strategy_options;    /* the "strategy" object (owned reference) */
+    uint64_t *seeds;             /* "seeds": a list, or a count n meaning 0..n-1 */
+    size_t seed_count;
+    int parallel;                /* "parallel", 0 when absent */
+    int threads_per_trial;       /* "threads_per_trial", default 1 */
+    double timeout_s;            /* "timeout_s", 0 = no limit */
+    int retries;                 /* "retries", default 0 */
+    enum keep_checkpoints keep;  /* "keep_checkpoints", default best */
+    struct search_space params;  /* "params" */
+    json_t *document;            /* the whole parsed file (owned reference) */
+};
+
+/* Loads and validates the space file at `path` into `out` (caller storage).
+ * On failure returns -1, fills `err` (source = path) and leaves `out` empty
+ * (space_free on it is safe). */
+int space_load(const char *path, struct space *out, struct hp_error *err);
+
+/* Same for text already in memory; `source` names it in errors. */
+int space_load_text(const char *text, size_t len, const char *source, struct space *out,
+                    struct hp_error *err);
+
+/* Releases everything `space` owns and leaves it empty. */
+void space_free(struct space *space);
+
+#endif

@@ -1,0 +1,86 @@
+/*
+ * The strategy interface: how the next configuration is chosen.
+ *
+ * Ask/tell, so that pruning and model-based strategies fit later without
+ * touching the runner. Strategies are named vtables looked up once by
+ * strategy_find; optional operations (report, tell, planned) may be NULL and
+ * the strategy_* wrappers supply the default no-ops.
+ *
+ * Every strategy draws its randomness from PCG32 streams derived from the
+ * space's seed and the config index (hp_pcg32_derive(rng, seed, index)), so
+ * the sequence of configs is the same on every run and after a resume.
+ */
+#ifndef STRATEGY_H
+#define STRATEGY_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "search_space.h"
+
+enum ask_kind {
+    ASK_CONFIG, /* run `params` (over all seeds) */
+    ASK_WAIT,   /* nothing to run until a result comes back */
+    ASK_DONE,   /* the search is over */
+};
+
+struct ask_result {
+    enum ask_kind kind;
+    size_t config_index; /* 0, 1, 2, ... in the order configs are asked */
+    json_t *params;      /* ASK_CONFIG: new reference, the caller owns it */
+    long budget;         /* epochs or other budget; 0 means the trainer's default */
+    char *resume_from;   /* checkpoint to start from, or NULL; caller frees */
+};
+
+/* What tell() learns about a finished configuration. */
+struct config_outcome {
+    size_t config_index;
+    double mean;   /* mean objective over the successful seeds */
+    double std;    /* sample standard deviation (0 when n < 2) */
+    size_t n;      /* successful seeds */
+    size_t failed; /* failed seeds */
+};
+
+struct strategy;
+
+struct strategy_ops {
+    const char *name;
+    /* Keys the space's "strategy" object may hold besides "type"; NULL-ended. */
+    const char *const *option_keys;
+    /* Validates `options` (the whole "strategy" object, borrowed) against
+     * `space` (borrowed; must outlive the strategy) and creates the state.
+     * Errors name their JSON path, e.g. "strategy.trials". Returns 0 or -1. */
+    int (*create)(const struct search_space *space, const json_t *options,
+                  struct strategy **out, struct hp_error *err);
+    /* Fills `out`. Returns 0, or -1 on an internal failure (out of memory). */
+    int (*ask)(struct strategy *s, struct ask_result *out);
+    /* An intermediate metric line of a running trial of config_index
+     * (borrowed). Returns 1 to stop (prune) that trial, 0 to let it go on. */
+    int (*report)(struct strategy *s, size_t config_index, const json_t *metrics);
+    /* A configuration finished over all its seeds. */
+    void (*tell)(struct strategy *s, const struct config_outcome *outcome);
+    /* How many configs the strategy will ask in all, or 0 when unknown. */
+    size_t (*planned)(const struct strategy *s);
+    void (*destroy)(struct strategy *s);
+};
+
+/* Every implementation embeds this as its first member. */
+struct strategy {
+    const struct strategy_ops *ops;
+};
+
+/* Returns the strategy named `name`, or NULL. */
+const struct strategy_ops *strategy_find(const char *name);
+
+/* Writes the valid names, comma-separated ("grid, random"), into buf[size]. */
+void strategy_names(char *buf, size_t size);
+
+/* Wrappers with the default no-ops for optional operations. */
+int strategy_ask(struct strategy *s, struct ask_result *out);
+int strategy_report(struct strategy *s, size_t config_index, const json_t *metrics);
+void strategy_tell(struct strategy *s, const struct config_outcome *outcome);
+size_t strategy_planned(const struct strategy *s);
+void strategy_destroy(struct strategy *s);
+
+#endif
