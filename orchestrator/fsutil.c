@@ -1,0 +1,171 @@
+/*
+ * File-system helpers. See fsutil.h.
+ */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include "fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int fsutil_mkdirs(const char *path, struct hp_error *err)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return hp_error_set(err, "", "%s: path too long", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+            return hp_error_set(err, "", "%s: cannot create directory: %s", buf,
+                                strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+        return hp_error_set(err, "", "%s: cannot create directory: %s", buf,
+                            strerror(errno));
+    return 0;
+}
+
+int fsutil_sync_dir(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+static void parent_dir(const char *path, char *out, size_t size)
+{
+    char copy[4096];
+    snprintf(copy, sizeof copy, "%s", path);
+    snprintf(out, size, "%s", dirname(copy));
+}
+
+/* Writes all of data to fd. Returns 0 or -1 with errno set. */
+static int write_fully(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -1;
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+int fsutil_write_atomic(const char *path, const void *data, size_t len,
+                        struct hp_error *err)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return hp_error_set(err, "", "%s: cannot create: %s", tmp, strerror(errno));
+    if (write_fully(fd, data, len) < 0 || fsync(fd) < 0) {
+        int saved = errno;
+        close(fd);
+        unlink(tmp);
+        return hp_error_set(err, "", "%s: write failed: %s", path, strerror(saved));
+    }
+    close(fd);
+    if (rename(tmp, path) < 0) {
+        int saved = errno;
+        unlink(tmp);
+        return hp_error_set(err, "", "%s: cannot rename into place: %s", path,
+                            strerror(saved));
+    }
+    char dir[4096];
+    parent_dir(path, dir, sizeof dir);
+    fsutil_sync_dir(dir);
+    return 0;
+}
+
+static int copy_file(const char *src, const char *dst)
+{
+    int in = open(src, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return -1;
+    int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out < 0) {
+        close(in);
+        return -1;
+    }
+    char buf[65536];
+    ssize_t n;
+    int rc = 0;
+    while ((n = read(in, buf, sizeof buf)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 || write_fully(out, buf, (size_t)n) < 0) {
+            rc = -1;
+            break;
+        }
+    }
+    if (rc == 0 && fsync(out) < 0)
+        rc = -1;
+    close(in);
+    close(out);
+    return rc;
+}
+
+int fsutil_place(const char *src, const char *dst, struct hp_error *err)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", dst, (long)getpid());
+    unlink(tmp);
+    if (link(src, tmp) < 0 && copy_file(src, tmp) < 0) {
+        int saved = errno;
+        unlink(tmp);
+        return hp_error_set(err, "", "%s: cannot copy to %s: %s", src, dst,
+                            strerror(saved));
+    }
+    if (rename(tmp, dst) < 0) {
+        int saved = errno;
+        unlink(tmp);
+        return hp_error_set(err, "", "%s: cannot rename into place: %s", dst,
+                            strerror(saved));
+    }
+    char dir[4096];
+    parent_dir(dst, dir, sizeof dir);
+    fsutil_sync_dir(dir);
+    return 0;
+}
+
+/* nftw has no context argument: the walk adds into this. */
+static uint64_t usage_total;
+
+static int add_usage(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)path;
+    (void)flag;
+    (void)ftw;
+    usage_total += (uint64_t)st->st_blocks * 512u;
+    return 0;
+}
+
+uint64_t fsutil_disk_usage(const char *path)
+{
+    usage_total = 0;
+    nftw(path, add_usage, 32, FTW_PHYS);
+    return usage_total;
+}
+
+int fsutil_is_inside(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    return strncmp(path, dir, n) == 0 && path[n] == '/' && strstr(path, "/../") == NULL;
+}

@@ -1,0 +1,147 @@
+/*
+ * Progress display. See progress.h.
+ */
+#include "progress.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "metric_line.h"
+
+static uint64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void progress_init(struct progress *p, int live, const struct space *space)
+{
+    p->live = live;
+    p->line_shown = 0;
+    p->start_ms = monotonic_ms();
+    p->space = space;
+    p->best = NAN;
+    p->best_trial[0] = '\0';
+    p->trial_seconds_sum = 0;
+    p->trials_timed = 0;
+}
+
+static void format_duration(double seconds, char *buf, size_t size)
+{
+    long s = (long)(seconds + 0.5);
+    if (s >= 3600)
+        snprintf(buf, size, "%ldh%02ldm", s / 3600, (s % 3600) / 60);
+    else if (s >= 60)
+        snprintf(buf, size, "%ldm%02lds", s / 60, s % 60);
+    else
+        snprintf(buf, size, "%lds", s);
+}
+
+/* "done 12/40, running 2, failed 1, best 0.8712 (c0003-s1), 1m02s elapsed, ETA 3m10s" */
+static void status_text(struct progress *p, size_t ok, size_t failed, size_t running,
+                        size_t planned, char *buf, size_t size)
+{
+    double elapsed = (double)(monotonic_ms() - p->start_ms) / 1000.0;
+    char elapsed_text[32];
+    format_duration(elapsed, elapsed_text, sizeof elapsed_text);
+    size_t done = ok + failed;
+    char total[32] = "";
+    if (planned)
+        snprintf(total, sizeof total, "/%zu", planned);
+    char best[96] = "";
+    if (!isnan(p->best)) {
+        char number[40];
+        hp_format_number(number, sizeof number, p->best);
+        snprintf(best, sizeof best, ", best %s %.10s (%s)", p->space->objective_metric,
+                 number, p->best_trial);
+    }
+    char eta[48] = "";
+    if (planned && done > 0 && done < planned) {
+        /* Remaining trials at the observed rate of completion. */
+        double rate = elapsed / (double)done;
+        char eta_text[32];
+        format_duration(rate * (double)(planned - done), eta_text, sizeof eta_text);
+        snprintf(eta, sizeof eta, ", ETA %s", eta_text);
+    }
+    snprintf(buf, size, "done %zu%s, running %zu, failed %zu%s, %s elapsed%s", done,
+             total, running, failed, best, elapsed_text, eta);
+}
+
+static void clear_line(struct progress *p)
+{
+    if (p->live && p->line_shown) {
+        fputs("\r\033[K", stdout);
+        p->line_shown = 0;
+    }
+}
+
+void progress_trial_done(struct progress *p, const struct seed_record *seed, size_t ok,
+                         size_t failed, size_t running, size_t planned)
+{
+    if (seed->status == SEED_OK && (isnan(p->best) || record_better(seed->score, p->best,
+                                                                     p->space->maximize))) {
+        p->best = seed->score;
+        snprintf(p->best_trial, sizeof p->best_trial, "%s", seed->trial_id);
+    }
+    if (p->live) {
+        progress_redraw(p, ok, failed, running, planned);
+        return;
+    }
+    char status[256];
+    status_text(p, ok, failed, running, planned, status, sizeof status);
+    if (seed->status == SEED_OK) {
+        char number[40];
+        hp_format_number(number, sizeof number, seed->score);
+        printf("trial %s ok: %s %s in %.1f s [%s]\n", seed->trial_id,
+               p->space->objective_metric, number, seed->seconds, status);
+    } else {
+        printf("trial %s failed (%s): %s [%s]\n", seed->trial_id,
+               trial_failure_name(seed->failure), seed->reason, status);
+    }
+    fflush(stdout);
+}
+
+void progress_trial_retried(struct progress *p, const struct seed_record *seed)
+{
+    char message[512];
+    snprintf(message, sizeof message, "trial %s attempt %d failed (%s): %s; retrying",
+             seed->trial_id, seed->attempts, trial_failure_name(seed->failure),
+             seed->reason);
+    progress_note(p, message);
+}
+
+void progress_redraw(struct progress *p, size_t ok, size_t failed, size_t running,
+                     size_t planned)
+{
+    if (!p->live)
+        return;
+    char status[256];
+    status_text(p, ok, failed, running, planned, status, sizeof status);
+    printf("\r\033[K%s", status);
+    fflush(stdout);
+    p->line_shown = 1;
+}
+
+void progress_note(struct progress *p, const char *message)
+{
+    clear_line(p);
+    fflush(stdout);
+    fprintf(stderr, "hpsearch: %s\n", message);
+}
+
+void progress_warn(struct progress *p, const struct hp_error *err)
+{
+    char text[2048];
+    progress_note(p, hp_error_format(err, text, sizeof text));
+}
+
+void progress_finish(struct progress *p)
+{
+    if (p->live && p->line_shown) {
+        fputc('\n', stdout);
+        p->line_shown = 0;
+    }
+    fflush(stdout);
+}

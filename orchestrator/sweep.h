@@ -1,0 +1,35 @@
+/*
+ * A sweep: the libuv loop that asks the strategy for configs, fans each out
+ * over its seeds, runs the trials in parallel slots, records everything in
+ * the journal, aggregates each finished config, keeps the best checkpoint and
+ * writes the results. sweep_dry_run lists what sweep_run would start.
+ */
+#ifndef SWEEP_H
+#define SWEEP_H
+
+#include <stdio.h>
+
+#include "error.h"
+#include "exit_codes.h"
+#include "space.h"
+
+struct sweep_options {
+    const char *out_dir;       /* absolute path of runs/<name> */
+    int jobs;                  /* parallel slots, >= 1 */
+    const char *trainer_path;  /* hpsearch-train beside hpsearch, or NULL */
+    int live_progress;         /* 1: one live line on a terminal; 0: log lines */
+    double kill_grace_s;       /* SIGTERM to SIGKILL, for timeouts and stops */
+};
+
+/* Runs the sweep to completion. Returns an exit code (exit_codes.h); on
+ * HP_EXIT_RUNTIME `err` says what failed. */
+enum hp_exit_code sweep_run(const struct space *space, const struct sweep_options *opts,
+                            struct hp_error *err);
+
+/* Prints every trial the sweep would start, with its argv, to `out`. Returns
+ * HP_EXIT_OK or HP_EXIT_RUNTIME. */
+enum hp_exit_code sweep_dry_run(const struct space *space,
+                                const struct sweep_options *opts, FILE *out,
+                                struct hp_error *err);
+
+#endif

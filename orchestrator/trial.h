@@ -1,0 +1,103 @@
+/*
+ * One trial: a trainer process started with uv_spawn (no shell), its stdout
+ * and stderr pipes, and its timeout timer, all embedded here so that the trial
+ * owns its handles. The trial frames stdout into lines (bounded), copies both
+ * streams byte for byte into its logs, hands each JSON-object line to its
+ * owner, and reports once when the process has exited and every handle is
+ * closed. It is freed only from that last close callback.
+ *
+ * What this file does not own: scoring, the journal, retries and ranking
+ * (sweep.c decides what a line or an exit means).
+ */
+#ifndef TRIAL_H
+#define TRIAL_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "linebuf.h"
+
+/* Why a trial failed; the names are what results and the journal record. */
+#define TRIAL_FAILURES(X)                                                            \
+    X(FAIL_NONE, "none")                                                             \
+    X(FAIL_EXIT_CODE, "exit_code")                                                   \
+    X(FAIL_SIGNAL, "signal")                                                         \
+    X(FAIL_TIMEOUT, "timeout")                                                       \
+    X(FAIL_NAN, "nan")                                                               \
+    X(FAIL_NO_OBJECTIVE, "no_objective")                                             \
+    X(FAIL_SPAWN, "spawn")                                                           \
+    X(FAIL_INTERRUPTED, "interrupted")
+
+enum trial_failure {
+#define TRIAL_FAILURE_ENUM(name, text) name,
+    TRIAL_FAILURES(TRIAL_FAILURE_ENUM)
+#undef TRIAL_FAILURE_ENUM
+};
+
+/* Returns the short name of a failure kind ("exit_code", "timeout", ...). */
+const char *trial_failure_name(enum trial_failure failure);
+
+struct trial;
+
+struct trial_callbacks {
+    /* A stdout line that parsed as a JSON object (borrowed for the call). */
+    void (*on_object)(struct trial *trial, json_t *object);
+    /* The process exited (or never started) and all handles are closed. The
+     * owner reads the outcome fields, then calls trial_free. */
+    void (*on_done)(struct trial *trial);
+};
+
+struct trial_spec {
+    char **argv;              /* NULL-terminated; borrowed until trial_start returns */
+    char **env;               /* NULL-terminated; borrowed until trial_start returns */
+    const char *dir;          /* the trial directory; logs go here */
+    double timeout_s;         /* 0 = no limit */
+    double kill_grace_s;      /* after SIGTERM, SIGKILL this much later */
+    size_t max_line;          /* cap on one stdout line */
+};
+
+struct trial {
+    uv_process_t process;
+    uv_pipe_t out;
+    uv_pipe_t err;
+    uv_timer_t timer;         /* timeout, then kill grace, then drain wait */
+    int open_handles;         /* freed when this reaches 0 */
+    struct linebuf lines;
+    int out_log;              /* fd of stdout.log, -1 when closed */
+    int err_log;              /* fd of stderr.log */
+    const struct trial_callbacks *callbacks;
+    void *owner;              /* the sweep's data for this trial */
+    double kill_grace_s;
+    double drain_s;
+    int finishing;            /* finish() ran: handles are closing */
+
+    /* Outcome, valid in on_done. */
+    int started;              /* uv_spawn succeeded */
+    int spawn_error;          /* the libuv error when it did not */
+    int exited;
+    int64_t exit_status;
+    int term_signal;
+    int timed_out;
+    int killed_by_us;         /* we sent SIGTERM/SIGKILL (timeout or stop) */
+    size_t truncated_lines;
+    uint64_t start_ms;
+    uint64_t end_ms;
+};
+
+/* Allocates a trial and starts its process. Always returns a trial (NULL
+ * only when out of memory); a process that could not start is reported
+ * through on_done with started == 0 and spawn_error set, so the caller has
+ * one path for every outcome. */
+struct trial *trial_start(uv_loop_t *loop, const struct trial_spec *spec,
+                          const struct trial_callbacks *callbacks, void *owner);
+
+/* Asks the trial to stop: SIGTERM to its process group now, SIGKILL after the
+ * grace period. Harmless after exit. */
+void trial_stop(struct trial *trial);
+
+/* Releases a trial after on_done. */
+void trial_free(struct trial *trial);
+
+#endif

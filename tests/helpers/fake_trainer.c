@@ -1,0 +1,99 @@
+/*
+ * fake_trainer: small misbehaving (and one well-behaved) trainers for the
+ * orchestrator's end-to-end tests. The mode is the first argument; sweep
+ * params arrive as --name=value after it, as the trial protocol says.
+ *
+ *   ok        three epoch lines; val_accuracy = 1 - (x - 0.3)^2 + seed / 1000
+ *             (x from --x=, default 0.5); writes and reports best.ckpt
+ *   nan       one good epoch, then a NaN loss, exit 3
+ *   crash     one epoch line, then abort()
+ *   exit      one epoch line, then exit status 7
+ *   silent    exits 0 without reporting the objective
+ *   hang      reports one epoch, then sleeps for ever (timeouts, signals)
+ *   garbage   log text, broken JSON and non-object JSON around good lines
+ *   longline  a 10 MB line without a newline, then a good line
+ *   progress  a carriage-return progress bar on stdout, then good lines
+ *   trivial   one metric line and exit (the overhead benchmark's trainer)
+ */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static double param(int argc, char **argv, const char *name, double fallback)
+{
+    size_t n = strlen(name);
+    for (int i = 2; i < argc; i++)
+        if (strncmp(argv[i], "--", 2) == 0 && strncmp(argv[i] + 2, name, n) == 0 &&
+            argv[i][2 + n] == '=')
+            return strtod(argv[i] + 3 + n, NULL);
+    return fallback;
+}
+
+static void write_checkpoint(const char *dir, int epoch)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/best.ckpt", dir ? dir : ".");
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return;
+    fprintf(f, "fake checkpoint, epoch %d\n", epoch);
+    fclose(f);
+    printf("{\"checkpoint\": \"best.ckpt\", \"epoch\": %d}\n", epoch);
+}
+
+int main(int argc, char **argv)
+{
+    const char *mode = argc > 1 ? argv[1] : "ok";
+    const char *seed_text = getenv("HPSEARCH_SEED");
+    const char *dir = getenv("HPSEARCH_TRIAL_DIR");
+    double seed = seed_text ? strtod(seed_text, NULL) : 0;
+    double x = param(argc, argv, "x", 0.5);
+    double acc = 1.0 - (x - 0.3) * (x - 0.3) + seed / 1000.0;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    if (strcmp(mode, "trivial") == 0) {
+        printf("{\"epoch\": 1, \"val_accuracy\": %.6f}\n", acc);
+        return 0;
+    }
+    if (strcmp(mode, "garbage") == 0) {
+        printf("Epoch 1/3 starting\n{\"epoch\": 1, \"val_accuracy\": broken\n[1, 2, 3]\n");
+        fprintf(stderr, "warning: this goes to stderr.log\n");
+    }
+    if (strcmp(mode, "longline") == 0) {
+        static char chunk[1 << 16];
+        memset(chunk, 'z', sizeof chunk);
+        for (int i = 0; i < 160; i++)
+            fwrite(chunk, 1, sizeof chunk, stdout);
+        printf("\n");
+    }
+    if (strcmp(mode, "progress") == 0) {
+        for (int i = 0; i <= 10; i++)
+            printf("\r[%-10.*s] %d%%", i, "##########", i * 10);
+        printf("\n");
+    }
+    if (strcmp(mode, "silent") == 0) {
+        printf("training without reporting anything\n");
+        return 0;
+    }
+    for (int epoch = 1; epoch <= 3; epoch++) {
+        double value = acc - 0.1 * (3 - epoch);
+        if (strcmp(mode, "nan") == 0 && epoch == 2) {
+            printf("{\"epoch\": 2, \"train_loss\": NaN, \"val_accuracy\": NaN}\n");
+            return 3;
+        }
+        printf("{\"epoch\": %d, \"train_loss\": %.6f, \"val_accuracy\": %.6f}\n", epoch,
+               1.0 - value, value);
+        write_checkpoint(dir, epoch);
+        if (strcmp(mode, "crash") == 0)
+            abort();
+        if (strcmp(mode, "exit") == 0)
+            return 7;
+        if (strcmp(mode, "hang") == 0)
+            for (;;)
+                pause();
+    }
+    return 0;
+}
