@@ -96,17 +96,19 @@ static char *expand(const char *tmpl, size_t element, const json_t *params,
             value = strdup(who->trial_dir);
         } else {
             size_t index = 0;
+            int found = 0;
             const char *key;
             const json_t *v;
             json_object_foreach((json_t *)params, key, v) {
                 if (strcmp(key, name) == 0) {
                     value = command_format_value(v);
                     used[index] = 1;
+                    found = 1;
                     break;
                 }
                 index++;
             }
-            if (!v) {
+            if (!found) {
                 hp_error_set(err, path, "unknown placeholder {%s}", name);
                 goto fail;
             }

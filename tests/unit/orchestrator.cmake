@@ -1,0 +1,7 @@
+add_executable(fake_trainer helpers/fake_trainer.c)
+target_link_libraries(fake_trainer PRIVATE m)
+set_target_properties(fake_trainer PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin)
+
+hp_add_check_test(check_linebuf SOURCES unit/check_linebuf.c LIBS hp_orchestrator)
+hp_add_check_test(check_stats SOURCES unit/check_stats.c LIBS hp_orchestrator)
+hp_add_check_test(check_command SOURCES unit/check_command.c LIBS hp_orchestrator)
