@@ -43,6 +43,7 @@ struct space {
     int threads_per_trial;       /* "threads_per_trial", default 1 */
     double timeout_s;            /* "timeout_s", 0 = no limit */
     int retries;                 /* "retries", default 0 */
+    int max_failures;            /* "max_failures", 0 = no limit */
     enum keep_checkpoints keep;  /* "keep_checkpoints", default best */
     struct search_space params;  /* "params" */
     json_t *document;            /* the whole parsed file (owned reference) */
