@@ -1,0 +1,17 @@
+# End-to-end sweeps of the real binaries.
+hp_add_check_test(check_e2e_sweep SOURCES e2e/check_e2e_sweep.c LIBS PkgConfig::JANSSON
+                  TIMEOUT 600)
+add_dependencies(check_e2e_sweep hpsearch hpsearch-train fake_trainer)
+
+# One ctest per invalid space: the real `hpsearch run --dry-run` must exit 2
+# and print exactly the expected line. A new case is a new folder, no code.
+file(GLOB invalid_cases LIST_DIRECTORIES true ${CMAKE_CURRENT_SOURCE_DIR}/invalid_spaces/*)
+foreach(case_dir ${invalid_cases})
+  if(IS_DIRECTORY ${case_dir})
+    get_filename_component(case_name ${case_dir} NAME)
+    add_test(NAME invalid_space.${case_name}
+             COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e/expect_invalid_space.sh
+                     $<TARGET_FILE:hpsearch> ${case_dir})
+    set_tests_properties(invalid_space.${case_name} PROPERTIES TIMEOUT 30)
+  endif()
+endforeach()
