@@ -19,6 +19,7 @@ void record_config_free(struct config_record *config)
         free(seed->checkpoints);
         free(seed->checkpoint_epochs);
         free(seed->best_checkpoint);
+        json_decref(seed->final_line);
     }
     free(config->seeds);
     config->seeds = NULL;

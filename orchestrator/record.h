@@ -38,6 +38,8 @@ struct seed_record {
     long *checkpoint_epochs;   /* (checkpoint_count) the epoch each came with */
     size_t checkpoint_count;
     char *best_checkpoint;     /* chosen for best/ when the trial finished (owned) */
+    json_t *final_line;        /* the trainer's last {"final": true, ...} line, or
+                                  NULL (owned reference): held-out test metrics */
 };
 
 struct config_record {

@@ -39,6 +39,8 @@ static json_t *seed_to_json(const struct seed_record *seed)
                             "trial", seed->trial_id, "status",
                             seed_status_name(seed->status), "value",
                             number_or_null(seed->score), "attempts", seed->attempts);
+    if (obj && seed->final_line)
+        json_object_set(obj, "final", seed->final_line);
     if (obj && seed->status == SEED_FAILED) {
         json_object_set_new(obj, "failure", json_string(trial_failure_name(seed->failure)));
         json_object_set_new(obj, "reason", json_string(seed->reason));

@@ -233,6 +233,13 @@ static void on_trial_object(struct trial *trial, json_t *object)
         record_add_checkpoint(seed, path, (long)epoch);
     }
 
+    if (json_is_true(json_object_get(object, "final"))) {
+        /* Kept without its timing, so results.json stays reproducible. */
+        json_decref(seed->final_line);
+        seed->final_line = json_deep_copy(object);
+        json_object_del(seed->final_line, "seconds");
+    }
+
     check_nonfinite(a, object);
     if (a->saw_nan) {
         trial_stop(trial); /* a diverged run cannot recover: free the slot */
@@ -528,6 +535,8 @@ static void launch(struct sweep *sweep, struct pending job)
     struct hp_error err;
     hp_error_init(&err);
     seed->attempts++;
+    json_decref(seed->final_line); /* an earlier attempt's final line is void */
+    seed->final_line = NULL;
     seed->status = SEED_RUNNING;
 
     if (fsutil_mkdirs(seed->dir, &err) < 0) {
