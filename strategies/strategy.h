@@ -70,13 +70,29 @@ struct strategy {
     const struct strategy_ops *ops;
 };
 
+/* The built-in strategies, in the order strategy_names lists them.
+ *
+ * grid: the cartesian product of every parameter's grid values
+ *   (search_space_grid_values), in itertools.product order: the first declared
+ *   parameter varies slowest, the last fastest. No options besides "type".
+ *   create() fails when a numeric range has neither "values" nor "step", or
+ *   when the grid holds more than SEARCH_SPACE_GRID_MAX configs. planned() is
+ *   the grid's size; an empty space is one empty config.
+ * random: "trials" (required integer >= 1, at most SEARCH_SPACE_GRID_MAX) and
+ *   "seed" (integer >= 0, default 0). Config i is search_space_sample() with a
+ *   generator from hp_pcg32_derive(rng, seed, i), so it never depends on how
+ *   many draws earlier configs took. planned() is trials. */
+extern const struct strategy_ops grid_strategy_ops;
+extern const struct strategy_ops random_strategy_ops;
+
 /* Returns the strategy named `name`, or NULL. */
 const struct strategy_ops *strategy_find(const char *name);
 
 /* Writes the valid names, comma-separated ("grid, random"), into buf[size]. */
 void strategy_names(char *buf, size_t size);
 
-/* Wrappers with the default no-ops for optional operations. */
+/* Wrappers with the default no-ops for optional operations: report answers 0,
+ * tell does nothing, planned answers 0. strategy_destroy(NULL) is a no-op. */
 int strategy_ask(struct strategy *s, struct ask_result *out);
 int strategy_report(struct strategy *s, size_t config_index, const json_t *metrics);
 void strategy_tell(struct strategy *s, const struct config_outcome *outcome);
