@@ -1,0 +1,961 @@
+/*
+ * The space file loader: JSON text in, a validated struct space out.
+ *
+ * Validation is driven by tables of known keys, one per kind of JSON object
+ * (the top level, "objective", "strategy" and each parameter type), so an
+ * unknown key is an error that names its path and lists the valid keys. The
+ * first problem found is reported, as "<source>: <json path>: <message>", or
+ * "<source>:<line>:<column>: <message>" for a syntax error; nothing is
+ * half-loaded. What a parameter spec means when sampled belongs to
+ * strategies/search_space.c; what a strategy's options mean belongs to the
+ * strategy's create(), which the loader calls once so that its errors are load
+ * errors too.
+ *
+ * Checks run in a fixed order: the top level's unknown keys, then each known
+ * key in table order, with "command" and "strategy" last because they refer
+ * to the parameters. Inside an object: "type" first (it decides the valid
+ * keys), then unknown keys, then missing keys, then each value.
+ */
+#include "space.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    SPACE_FILE_MAX = 16 * 1024 * 1024, /* bytes; a space is a few hundred */
+    NAME_MAX_LEN = 100,                /* "name" becomes a directory name */
+    PARAM_NAME_MAX_LEN = 64,
+    SEEDS_MAX = 10000,
+    PARALLEL_MAX = 4096,
+    THREADS_MAX = 4096,
+    RETRIES_MAX = 1000,
+    MAX_FAILURES_MAX = 1000000000,
+};
+
+/* Seconds; keeps the runner's millisecond timer arithmetic far from overflow. */
+static const double TIMEOUT_MAX = 1e9;
+
+/* Integers are stored as doubles in struct param_spec, exact up to 2^53. */
+static const double INT_PARAM_LIMIT = 9007199254740992.0;
+
+/* The placeholders every command may use besides the parameters. */
+static const char *const builtin_placeholders[] = {"seed", "trial_id", "trial_dir", NULL};
+
+struct loader {
+    struct space *out;
+    struct hp_error *err;
+    const char *source;
+};
+
+/* ---- paths and messages ------------------------------------------------ */
+
+/* [A-Za-z0-9_-], written out because isalnum() follows the locale. */
+static int is_word_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-';
+}
+
+/* A key that can be written after a dot; others are written as ["key"]. */
+static int is_plain_key(const char *key)
+{
+    if (!*key)
+        return 0;
+    for (const char *c = key; *c; c++) {
+        if (!is_word_char(*c))
+            return 0;
+    }
+    return 1;
+}
+
+/* Paths are cut to their buffer; the helpers return snprintf's length. */
+static int path_key(char *buf, size_t size, const char *parent, const char *key)
+{
+    if (is_plain_key(key))
+        return snprintf(buf, size, "%s%s%s", parent, parent[0] ? "." : "", key);
+    json_t *s = json_string(key);
+    char quoted[128];
+    search_space_describe(s, quoted, sizeof quoted);
+    json_decref(s);
+    return snprintf(buf, size, "%s[%s]", parent, quoted);
+}
+
+static int path_index(char *buf, size_t size, const char *parent, size_t index)
+{
+    return snprintf(buf, size, "%.200s[%zu]", parent, index);
+}
+
+/* Joins a NULL-ended list of names as "a, b, c". */
+static void join_names(char *buf, size_t size, const char *const *names)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; names[i] && used < size; i++) {
+        int n = snprintf(buf + used, size - used, "%s%s", i ? ", " : "", names[i]);
+        if (n < 0)
+            return;
+        used += (size_t)n;
+    }
+}
+
+static int name_in(const char *name, const char *const *names)
+{
+    for (size_t i = 0; names[i]; i++) {
+        if (strcmp(name, names[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Fails on the first key of `obj` (in file order) that is not in `valid`. */
+static int check_keys(struct loader *ld, const json_t *obj, const char *path,
+                      const char *const *valid)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)obj, key, value) {
+        if (name_in(key, valid))
+            continue;
+        char where[256];
+        char list[512];
+        path_key(where, sizeof where, path, key);
+        join_names(list, sizeof list, valid);
+        return hp_error_set(ld->err, where, "unknown key (valid: %s)", list);
+    }
+    return 0;
+}
+
+static int missing_key(struct loader *ld, const char *path, const char *key)
+{
+    return hp_error_set(ld->err, path, "missing required key \"%s\"", key);
+}
+
+static int out_of_memory(struct loader *ld, const char *path)
+{
+    return hp_error_set(ld->err, path, "out of memory");
+}
+
+/* ---- scalar fields ------------------------------------------------------ */
+
+/* An integer field in [min, max]; absent leaves *out alone (the default). */
+static int load_int(struct loader *ld, const json_t *v, const char *path, long long min,
+                    long long max, int *out)
+{
+    if (!v)
+        return 0;
+    char got[128];
+    search_space_describe(v, got, sizeof got);
+    if (!json_is_integer(v) || json_integer_value(v) < min)
+        return hp_error_set(ld->err, path, "must be an integer >= %lld (got %s)", min, got);
+    if (json_integer_value(v) > max)
+        return hp_error_set(ld->err, path, "must be at most %lld (got %s)", max, got);
+    *out = (int)json_integer_value(v);
+    return 0;
+}
+
+/* A string field that must be one of `words` ("a" or "b"); sets *index. */
+static int load_word(struct loader *ld, const json_t *v, const char *path,
+                     const char *const words[2], int *index)
+{
+    if (!v)
+        return 0;
+    for (int i = 0; i < 2; i++) {
+        if (json_is_string(v) && strcmp(json_string_value(v), words[i]) == 0) {
+            *index = i;
+            return 0;
+        }
+    }
+    char got[128];
+    search_space_describe(v, got, sizeof got);
+    return hp_error_set(ld->err, path, "must be \"%s\" or \"%s\" (got %s)", words[0],
+                        words[1], got);
+}
+
+static int valid_run_name(const char *name)
+{
+    size_t len = strlen(name);
+    if (len == 0 || len > NAME_MAX_LEN || name[0] == '.')
+        return 0;
+    for (const char *c = name; *c; c++) {
+        if (!is_word_char(*c) && *c != '.')
+            return 0;
+    }
+    return 1;
+}
+
+/* The default name: the source's base name without ".json", with characters
+ * that a directory name should not hold replaced by '_'. */
+static char *default_name(const char *source)
+{
+    const char *base = strrchr(source, '/');
+    base = base ? base + 1 : source;
+    size_t len = strlen(base);
+    if (len > 5 && strcmp(base + len - 5, ".json") == 0)
+        len -= 5;
+    if (len > NAME_MAX_LEN)
+        len = NAME_MAX_LEN;
+    if (len == 0)
+        return strdup("space");
+    char *name = strndup(base, len);
+    if (!name)
+        return NULL;
+    for (char *c = name; *c; c++) {
+        if (!is_word_char(*c) && !(*c == '.' && c != name))
+            *c = '_';
+    }
+    return name;
+}
+
+static int load_name(struct loader *ld, const json_t *v, const char *path)
+{
+    if (!v) {
+        ld->out->name = default_name(ld->source);
+        return ld->out->name ? 0 : out_of_memory(ld, path);
+    }
+    if (!json_is_string(v) || !valid_run_name(json_string_value(v))) {
+        char got[128];
+        search_space_describe(v, got, sizeof got);
+        return hp_error_set(ld->err, path,
+                            "must be 1 to %d characters of A-Z a-z 0-9 . _ - "
+                            "not starting with \".\" (got %s)",
+                            NAME_MAX_LEN, got);
+    }
+    ld->out->name = strdup(json_string_value(v));
+    return ld->out->name ? 0 : out_of_memory(ld, path);
+}
+
+/* ---- command ------------------------------------------------------------ */
+
+static int is_placeholder_name(const struct space *space, const char *name, size_t len)
+{
+    for (size_t i = 0; builtin_placeholders[i]; i++) {
+        if (strlen(builtin_placeholders[i]) == len &&
+            memcmp(builtin_placeholders[i], name, len) == 0)
+            return 1;
+    }
+    for (size_t i = 0; i < space->params.count; i++) {
+        const char *p = space->params.params[i].name;
+        if (strlen(p) == len && memcmp(p, name, len) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Checks one argv template the way orchestrator/command.c expands it: "{"
+ * opens a placeholder that ends at the next "}" and must name a parameter or a
+ * built-in. There is no escape for a literal brace, so a "{" without its "}",
+ * a "{" inside a placeholder, or a "}" outside one is an error here rather
+ * than a surprise at run time. */
+static int check_template(struct loader *ld, const json_t *arg, const char *path)
+{
+    const char *s = json_string_value(arg);
+    char got[128];
+    for (size_t i = 0; s[i]; i++) {
+        if (s[i] == '}') {
+            search_space_describe(arg, got, sizeof got);
+            return hp_error_set(ld->err, path, "unbalanced \"}\" in %s", got);
+        }
+        if (s[i] != '{')
+            continue;
+        size_t len = strcspn(s + i + 1, "{}");
+        if (s[i + 1 + len] != '}') {
+            search_space_describe(arg, got, sizeof got);
+            return hp_error_set(ld->err, path, "unbalanced \"{\" in %s", got);
+        }
+        if (!is_placeholder_name(ld->out, s + i + 1, len)) {
+            int shown = len > 64 ? 64 : (int)len;
+            return hp_error_set(ld->err, path, "unknown placeholder {%.*s}%s", shown,
+                                s + i + 1, len > 64 ? "..." : "");
+        }
+        i += len + 1;
+    }
+    return 0;
+}
+
+static int load_command(struct loader *ld, const json_t *v, const char *path)
+{
+    struct space *out = ld->out;
+    char got[128];
+    if (!v) {
+        out->command = calloc(2, sizeof *out->command);
+        if (!out->command)
+            return out_of_memory(ld, path);
+        out->command[0] = strdup("hpsearch-train");
+        if (!out->command[0])
+            return out_of_memory(ld, path);
+        out->command_len = 1;
+        out->command_is_default = 1;
+        return 0;
+    }
+    if (!json_is_array(v)) {
+        search_space_describe(v, got, sizeof got);
+        return hp_error_set(ld->err, path, "must be a non-empty array of strings (got %s)",
+                            got);
+    }
+    size_t n = json_array_size(v);
+    if (n == 0)
+        return hp_error_set(ld->err, path, "must not be empty");
+    for (size_t i = 0; i < n; i++) {
+        const json_t *arg = json_array_get(v, i);
+        char where[256];
+        path_index(where, sizeof where, path, i);
+        if (!json_is_string(arg)) {
+            search_space_describe(arg, got, sizeof got);
+            return hp_error_set(ld->err, where, "must be a string (got %s)", got);
+        }
+        if (i == 0 && json_string_length(arg) == 0)
+            return hp_error_set(ld->err, where, "must not be empty (it names the program)");
+        if (check_template(ld, arg, where) != 0)
+            return -1;
+    }
+    out->command = calloc(n + 1, sizeof *out->command);
+    if (!out->command)
+        return out_of_memory(ld, path);
+    for (size_t i = 0; i < n; i++) {
+        out->command[i] = strdup(json_string_value(json_array_get(v, i)));
+        if (!out->command[i])
+            return out_of_memory(ld, path);
+        out->command_len = i + 1;
+    }
+    return 0;
+}
+
+/* ---- objective, seeds and the other top-level scalars ------------------- */
+
+static int load_objective(struct loader *ld, const json_t *v, const char *path)
+{
+    static const char *const keys[] = {"metric", "mode", "score", NULL};
+    static const char *const modes[2] = {"max", "min"};
+    static const char *const scores[2] = {"best", "last"};
+    struct space *out = ld->out;
+    char got[128];
+    out->maximize = 1;
+    out->score = SCORE_BEST;
+    const char *metric = "val_accuracy";
+    if (v) {
+        if (!json_is_object(v)) {
+            search_space_describe(v, got, sizeof got);
+            return hp_error_set(ld->err, path, "must be an object (got %s)", got);
+        }
+        if (check_keys(ld, v, path, keys) != 0)
+            return -1;
+        const json_t *m = json_object_get(v, "metric");
+        if (m && (!json_is_string(m) || json_string_length(m) == 0)) {
+            search_space_describe(m, got, sizeof got);
+            return hp_error_set(ld->err, "objective.metric",
+                                "must be a non-empty string (got %s)", got);
+        }
+        if (m)
+            metric = json_string_value(m);
+        int mode = 0;
+        int score = 0;
+        if (load_word(ld, json_object_get(v, "mode"), "objective.mode", modes, &mode) != 0)
+            return -1;
+        if (load_word(ld, json_object_get(v, "score"), "objective.score", scores,
+                      &score) != 0)
+            return -1;
+        out->maximize = mode == 0;
+        out->score = score == 0 ? SCORE_BEST : SCORE_LAST;
+    }
+    out->objective_metric = strdup(metric);
+    return out->objective_metric ? 0 : out_of_memory(ld, path);
+}
+
+static int seed_at(struct loader *ld, const json_t *seeds, size_t i, uint64_t *out)
+{
+    const json_t *s = json_array_get(seeds, i);
+    if (!json_is_integer(s) || json_integer_value(s) < 0) {
+        char where[256];
+        char got[128];
+        path_index(where, sizeof where, "seeds", i);
+        search_space_describe(s, got, sizeof got);
+        return hp_error_set(ld->err, where, "must be a non-negative integer (got %s)", got);
+    }
+    *out = (uint64_t)json_integer_value(s);
+    return 0;
+}
+
+static int load_seeds(struct loader *ld, const json_t *v, const char *path)
+{
+    struct space *out = ld->out;
+    char got[128];
+    size_t n = 1;
+    if (json_is_integer(v)) {
+        search_space_describe(v, got, sizeof got);
+        if (json_integer_value(v) < 1)
+            return hp_error_set(ld->err, path,
+                                "must be a count >= 1 or a list of non-negative "
+                                "integers (got %s)",
+                                got);
+        if (json_integer_value(v) > SEEDS_MAX)
+            return hp_error_set(ld->err, path, "must be at most %d (got %s)", SEEDS_MAX,
+                                got);
+        n = (size_t)json_integer_value(v);
+    } else if (json_is_array(v)) {
+        n = json_array_size(v);
+        if (n == 0)
+            return hp_error_set(ld->err, path, "must not be empty");
+        if (n > SEEDS_MAX)
+            return hp_error_set(ld->err, path, "must hold at most %d seeds (got %zu)",
+                                SEEDS_MAX, n);
+    } else if (v) {
+        search_space_describe(v, got, sizeof got);
+        return hp_error_set(ld->err, path,
+                            "must be a count >= 1 or a list of non-negative integers "
+                            "(got %s)",
+                            got);
+    }
+    out->seeds = calloc(n, sizeof *out->seeds);
+    if (!out->seeds)
+        return out_of_memory(ld, path);
+    for (size_t i = 0; i < n; i++) {
+        /* Absent: [0]; a count n: 0..n-1; a list: as given, all distinct. */
+        uint64_t seed = i;
+        if (json_is_array(v)) {
+            if (seed_at(ld, v, i, &seed) != 0)
+                return -1;
+            for (size_t j = 0; j < i; j++) {
+                if (out->seeds[j] == seed) {
+                    char where[256];
+                    path_index(where, sizeof where, path, i);
+                    return hp_error_set(ld->err, where, "duplicate seed %llu",
+                                        (unsigned long long)seed);
+                }
+            }
+        }
+        out->seeds[i] = seed;
+        out->seed_count = i + 1;
+    }
+    return 0;
+}
+
+static int load_parallel(struct loader *ld, const json_t *v, const char *path)
+{
+    return load_int(ld, v, path, 1, PARALLEL_MAX, &ld->out->parallel);
+}
+
+static int load_threads(struct loader *ld, const json_t *v, const char *path)
+{
+    return load_int(ld, v, path, 1, THREADS_MAX, &ld->out->threads_per_trial);
+}
+
+static int load_retries(struct loader *ld, const json_t *v, const char *path)
+{
+    return load_int(ld, v, path, 0, RETRIES_MAX, &ld->out->retries);
+}
+
+static int load_max_failures(struct loader *ld, const json_t *v, const char *path)
+{
+    return load_int(ld, v, path, 0, MAX_FAILURES_MAX, &ld->out->max_failures);
+}
+
+static int load_timeout(struct loader *ld, const json_t *v, const char *path)
+{
+    if (!v)
+        return 0;
+    char got[128];
+    search_space_describe(v, got, sizeof got);
+    if (!json_is_number(v) || !(json_number_value(v) > 0))
+        return hp_error_set(ld->err, path, "must be a number > 0 (got %s)", got);
+    if (json_number_value(v) > TIMEOUT_MAX)
+        return hp_error_set(ld->err, path, "must be at most %.0f (got %s)", TIMEOUT_MAX,
+                            got);
+    ld->out->timeout_s = json_number_value(v);
+    return 0;
+}
+
+static int load_keep(struct loader *ld, const json_t *v, const char *path)
+{
+    static const char *const words[2] = {"best", "all"};
+    int index = 0;
+    if (load_word(ld, v, path, words, &index) != 0)
+        return -1;
+    ld->out->keep = index == 0 ? KEEP_BEST : KEEP_ALL;
+    return 0;
+}
+
+/* ---- params ------------------------------------------------------------- */
+
+struct param_type {
+    const char *name;
+    enum param_kind kind;
+    const char *const *keys; /* the keys its object may hold */
+};
+
+static const char *const choice_keys[] = {"type", "values", NULL};
+static const char *const range_keys[] = {"type", "low", "high", "log", "step", "values", NULL};
+static const char *const loguniform_keys[] = {"type", "low", "high", "step", "values", NULL};
+static const char *const param_type_names[] = {"choice", "int", "uniform", "loguniform",
+                                               NULL};
+
+static const struct param_type param_types[] = {
+    {"choice", PARAM_CHOICE, choice_keys},
+    {"int", PARAM_INT, range_keys},
+    {"uniform", PARAM_UNIFORM, range_keys},
+    {"loguniform", PARAM_LOGUNIFORM, loguniform_keys},
+};
+
+static int is_scalar(const json_t *v)
+{
+    return json_is_string(v) || json_is_number(v) || json_is_boolean(v);
+}
+
+/* An array must be a non-empty array; each element is checked by the caller. */
+static int check_nonempty_array(struct loader *ld, const json_t *v, const char *path,
+                                const char *of)
+{
+    if (!json_is_array(v)) {
+        char got[128];
+        search_space_describe(v, got, sizeof got);
+        return hp_error_set(ld->err, path, "must be a non-empty array%s (got %s)", of, got);
+    }
+    if (json_array_size(v) == 0)
+        return hp_error_set(ld->err, path, "must not be empty");
+    return 0;
+}
+
+/* Fails on the first element equal to an earlier one. Equal means equal JSON
+ * for choices (1 and 1.0 differ, as they would on a command line) and equal
+ * numbers for numeric kinds. */
+static int check_distinct(struct loader *ld, const json_t *values, const char *path,
+                          int numeric)
+{
+    size_t n = json_array_size(values);
+    for (size_t i = 1; i < n; i++) {
+        const json_t *a = json_array_get(values, i);
+        for (size_t j = 0; j < i; j++) {
+            const json_t *b = json_array_get(values, j);
+            int same = numeric ? json_number_value(a) == json_number_value(b)
+                               : json_equal((json_t *)a, (json_t *)b);
+            if (same) {
+                char where[256];
+                char got[128];
+                path_index(where, sizeof where, path, i);
+                search_space_describe(a, got, sizeof got);
+                return hp_error_set(ld->err, where, "duplicate value %s", got);
+            }
+        }
+    }
+    return 0;
+}
+
+static int load_choice(struct loader *ld, const json_t *obj, const char *path,
+                       struct param_spec *spec)
+{
+    char where[256];
+    const json_t *values = json_object_get(obj, "values");
+    if (!values)
+        return missing_key(ld, path, "values");
+    path_key(where, sizeof where, path, "values");
+    if (check_nonempty_array(ld, values, where, "") != 0)
+        return -1;
+    for (size_t i = 0; i < json_array_size(values); i++) {
+        const json_t *v = json_array_get(values, i);
+        if (!is_scalar(v)) {
+            char at[256];
+            char got[128];
+            path_index(at, sizeof at, where, i);
+            search_space_describe(v, got, sizeof got);
+            return hp_error_set(ld->err, at,
+                                "must be a scalar: string, number or boolean (got %s)",
+                                got);
+        }
+    }
+    if (check_distinct(ld, values, where, 0) != 0)
+        return -1;
+    spec->values = json_incref((json_t *)values);
+    return 0;
+}
+
+/* A number of a numeric kind: an integer (exactly representable) for int. */
+static int check_number(struct loader *ld, const json_t *v, const char *path, int integer)
+{
+    char got[128];
+    search_space_describe(v, got, sizeof got);
+    if (integer && !json_is_integer(v))
+        return hp_error_set(ld->err, path, "must be an integer (got %s)", got);
+    if (!json_is_number(v))
+        return hp_error_set(ld->err, path, "must be a number (got %s)", got);
+    if (integer && fabs(json_number_value(v)) > INT_PARAM_LIMIT)
+        return hp_error_set(ld->err, path,
+                            "must be between -9007199254740992 and 9007199254740992 "
+                            "(got %s)",
+                            got);
+    return 0;
+}
+
+static int load_range(struct loader *ld, const json_t *obj, const char *path,
+                      struct param_spec *spec)
+{
+    char where[256];
+    char got[128];
+    char other[128];
+    int integer = spec->kind == PARAM_INT;
+    const json_t *low = json_object_get(obj, "low");
+    const json_t *high = json_object_get(obj, "high");
+    const json_t *log = json_object_get(obj, "log");
+    const json_t *step = json_object_get(obj, "step");
+    const json_t *values = json_object_get(obj, "values");
+    if (!low)
+        return missing_key(ld, path, "low");
+    if (!high)
+        return missing_key(ld, path, "high");
+    path_key(where, sizeof where, path, "low");
+    if (check_number(ld, low, where, integer) != 0)
+        return -1;
+    path_key(where, sizeof where, path, "high");
+    if (check_number(ld, high, where, integer) != 0)
+        return -1;
+    if (log && !json_is_boolean(log)) {
+        path_key(where, sizeof where, path, "log");
+        search_space_describe(log, got, sizeof got);
+        return hp_error_set(ld->err, where, "must be true or false (got %s)", got);
+    }
+    spec->low = json_number_value(low);
+    spec->high = json_number_value(high);
+    spec->log = spec->kind == PARAM_LOGUNIFORM || json_is_true(log);
+    search_space_describe(low, got, sizeof got);
+    search_space_describe(high, other, sizeof other);
+    if (spec->log && !(spec->low > 0)) {
+        path_key(where, sizeof where, path, "low");
+        if (spec->kind == PARAM_LOGUNIFORM)
+            return hp_error_set(ld->err, where, "must be > 0 for loguniform (got %s)", got);
+        return hp_error_set(ld->err, where, "must be > 0 when \"log\" is true (got %s)",
+                            got);
+    }
+    path_key(where, sizeof where, path, "high");
+    if (integer && spec->high < spec->low)
+        return hp_error_set(ld->err, where, "must be at least low (got %s < %s)", other,
+                            got);
+    if (!integer && !(spec->high > spec->low))
+        return hp_error_set(ld->err, where, "must be greater than low (got %s <= %s)",
+                            other, got);
+    if (step) {
+        path_key(where, sizeof where, path, "step");
+        search_space_describe(step, got, sizeof got);
+        if (values)
+            return hp_error_set(ld->err, where, "cannot be combined with \"values\"");
+        if (integer && (!json_is_integer(step) || json_integer_value(step) < 1))
+            return hp_error_set(ld->err, where, "must be an integer >= 1 (got %s)", got);
+        if (!json_is_number(step) || !(json_number_value(step) > 0))
+            return hp_error_set(ld->err, where, "must be a number > 0 (got %s)", got);
+        spec->step = json_number_value(step);
+    }
+    if (values) {
+        path_key(where, sizeof where, path, "values");
+        if (check_nonempty_array(ld, values, where, " of numbers") != 0)
+            return -1;
+        search_space_describe(low, got, sizeof got);
+        for (size_t i = 0; i < json_array_size(values); i++) {
+            const json_t *v = json_array_get(values, i);
+            char at[256];
+            path_index(at, sizeof at, where, i);
+            if (check_number(ld, v, at, integer) != 0)
+                return -1;
+            double x = json_number_value(v);
+            if (x < spec->low || x > spec->high) {
+                char value[128];
+                search_space_describe(v, value, sizeof value);
+                return hp_error_set(ld->err, at, "must be within [%s, %s] (got %s)", got,
+                                    other, value);
+            }
+        }
+        if (check_distinct(ld, values, where, 1) != 0)
+            return -1;
+        spec->values = json_incref((json_t *)values);
+    }
+    return 0;
+}
+
+/* A parameter object: {"type": ..., and the type's keys}. */
+static int load_param_object(struct loader *ld, const json_t *obj, const char *path,
+                             struct param_spec *spec)
+{
+    char where[256];
+    char got[128];
+    const json_t *type = json_object_get(obj, "type");
+    if (!type)
+        return missing_key(ld, path, "type");
+    path_key(where, sizeof where, path, "type");
+    const struct param_type *pt = NULL;
+    for (size_t i = 0; i < sizeof param_types / sizeof param_types[0]; i++) {
+        if (json_is_string(type) && strcmp(json_string_value(type), param_types[i].name) == 0)
+            pt = &param_types[i];
+    }
+    if (!pt) {
+        char list[128];
+        search_space_describe(type, got, sizeof got);
+        join_names(list, sizeof list, param_type_names);
+        if (!json_is_string(type))
+            return hp_error_set(ld->err, where, "must be a string, one of %s (got %s)", list,
+                                got);
+        return hp_error_set(ld->err, where, "unknown type %s (valid: %s)", got, list);
+    }
+    spec->kind = pt->kind;
+    if (check_keys(ld, obj, path, pt->keys) != 0)
+        return -1;
+    if (pt->kind == PARAM_CHOICE)
+        return load_choice(ld, obj, path, spec);
+    return load_range(ld, obj, path, spec);
+}
+
+static int valid_param_name(const char *name)
+{
+    size_t len = strlen(name);
+    if (len == 0 || len > PARAM_NAME_MAX_LEN)
+        return 0;
+    if (!(name[0] >= 'a' && name[0] <= 'z') && !(name[0] >= 'A' && name[0] <= 'Z') &&
+        name[0] != '_')
+        return 0;
+    return is_plain_key(name);
+}
+
+static int load_params(struct loader *ld, const json_t *v, const char *path)
+{
+    struct search_space *params = &ld->out->params;
+    char got[128];
+    if (!v)
+        return 0;
+    if (!json_is_object(v)) {
+        search_space_describe(v, got, sizeof got);
+        return hp_error_set(ld->err, path, "must be an object (got %s)", got);
+    }
+    size_t n = json_object_size(v);
+    params->params = calloc(n ? n : 1, sizeof *params->params);
+    if (!params->params)
+        return out_of_memory(ld, path);
+    const char *name;
+    json_t *value;
+    json_object_foreach((json_t *)v, name, value) {
+        char where[256];
+        path_key(where, sizeof where, path, name);
+        if (!valid_param_name(name)) {
+            json_t *s = json_string(name);
+            search_space_describe(s, got, sizeof got);
+            json_decref(s);
+            return hp_error_set(ld->err, path,
+                                "invalid parameter name %s (must match "
+                                "[A-Za-z_][A-Za-z0-9_-]*, at most %d characters)",
+                                got, PARAM_NAME_MAX_LEN);
+        }
+        if (name_in(name, builtin_placeholders))
+            return hp_error_set(ld->err, where,
+                                "reserved name (seed, trial_id and trial_dir are set "
+                                "by hpsearch)");
+        struct param_spec *spec = &params->params[params->count];
+        memset(spec, 0, sizeof *spec);
+        spec->name = strdup(name);
+        if (!spec->name)
+            return out_of_memory(ld, where);
+        /* Counted from here on, so search_space_free releases it on any error. */
+        params->count++;
+        if (is_scalar(value)) {
+            spec->kind = PARAM_CONSTANT;
+            spec->value = json_incref(value);
+            continue;
+        }
+        if (!json_is_object(value)) {
+            search_space_describe(value, got, sizeof got);
+            return hp_error_set(ld->err, where,
+                                "must be a constant (string, number or boolean) or an "
+                                "object with \"type\" (got %s)",
+                                got);
+        }
+        if (load_param_object(ld, value, where, spec) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- strategy ----------------------------------------------------------- */
+
+/* Checks the "strategy" object, then creates and destroys the strategy once so
+ * that its own option errors are load errors. Absent means {"type": "grid"}. */
+static int load_strategy(struct loader *ld, const json_t *v, const char *path)
+{
+    struct space *out = ld->out;
+    char got[128];
+    char list[256];
+    if (!v) {
+        out->strategy_options = json_pack("{s:s}", "type", "grid");
+        if (!out->strategy_options)
+            return out_of_memory(ld, path);
+    } else {
+        if (!json_is_object(v)) {
+            search_space_describe(v, got, sizeof got);
+            return hp_error_set(ld->err, path, "must be an object with \"type\" (got %s)",
+                                got);
+        }
+        out->strategy_options = json_incref((json_t *)v);
+    }
+    const json_t *type = json_object_get(out->strategy_options, "type");
+    if (!type)
+        return missing_key(ld, path, "type");
+    strategy_names(list, sizeof list);
+    search_space_describe(type, got, sizeof got);
+    if (!json_is_string(type))
+        return hp_error_set(ld->err, "strategy.type", "must be a string, one of %s (got %s)",
+                            list, got);
+    const struct strategy_ops *ops = strategy_find(json_string_value(type));
+    if (!ops)
+        return hp_error_set(ld->err, "strategy.type", "unknown strategy %s (valid: %s)", got,
+                            list);
+    const char *valid[32] = {"type"};
+    size_t n = 1;
+    for (size_t i = 0; ops->option_keys[i] && n + 1 < sizeof valid / sizeof valid[0]; i++)
+        valid[n++] = ops->option_keys[i];
+    valid[n] = NULL;
+    if (check_keys(ld, out->strategy_options, path, valid) != 0)
+        return -1;
+    struct strategy *created = NULL;
+    if (ops->create(&out->params, out->strategy_options, &created, ld->err) != 0)
+        return -1;
+    strategy_destroy(created);
+    out->strategy = ops;
+    return 0;
+}
+
+/* ---- the top level ------------------------------------------------------ */
+
+struct top_key {
+    const char *key;
+    int (*load)(struct loader *ld, const json_t *value, const char *path);
+    int after_params; /* refers to the parameters, so loads after "params" */
+};
+
+/* The top level's known keys, in the order the docs list them. Every loader
+ * runs, with NULL when its key is absent, and fills the default. */
+static const struct top_key top_keys[] = {
+    {"name", load_name, 0},
+    {"command", load_command, 1},
+    {"objective", load_objective, 0},
+    {"strategy", load_strategy, 1},
+    {"seeds", load_seeds, 0},
+    {"parallel", load_parallel, 0},
+    {"threads_per_trial", load_threads, 0},
+    {"timeout_s", load_timeout, 0},
+    {"retries", load_retries, 0},
+    {"max_failures", load_max_failures, 0},
+    {"keep_checkpoints", load_keep, 0},
+    {"params", load_params, 0},
+};
+
+enum { TOP_KEY_COUNT = sizeof top_keys / sizeof top_keys[0] };
+
+static int load_document(struct loader *ld, const json_t *root)
+{
+    if (!json_is_object(root)) {
+        char got[128];
+        search_space_describe(root, got, sizeof got);
+        return hp_error_set(ld->err, NULL, "the top level must be a JSON object (got %s)",
+                            got);
+    }
+    const char *names[TOP_KEY_COUNT + 1];
+    for (size_t i = 0; i < TOP_KEY_COUNT; i++)
+        names[i] = top_keys[i].key;
+    names[TOP_KEY_COUNT] = NULL;
+    if (check_keys(ld, root, "", names) != 0)
+        return -1;
+    ld->out->threads_per_trial = 1;
+    ld->out->keep = KEEP_BEST;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < TOP_KEY_COUNT; i++) {
+            const struct top_key *k = &top_keys[i];
+            if (k->after_params != pass)
+                continue;
+            if (k->load(ld, json_object_get(root, k->key), k->key) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+int space_load_text(const char *text, size_t len, const char *source, struct space *out,
+                    struct hp_error *err)
+{
+    struct hp_error scratch;
+    if (!err)
+        err = &scratch;
+    hp_error_init(err);
+    snprintf(err->source, sizeof err->source, "%s", source ? source : "");
+    memset(out, 0, sizeof *out);
+    json_error_t jerr;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        /* Jansson points at the last character it read, and reports column 0
+         * when it read none on that line (an empty file); editors count from 1. */
+        int column = jerr.line > 0 && jerr.column < 1 ? 1 : jerr.column;
+        return hp_error_set_at(err, jerr.line, column, "%s", jerr.text);
+    }
+    out->document = root;
+    struct loader ld = {out, err, source ? source : ""};
+    if (load_document(&ld, root) != 0) {
+        space_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+int space_load(const char *path, struct space *out, struct hp_error *err)
+{
+    struct hp_error scratch;
+    if (!err)
+        err = &scratch;
+    hp_error_init(err);
+    snprintf(err->source, sizeof err->source, "%s", path);
+    memset(out, 0, sizeof *out);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return hp_error_set(err, NULL, "cannot open: %s", strerror(errno));
+    char *text = NULL;
+    size_t len = 0;
+    size_t cap = 0;
+    int rc = -1;
+    for (;;) {
+        if (len == cap) {
+            size_t grown = cap ? cap * 2 : 4096;
+            char *bigger = realloc(text, grown);
+            if (!bigger) {
+                hp_error_set(err, NULL, "out of memory");
+                goto done;
+            }
+            text = bigger;
+            cap = grown;
+        }
+        size_t got = fread(text + len, 1, cap - len, f);
+        len += got;
+        if (len > SPACE_FILE_MAX) {
+            hp_error_set(err, NULL, "larger than %d MiB; not a space file",
+                         SPACE_FILE_MAX / (1024 * 1024));
+            goto done;
+        }
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        hp_error_set(err, NULL, "cannot read: %s", strerror(errno));
+        goto done;
+    }
+    rc = space_load_text(text, len, path, out, err);
+done:
+    free(text);
+    fclose(f);
+    return rc;
+}
+
+void space_free(struct space *space)
+{
+    free(space->name);
+    for (size_t i = 0; i < space->command_len; i++)
+        free(space->command[i]);
+    free(space->command);
+    free(space->objective_metric);
+    json_decref(space->strategy_options);
+    free(space->seeds);
+    search_space_free(&space->params);
+    json_decref(space->document);
+    memset(space, 0, sizeof *space);
+}
