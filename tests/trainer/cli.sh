@@ -1,0 +1,170 @@
+#!/bin/sh
+# End-to-end checks of the real hpsearch-train binary, one case per ctest.
+#
+#   cli.sh CASE TRAINER WORKDIR
+#
+# CASE names the behaviour checked; TRAINER is the binary; WORKDIR is a
+# scratch folder the case owns (emptied first). Exits 0 when the behaviour
+# holds, 1 with a message otherwise.
+set -u
+
+CASE=$1
+TRAINER=$2
+WORK=$3
+rm -rf "$WORK"
+mkdir -p "$WORK"
+export OPENBLAS_NUM_THREADS=1
+unset HPSEARCH_SEED HPSEARCH_TRIAL_DIR HPSEARCH_RESUME_FROM
+
+fail() {
+    echo "FAIL ($CASE): $*" >&2
+    exit 1
+}
+
+# Runs the trainer with the given arguments; stdout to $WORK/$NAME.out,
+# stderr to $WORK/$NAME.err, status in $STATUS.
+run() {
+    NAME=$1
+    shift
+    "$TRAINER" "$@" >"$WORK/$NAME.out" 2>"$WORK/$NAME.err"
+    STATUS=$?
+}
+
+# The metric lines without their "seconds" field, the only one allowed to
+# differ between identical runs.
+strip_seconds() {
+    sed -E 's/, "seconds": [^,}]*//' "$1"
+}
+
+expect_status() {
+    [ "$STATUS" -eq "$1" ] || fail "exit status $STATUS, expected $1; stderr: $(cat "$WORK/$NAME.err")"
+}
+
+expect_stderr() {
+    grep -qF -- "$1" "$WORK/$NAME.err" || fail "stderr lacks '$1': $(cat "$WORK/$NAME.err")"
+}
+
+case "$CASE" in
+same_seed_identical)
+    run a --seed 3 --epochs 4 --hidden 32,16 --out-dir "$WORK/run"
+    expect_status 0
+    mv "$WORK/run/best.ckpt" "$WORK/a.ckpt"
+    run b --seed 3 --epochs 4 --hidden 32,16 --out-dir "$WORK/run"
+    expect_status 0
+    strip_seconds "$WORK/a.out" >"$WORK/a.lines"
+    strip_seconds "$WORK/b.out" >"$WORK/b.lines"
+    diff "$WORK/a.lines" "$WORK/b.lines" >&2 || fail "same seed, different lines"
+    [ "$(grep -c '"epoch": ' "$WORK/a.lines")" -ge 4 ] || fail "too few lines"
+    grep -q '"seconds"' "$WORK/a.out" || fail "no seconds field"
+    cmp -s "$WORK/a.ckpt" "$WORK/run/best.ckpt" || fail "best.ckpt differs"
+    ;;
+different_seed_differs)
+    run a --seed 3 --epochs 2 --out-dir "$WORK/a"
+    expect_status 0
+    run b --seed 4 --epochs 2 --out-dir "$WORK/b"
+    expect_status 0
+    strip_seconds "$WORK/a.out" >"$WORK/a.lines"
+    strip_seconds "$WORK/b.out" >"$WORK/b.lines"
+    if diff -q "$WORK/a.lines" "$WORK/b.lines" >/dev/null; then
+        fail "seeds 3 and 4 gave identical lines"
+    fi
+    ;;
+env_defaults)
+    # HPSEARCH_SEED and HPSEARCH_TRIAL_DIR stand in for --seed and --out-dir;
+    # --name=value and --name value are the same.
+    run a --seed 5 --epochs 2 --lr 0.01 --out-dir "$WORK/a"
+    NAME=b
+    env HPSEARCH_SEED=5 HPSEARCH_TRIAL_DIR="$WORK/b" "$TRAINER" --epochs=2 --lr=0.01 \
+        >"$WORK/b.out" 2>"$WORK/b.err"
+    STATUS=$?
+    expect_status 0
+    [ -f "$WORK/b/best.ckpt" ] || fail "no best.ckpt in HPSEARCH_TRIAL_DIR"
+    strip_seconds "$WORK/a.out" >"$WORK/a.lines"
+    strip_seconds "$WORK/b.out" >"$WORK/b.lines"
+    diff "$WORK/a.lines" "$WORK/b.lines" >&2 || fail "environment defaults differ from flags"
+    NAME=c
+    env HPSEARCH_SEED=x "$TRAINER" --epochs 1 --out-dir "$WORK/c" >"$WORK/c.out" 2>"$WORK/c.err"
+    STATUS=$?
+    expect_status 2
+    expect_stderr 'environment HPSEARCH_SEED'
+    ;;
+metric_lines)
+    # Every line is a JSON object of the documented keys; a checkpoint line
+    # follows each improvement and names a file that exists.
+    run a --epochs 3 --out-dir "$WORK/a"
+    expect_status 0
+    [ "$(wc -l <"$WORK/a.out")" -ge 5 ] || fail "too few lines"
+    grep -vE '^\{"epoch": [0-9]+, "train_loss": [-0-9.e]+, "val_loss": [-0-9.e]+, "val_accuracy": [-0-9.e]+, "seconds": [-0-9.e]+\}$' "$WORK/a.out" |
+        grep -vE '^\{"checkpoint": "best.ckpt", "epoch": [0-9]+\}$' |
+        grep -vE '^\{"final": true, "best_epoch": [0-9]+, "best_val_accuracy": [-0-9.e]+, "test_loss": [-0-9.e]+, "test_accuracy": [-0-9.e]+, "epochs_run": 3, "seconds": [-0-9.e]+\}$' \
+            >"$WORK/other" && fail "unexpected line(s): $(cat "$WORK/other")"
+    grep -q '"checkpoint": "best.ckpt", "epoch": 1}' "$WORK/a.out" || fail "no checkpoint line"
+    [ -f "$WORK/a/best.ckpt" ] || fail "best.ckpt missing"
+    tail -n 1 "$WORK/a.out" | grep -q '^{"final": true' || fail "last line is not final"
+    [ ! -s "$WORK/a.err" ] || fail "unexpected stderr: $(cat "$WORK/a.err")"
+    ;;
+bad_value)
+    run a --lr fast
+    expect_status 2
+    expect_stderr 'hpsearch-train: option --lr: expected a number, got "fast"'
+    run b --batch=0
+    expect_status 2
+    expect_stderr 'option --batch: must be between 1 and 65536, got "0"'
+    run c --hidden 12,x
+    expect_status 2
+    expect_stderr 'option --hidden'
+    expect_stderr '"12,x"'
+    run d --activation sigmoid
+    expect_status 2
+    expect_stderr 'option --activation: expected one of relu|tanh, got "sigmoid"'
+    run e --epochs
+    expect_status 2
+    expect_stderr 'option --epochs: missing value'
+    run f --lr 0
+    expect_status 2
+    expect_stderr 'option --lr: must be > 0'
+    [ ! -s "$WORK/a.out" ] || fail "a usage error wrote to stdout"
+    ;;
+unknown_flag)
+    run a --frobnicate 3
+    expect_status 2
+    expect_stderr 'unknown option --frobnicate'
+    run b --lr=0.1 stray
+    expect_status 2
+    expect_stderr 'unexpected argument "stray"'
+    ;;
+help)
+    run a --help
+    expect_status 0
+    for flag in data data-dir val-size split-seed data-seed hidden activation optimizer \
+        lr momentum weight-decay batch epochs seed out-dir help; do
+        grep -qE -- "^  --$flag( |$)" "$WORK/a.out" || fail "--help does not list --$flag"
+    done
+    for status in 0 1 2 3; do
+        grep -qE "^  $status  " "$WORK/a.out" || fail "--help does not document exit $status"
+    done
+    ;;
+diverges)
+    run a --optimizer sgd --lr 1e6 --momentum 0 --epochs 5 --out-dir "$WORK/a"
+    expect_status 3
+    tail -n 1 "$WORK/a.out" | grep -q '"final": true, "stopped": "nan"' ||
+        fail "last line: $(tail -n 1 "$WORK/a.out")"
+    grep -qE '"train_loss": (NaN|Infinity)' "$WORK/a.out" || fail "no NaN epoch line"
+    expect_stderr 'stopping'
+    ;;
+missing_data)
+    run a --data fashion-mnist --data-dir "$WORK/nowhere"
+    expect_status 1
+    expect_stderr "$WORK/nowhere/train-images-idx3-ubyte.gz: cannot open"
+    # A file that is not gzip'd IDX is named with what is wrong.
+    mkdir -p "$WORK/bad"
+    printf 'not an idx file at all' | gzip >"$WORK/bad/train-images-idx3-ubyte.gz"
+    run b --data fashion-mnist --data-dir "$WORK/bad"
+    expect_status 1
+    expect_stderr "$WORK/bad/train-images-idx3-ubyte.gz: bad magic number"
+    ;;
+*)
+    fail "unknown case"
+    ;;
+esac
+exit 0

@@ -1,0 +1,14 @@
+# The trainer's tests: Check programs for the model and the checkpoint file,
+# and end-to-end runs of the real hpsearch-train binary.
+hp_add_check_test(check_mlp SOURCES unit/check_mlp.c LIBS hp_trainer)
+hp_add_check_test(check_checkpoint SOURCES unit/check_checkpoint.c LIBS hp_trainer)
+
+# hpsearch-train end to end: tests/trainer/cli.sh CASE TRAINER WORKDIR.
+foreach(case same_seed_identical different_seed_differs env_defaults metric_lines
+             bad_value unknown_flag help diverges missing_data)
+  add_test(NAME trainer_cli_${case}
+           COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/trainer/cli.sh ${case}
+                   $<TARGET_FILE:hpsearch-train>
+                   ${CMAKE_CURRENT_BINARY_DIR}/trainer-cli/${case})
+  set_tests_properties(trainer_cli_${case} PROPERTIES TIMEOUT 60)
+endforeach()

@@ -1,0 +1,80 @@
+/*
+ * The data the trainer learns from: a data set is rows of features and a label
+ * per row, and a split (train, validation, test) is a list of row indices into
+ * a data set. Splits never copy rows, so the train/validation split of
+ * Fashion-MNIST costs two index arrays, not a second copy of the images.
+ *
+ * Image data stays in memory as uint8 (one byte per pixel) and is converted to
+ * float one batch at a time by data_gather; real-valued data is kept as float.
+ *
+ * This file owns the in-memory layout, the splits and the per-batch
+ * conversion. The file readers (idx.c) and the synthetic generator
+ * (synthetic.c) fill a struct dataset; they live in their own files.
+ */
+#ifndef DATA_H
+#define DATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+/* The order matches the --data choices. */
+enum data_kind { DATA_SYNTHETIC, DATA_FASHION_MNIST };
+
+struct dataset {
+    size_t n;        /* rows */
+    size_t dim;      /* features per row */
+    int classes;     /* labels are 0 .. classes-1 */
+    uint8_t *pixels; /* (n, dim) image bytes, or NULL. Owned. */
+    float *features; /* (n, dim) real values, or NULL. Owned. */
+    int32_t *labels; /* (n) Owned. */
+    /* Image bytes become pixel * scale + shift (standardized). */
+    float scale, shift;
+};
+
+/* Rows of one data set that play one role. */
+struct data_split {
+    const struct dataset *set; /* borrowed */
+    uint32_t *rows;            /* (n) ascending row indices into set. Owned. */
+    size_t n;
+};
+
+/* Everything a run learns from and is judged on. `pool` holds the rows that
+ * train and val index; `test_set` holds the test rows (for synthetic data it
+ * is unused: test indexes into pool). */
+struct data {
+    enum data_kind kind;
+    struct dataset pool;
+    struct dataset test_set;
+    struct data_split train, val, test;
+};
+
+/* What data_load needs to know; filled from the options by the caller. */
+struct data_config {
+    enum data_kind kind;
+    const char *dir;     /* Fashion-MNIST: the folder of the four .gz files */
+    size_t val_size;     /* Fashion-MNIST: rows of the 60k moved to validation */
+    uint64_t split_seed; /* Fashion-MNIST: seed of the train/validation permutation */
+    uint64_t data_seed;  /* synthetic: seed of the generator */
+};
+
+/* Loads or generates the data and makes the three splits. Returns 0; -1 with
+ * `err` set for a runtime failure (missing or malformed file, out of memory);
+ * or -2 with `err` set when a configured value does not fit the data (a
+ * val_size as large as the data set): a usage error. On failure nothing needs
+ * freeing. */
+int data_load(struct data *d, const struct data_config *cfg, struct hp_error *err);
+
+/* Releases everything data_load allocated; safe on a zeroed struct. */
+void data_free(struct data *d);
+
+/* Releases one data set's arrays; safe on a zeroed struct. */
+void dataset_free(struct dataset *s);
+
+/* Copies `count` rows of `set`, the rows named by rows[0..count), into x
+ * (count, dim) as floats and their labels into y (count). Never allocates. */
+void data_gather(const struct dataset *set, const uint32_t *rows, size_t count, float *x,
+                 int32_t *y);
+
+#endif

@@ -1,0 +1,540 @@
+/*
+ * The option table and everything it drives. See options.h.
+ *
+ * To add an option: add a field to struct options and a row to OPTIONS. The
+ * parser, --help and the checkpoint's recorded configuration follow.
+ */
+#include "options.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exit_code.h"
+
+static const char PROGRAM[] = "hpsearch-train";
+
+enum option_type {
+    OPT_CHOICE, /* one of `choices` ("a|b|c"); stored as its index (int) */
+    OPT_STRING, /* a non-empty string (const char *) */
+    OPT_NUMBER, /* a finite double within [min, max] (or (min, max] if min_open) */
+    OPT_INT,    /* an integer within [min, max] (long) */
+    OPT_SEED,   /* a non-negative 64-bit integer (uint64_t) */
+    OPT_LAYERS, /* comma-separated layer sizes, "" or "none" for none */
+    OPT_FLAG,   /* boolean: --name, --name=true, --name=false (int) */
+};
+
+struct option_spec {
+    const char *name;
+    enum option_type type;
+    size_t offset; /* of the field in struct options */
+    const char *metavar;
+    const char *def;     /* default, as command-line text; NULL: none */
+    const char *env;     /* environment variable read when the option is absent */
+    const char *choices; /* OPT_CHOICE: "a|b", in the order of the enum */
+    double min, max;
+    int min_open;
+    const char *help;
+};
+
+#define FIELD(f) offsetof(struct options, f)
+
+static const struct option_spec OPTIONS[] = {
+    {.name = "data",
+     .type = OPT_CHOICE,
+     .offset = FIELD(data),
+     .metavar = "NAME",
+     .def = "synthetic",
+     .choices = "synthetic|fashion-mnist",
+     .help = "data set: synthetic (generated from --data-seed: 20 features, 10 "
+             "classes, 4000 train / 1000 validation / 1000 test rows) or "
+             "fashion-mnist"},
+    {.name = "data-dir",
+     .type = OPT_STRING,
+     .offset = FIELD(data_dir),
+     .metavar = "DIR",
+     .def = "/usr/share/datasets/fashion-mnist",
+     .help = "folder of train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
+             "t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz"},
+    {.name = "val-size",
+     .type = OPT_INT,
+     .offset = FIELD(val_size),
+     .metavar = "N",
+     .def = "10000",
+     .min = 1,
+     .max = 1e9,
+     .help = "fashion-mnist: training images moved to the validation set by a "
+             "permutation drawn from --split-seed (the test set is never used "
+             "to select anything)"},
+    {.name = "split-seed",
+     .type = OPT_SEED,
+     .offset = FIELD(split_seed),
+     .metavar = "N",
+     .def = "0",
+     .help = "seed of the train/validation split; the same for every trial seed, "
+             "so all trials are judged on the same validation set"},
+    {.name = "data-seed",
+     .type = OPT_SEED,
+     .offset = FIELD(data_seed),
+     .metavar = "N",
+     .def = "0",
+     .help = "seed of the synthetic data generator"},
+    {.name = "hidden",
+     .type = OPT_LAYERS,
+     .offset = FIELD(hidden),
+     .metavar = "LIST",
+     .def = "128",
+     .help = "hidden layer sizes, input side first, e.g. 256,128; \"\" or none "
+             "for no hidden layer"},
+    {.name = "activation",
+     .type = OPT_CHOICE,
+     .offset = FIELD(activation),
+     .metavar = "NAME",
+     .def = "relu",
+     .choices = "relu|tanh",
+     .help = "activation of the hidden layers: relu or tanh"},
+    {.name = "optimizer",
+     .type = OPT_CHOICE,
+     .offset = FIELD(optimizer),
+     .metavar = "NAME",
+     .def = "adam",
+     .choices = "sgd|adam",
+     .help = "sgd (with --momentum) or adam (betas 0.9, 0.999, eps 1e-8)"},
+    {.name = "lr",
+     .type = OPT_NUMBER,
+     .offset = FIELD(lr),
+     .metavar = "X",
+     .def = "1e-3",
+     .min = 0,
+     .max = 1e6,
+     .min_open = 1,
+     .help = "learning rate"},
+    {.name = "momentum",
+     .type = OPT_NUMBER,
+     .offset = FIELD(momentum),
+     .metavar = "X",
+     .def = "0.9",
+     .min = 0,
+     .max = 1,
+     .help = "sgd momentum (0 for plain SGD)"},
+    {.name = "weight-decay",
+     .type = OPT_NUMBER,
+     .offset = FIELD(weight_decay),
+     .metavar = "X",
+     .def = "0",
+     .min = 0,
+     .max = 1e6,
+     .help = "L2 weight decay: adds X * w to every weight's gradient (biases "
+             "are not decayed)"},
+    {.name = "batch",
+     .type = OPT_INT,
+     .offset = FIELD(batch),
+     .metavar = "N",
+     .def = "64",
+     .min = 1,
+     .max = 65536,
+     .help = "mini-batch size (the last batch of an epoch may be smaller)"},
+    {.name = "epochs",
+     .type = OPT_INT,
+     .offset = FIELD(epochs),
+     .metavar = "N",
+     .def = "10",
+     .min = 1,
+     .max = 1e6,
+     .help = "epochs to train"},
+    {.name = "seed",
+     .type = OPT_SEED,
+     .offset = FIELD(seed),
+     .metavar = "N",
+     .def = "0",
+     .env = "HPSEARCH_SEED",
+     .help = "seed of weight init and shuffling; the same seed and flags give "
+             "bit-identical metric lines (apart from \"seconds\")"},
+    {.name = "out-dir",
+     .type = OPT_STRING,
+     .offset = FIELD(out_dir),
+     .metavar = "DIR",
+     .def = ".",
+     .env = "HPSEARCH_TRIAL_DIR",
+     .help = "folder for best.ckpt (created if missing)"},
+    {.name = "help",
+     .type = OPT_FLAG,
+     .offset = FIELD(help),
+     .help = "print this help and exit 0"},
+};
+
+enum { NOPTIONS = sizeof OPTIONS / sizeof OPTIONS[0] };
+
+static const struct option_spec *find_option(const char *name, size_t len)
+{
+    for (size_t i = 0; i < NOPTIONS; i++)
+        if (strlen(OPTIONS[i].name) == len && strncmp(OPTIONS[i].name, name, len) == 0)
+            return &OPTIONS[i];
+    return NULL;
+}
+
+/* Sets err's path to "option --name" (or the environment variable) and its
+ * message. Returns -1. */
+static int bad_value(struct hp_error *err, const struct option_spec *spec,
+                     const char *env, const char *fmt, const char *value)
+{
+    char path[128];
+    if (env)
+        snprintf(path, sizeof path, "environment %s", env);
+    else
+        snprintf(path, sizeof path, "option --%s", spec->name);
+    snprintf(err->source, sizeof err->source, "%s", PROGRAM);
+    return hp_error_set(err, path, fmt, value);
+}
+
+/* Index of `value` among the '|'-separated `choices`, or -1. */
+static int choice_index(const char *choices, const char *value)
+{
+    int index = 0;
+    size_t vlen = strlen(value);
+    const char *p = choices;
+    for (;;) {
+        const char *bar = strchr(p, '|');
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        if (len == vlen && strncmp(p, value, len) == 0)
+            return index;
+        if (!bar)
+            return -1;
+        p = bar + 1;
+        index++;
+    }
+}
+
+/* Parses a whole string as a decimal integer. Accepts an integral number in
+ * floating-point notation too ("64.0", "1e3"), since a sweep may write an
+ * integer parameter that way. Returns 0 or -1. */
+static int parse_long(const char *s, long *out)
+{
+    if (*s == '\0')
+        return -1;
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno == 0 && *end == '\0') {
+        *out = v;
+        return 0;
+    }
+    errno = 0;
+    double d = strtod(s, &end);
+    if (errno != 0 || *end != '\0' || !isfinite(d) || d != floor(d) || fabs(d) > 1e15)
+        return -1;
+    *out = (long)d;
+    return 0;
+}
+
+static int parse_seed(const char *s, uint64_t *out)
+{
+    if (*s < '0' || *s > '9')
+        return -1; /* no sign, no space */
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0')
+        return -1;
+    *out = (uint64_t)v;
+    return 0;
+}
+
+static int parse_layers(const char *s, int *sizes, int *count)
+{
+    *count = 0;
+    if (*s == '\0' || strcmp(s, "none") == 0)
+        return 0;
+    const char *p = s;
+    for (;;) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        char *end = NULL;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        if (errno != 0 || v < 1 || v > 100000 || *count == OPTIONS_MAX_HIDDEN)
+            return -1;
+        sizes[(*count)++] = (int)v;
+        if (*end == '\0')
+            return 0;
+        if (*end != ',')
+            return -1;
+        p = end + 1;
+    }
+}
+
+static void describe_range(char *buf, size_t size, const struct option_spec *spec)
+{
+    if (spec->type == OPT_INT && spec->max >= 1e9)
+        snprintf(buf, size, "must be >= %.0f", spec->min);
+    else if (spec->type == OPT_INT)
+        snprintf(buf, size, "must be between %.0f and %.0f", spec->min, spec->max);
+    else if (spec->min_open)
+        snprintf(buf, size, "must be > %g and <= %g", spec->min, spec->max);
+    else
+        snprintf(buf, size, "must be between %g and %g", spec->min, spec->max);
+}
+
+/* Parses `value` for `spec` into `o`. `env` names the environment variable
+ * the value came from, or is NULL for the command line. Returns 0 or -1. */
+static int set_value(struct options *o, const struct option_spec *spec, const char *value,
+                     const char *env, struct hp_error *err)
+{
+    char *field = (char *)o + spec->offset;
+    char range[160];
+    switch (spec->type) {
+    case OPT_CHOICE: {
+        int index = choice_index(spec->choices, value);
+        if (index < 0) {
+            char fmt[256];
+            snprintf(fmt, sizeof fmt, "expected one of %s, got \"%%s\"", spec->choices);
+            return bad_value(err, spec, env, fmt, value);
+        }
+        *(int *)field = index;
+        return 0;
+    }
+    case OPT_STRING:
+        if (*value == '\0')
+            return bad_value(err, spec, env, "expected a non-empty value, got \"%s\"",
+                             value);
+        *(const char **)field = value;
+        return 0;
+    case OPT_NUMBER: {
+        char *end = NULL;
+        errno = 0;
+        double v = strtod(value, &end);
+        if (*value == '\0' || *end != '\0' || errno == ERANGE || !isfinite(v))
+            return bad_value(err, spec, env, "expected a number, got \"%s\"", value);
+        if (v < spec->min || v > spec->max || (spec->min_open && v == spec->min)) {
+            describe_range(range, sizeof range, spec);
+            strncat(range, ", got \"%s\"", sizeof range - strlen(range) - 1);
+            return bad_value(err, spec, env, range, value);
+        }
+        *(double *)field = v;
+        return 0;
+    }
+    case OPT_INT: {
+        long v = 0;
+        if (parse_long(value, &v) < 0)
+            return bad_value(err, spec, env, "expected an integer, got \"%s\"", value);
+        if (v < spec->min || v > spec->max) {
+            describe_range(range, sizeof range, spec);
+            strncat(range, ", got \"%s\"", sizeof range - strlen(range) - 1);
+            return bad_value(err, spec, env, range, value);
+        }
+        *(long *)field = v;
+        return 0;
+    }
+    case OPT_SEED:
+        if (parse_seed(value, (uint64_t *)field) < 0)
+            return bad_value(err, spec, env,
+                             "expected a non-negative integer below 2^64, got \"%s\"",
+                             value);
+        return 0;
+    case OPT_LAYERS:
+        if (parse_layers(value, o->hidden, &o->nhidden) < 0)
+            return bad_value(err, spec, env,
+                             "expected up to 16 comma-separated sizes from 1 to 100000 "
+                             "(or \"none\"), got \"%s\"",
+                             value);
+        return 0;
+    case OPT_FLAG:
+        if (strcmp(value, "true") == 0 || strcmp(value, "1") == 0) {
+            *(int *)field = 1;
+            return 0;
+        }
+        if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0) {
+            *(int *)field = 0;
+            return 0;
+        }
+        return bad_value(err, spec, env, "expected true or false, got \"%s\"", value);
+    }
+    return -1;
+}
+
+int options_parse(struct options *o, int argc, char **argv, struct hp_error *err)
+{
+    memset(o, 0, sizeof *o);
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        const struct option_spec *spec = &OPTIONS[i];
+        if (spec->def && set_value(o, spec, spec->def, NULL, err) < 0)
+            return -1; /* a bad default in the table: caught by the tests */
+        const char *env = spec->env ? getenv(spec->env) : NULL;
+        if (env && *env && set_value(o, spec, env, spec->env, err) < 0)
+            return -1;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "-h") == 0)
+            arg = "--help";
+        if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
+            snprintf(err->source, sizeof err->source, "%s", PROGRAM);
+            return hp_error_set(err, NULL, "unexpected argument \"%s\" (see --help)",
+                                arg);
+        }
+        const char *name = arg + 2;
+        const char *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        const struct option_spec *spec = find_option(name, len);
+        if (!spec) {
+            snprintf(err->source, sizeof err->source, "%s", PROGRAM);
+            return hp_error_set(err, NULL, "unknown option --%.*s (see --help)", (int)len,
+                                name);
+        }
+        const char *value = NULL;
+        if (eq)
+            value = eq + 1;
+        else if (spec->type == OPT_FLAG)
+            value = "true";
+        else if (i + 1 < argc)
+            value = argv[++i];
+        else
+            return bad_value(err, spec, NULL, "missing value%s", "");
+        if (set_value(o, spec, value, NULL, err) < 0)
+            return -1;
+    }
+    return o->help ? OPTIONS_HELP : 0;
+}
+
+/* Writes `text` from column `column` (the cursor is there already), wrapping
+ * at spaces so that no line passes 80 columns; continuation lines are
+ * indented to `column`. */
+static void print_wrapped(FILE *out, const char *text, int column)
+{
+    const int width = 80 - column;
+    const char *p = text;
+    while ((int)strlen(p) > width) {
+        const char *cut = p + width;
+        while (cut > p && *cut != ' ')
+            cut--;
+        if (cut == p)
+            break;
+        fprintf(out, "%.*s\n%*s", (int)(cut - p), p, column, "");
+        p = cut + 1;
+    }
+    fprintf(out, "%s\n", p);
+}
+
+void options_print_help(FILE *out)
+{
+    enum { COLUMN = 26 };
+    fprintf(out,
+            "Usage: %s [OPTION]...\n"
+            "Train a multilayer perceptron (softmax cross-entropy, OpenBLAS sgemm)\n"
+            "and report one JSON object per line on stdout; diagnostics go to stderr.\n"
+            "\n"
+            "Options (write --name=value or --name value):\n",
+            PROGRAM);
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        const struct option_spec *spec = &OPTIONS[i];
+        char left[64];
+        if (spec->metavar)
+            snprintf(left, sizeof left, "  --%s %s", spec->name, spec->metavar);
+        else
+            snprintf(left, sizeof left, "  --%s", spec->name);
+        fprintf(out, "%-*s", COLUMN, left);
+        if ((int)strlen(left) >= COLUMN)
+            fprintf(out, "\n%*s", COLUMN, "");
+        char text[1024];
+        if (spec->def && spec->env)
+            snprintf(text, sizeof text, "%s (default: $%s, else %s)", spec->help,
+                     spec->env, spec->def);
+        else if (spec->def)
+            snprintf(text, sizeof text, "%s (default: %s)", spec->help,
+                     spec->def[0] ? spec->def : "\"\"");
+        else
+            snprintf(text, sizeof text, "%s", spec->help);
+        print_wrapped(out, text, COLUMN);
+    }
+    fputs(
+        "\n"
+        "Environment:\n"
+        "  HPSEARCH_SEED           default of --seed\n"
+        "  HPSEARCH_TRIAL_DIR      default of --out-dir\n"
+        "  OPENBLAS_NUM_THREADS    BLAS threads; results are bit-identical for a\n"
+        "                          fixed thread count (use 1)\n"
+        "\n"
+        "Output lines on stdout (JSON objects, keys in this order):\n"
+        "  every epoch:    {\"epoch\", \"train_loss\", \"val_loss\", \"val_accuracy\",\n"
+        "                   \"seconds\"}  (seconds: that epoch's wall time, the only\n"
+        "                   field that differs between identical runs)\n"
+        "  new best:       {\"checkpoint\": \"best.ckpt\", \"epoch\"}  (after\n"
+        "                   <out-dir>/best.ckpt is saved)\n"
+        "  at the end:     {\"final\": true, \"best_epoch\", \"best_val_accuracy\",\n"
+        "                   \"test_loss\", \"test_accuracy\", \"epochs_run\", "
+        "\"seconds\"}\n"
+        "                   (the test set, evaluated once, with the best epoch's\n"
+        "                   weights)\n"
+        "  on divergence:  {\"final\": true, \"stopped\": \"nan\", \"epoch\",\n"
+        "                   \"epochs_run\", \"seconds\"}\n"
+        "\n"
+        "Exit status:\n",
+        out);
+#define PRINT_EXIT(name, status, meaning)                                                \
+    fprintf(out, "  %d  ", status);                                                      \
+    print_wrapped(out, meaning, 5);
+    TRAIN_EXIT_CODES(PRINT_EXIT)
+#undef PRINT_EXIT
+}
+
+json_t *options_to_json(const struct options *o)
+{
+    json_t *obj = json_object();
+    if (!obj)
+        return NULL;
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        const struct option_spec *spec = &OPTIONS[i];
+        const char *field = (const char *)o + spec->offset;
+        json_t *v = NULL;
+        switch (spec->type) {
+        case OPT_CHOICE: {
+            int index = *(const int *)field;
+            const char *p = spec->choices;
+            for (int k = 0; k < index && p; k++) {
+                p = strchr(p, '|');
+                p = p ? p + 1 : NULL;
+            }
+            size_t len = p ? strcspn(p, "|") : 0;
+            v = p ? json_stringn(p, len) : json_null();
+            break;
+        }
+        case OPT_STRING:
+            v = json_string(*(const char *const *)field);
+            break;
+        case OPT_NUMBER:
+            v = json_real(*(const double *)field);
+            break;
+        case OPT_INT:
+            v = json_integer(*(const long *)field);
+            break;
+        case OPT_SEED: {
+            char text[32];
+            snprintf(text, sizeof text, "%llu",
+                     (unsigned long long)*(const uint64_t *)field);
+            v = json_string(text);
+            break;
+        }
+        case OPT_LAYERS: {
+            char text[OPTIONS_MAX_HIDDEN * 8 + 8] = "";
+            size_t len = 0;
+            for (int k = 0; k < o->nhidden; k++)
+                len += (size_t)snprintf(text + len, sizeof text - len, "%s%d",
+                                        k ? "," : "", o->hidden[k]);
+            v = json_string(o->nhidden ? text : "none");
+            break;
+        }
+        case OPT_FLAG:
+            if (strcmp(spec->name, "help") == 0)
+                continue;
+            v = json_boolean(*(const int *)field);
+            break;
+        }
+        if (!v || json_object_set_new(obj, spec->name, v) < 0) {
+            json_decref(obj);
+            return NULL;
+        }
+    }
+    return obj;
+}

@@ -1,0 +1,60 @@
+/*
+ * The command line of hpsearch-train. One table (in options.c) lists every
+ * option with its type, default, environment variable, accepted range and
+ * help text; parsing, --help and the configuration recorded in checkpoints are
+ * all driven by it, so they cannot disagree.
+ *
+ * Options are written --name=value or --name value (the orchestrator passes
+ * swept parameters as --name=value). Boolean flags take no value, or
+ * =true/=false. Values are checked in full: a number must be all number.
+ */
+#ifndef OPTIONS_H
+#define OPTIONS_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "error.h"
+
+enum { OPTIONS_MAX_HIDDEN = 16 };
+
+/* The parsed command line. Strings are borrowed from argv, the environment or
+ * the option table, so they live as long as the process. */
+struct options {
+    int data; /* enum data_kind */
+    const char *data_dir;
+    int hidden[OPTIONS_MAX_HIDDEN]; /* hidden layer sizes, input side first */
+    int nhidden;                    /* 0: no hidden layer (a linear model) */
+    int activation;                 /* enum activation */
+    int optimizer;                  /* enum optim_kind */
+    double lr;
+    double momentum;
+    double weight_decay;
+    long batch;
+    long epochs;
+    long val_size;
+    uint64_t seed;
+    uint64_t split_seed;
+    uint64_t data_seed;
+    const char *out_dir;
+    int help; /* --help was given */
+};
+
+/* The result of options_parse when --help was given. */
+enum { OPTIONS_HELP = 1 };
+
+/* Fills `o` from the defaults, then the environment, then argv[1..argc).
+ * Returns 0, OPTIONS_HELP, or -1 with `err` set to a message that names the
+ * option (a usage error: unknown option, missing or bad value). */
+int options_parse(struct options *o, int argc, char **argv, struct hp_error *err);
+
+/* Writes the usage text: every option with its default and meaning, the
+ * environment variables, the output lines and the exit statuses. */
+void options_print_help(FILE *out);
+
+/* Returns a new JSON object holding every option's value under its name (the
+ * configuration a checkpoint records), or NULL when out of memory. */
+json_t *options_to_json(const struct options *o);
+
+#endif
