@@ -642,7 +642,15 @@ static int load_range(struct loader *ld, const json_t *obj, const char *path,
             return hp_error_set(ld->err, where, "must be an integer >= 1 (got %s)", got);
         if (!json_is_number(step) || !(json_number_value(step) > 0))
             return hp_error_set(ld->err, where, "must be a number > 0 (got %s)", got);
+        if (integer && json_number_value(step) > INT_PARAM_LIMIT)
+            return hp_error_set(ld->err, where, "must be at most 9007199254740992 (got %s)",
+                                got);
         spec->step = json_number_value(step);
+        if (search_space_grid_count(spec) > SEARCH_SPACE_GRID_MAX)
+            return hp_error_set(ld->err, where,
+                                "too small: the range would have more than %zu values "
+                                "(got %s)",
+                                SEARCH_SPACE_GRID_MAX, got);
     }
     if (values) {
         path_key(where, sizeof where, path, "values");

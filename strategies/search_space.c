@@ -5,7 +5,8 @@
  * steps, explicit values). It does not validate specs: the space-file loader
  * (orchestrator/space.c) guarantees low < high (low <= high for int), low > 0
  * on a log scale, step > 0 (an integer for int), non-empty values within the
- * bounds, and integer bounds for int. Every draw comes from the caller's
+ * bounds, integer bounds for int within 2^53, and at most
+ * SEARCH_SPACE_GRID_MAX step values per range. Every draw comes from the caller's
  * generator; nothing here keeps state between calls.
  */
 #include "search_space.h"
@@ -180,7 +181,11 @@ static double sample_numeric(const struct param_spec *p, struct hp_pcg32 *rng)
         uint64_t span = (uint64_t)llround(p->high - p->low) + 1;
         x = p->low + (double)bounded64(rng, span);
     } else {
-        x = p->low + (p->high - p->low) * hp_pcg32_double(rng);
+        double u = hp_pcg32_double(rng);
+        double span = p->high - p->low;
+        /* A range wider than the largest double (-1e308..1e308) overflows the
+         * span; the weighted form stays finite. */
+        x = isinf(span) ? p->low * (1 - u) + p->high * u : p->low + span * u;
     }
     /* exp() and the multiplication may round just past a bound. */
     if (x > p->high)
