@@ -116,7 +116,8 @@ static int check_keys(struct loader *ld, const json_t *obj, const char *path,
 {
     const char *key;
     json_t *value;
-    json_object_foreach((json_t *)obj, key, value) {
+    json_object_foreach((json_t *)obj, key, value)
+    {
         if (name_in(key, valid))
             continue;
         char where[256];
@@ -149,7 +150,8 @@ static int load_int(struct loader *ld, const json_t *v, const char *path, long l
     char got[128];
     search_space_describe(v, got, sizeof got);
     if (!json_is_integer(v) || json_integer_value(v) < min)
-        return hp_error_set(ld->err, path, "must be an integer >= %lld (got %s)", min, got);
+        return hp_error_set(ld->err, path, "must be an integer >= %lld (got %s)", min,
+                            got);
     if (json_integer_value(v) > max)
         return hp_error_set(ld->err, path, "must be at most %lld (got %s)", max, got);
     *out = (int)json_integer_value(v);
@@ -292,8 +294,8 @@ static int load_command(struct loader *ld, const json_t *v, const char *path)
     }
     if (!json_is_array(v)) {
         search_space_describe(v, got, sizeof got);
-        return hp_error_set(ld->err, path, "must be a non-empty array of strings (got %s)",
-                            got);
+        return hp_error_set(ld->err, path,
+                            "must be a non-empty array of strings (got %s)", got);
     }
     size_t n = json_array_size(v);
     if (n == 0)
@@ -307,7 +309,8 @@ static int load_command(struct loader *ld, const json_t *v, const char *path)
             return hp_error_set(ld->err, where, "must be a string (got %s)", got);
         }
         if (i == 0 && json_string_length(arg) == 0)
-            return hp_error_set(ld->err, where, "must not be empty (it names the program)");
+            return hp_error_set(ld->err, where,
+                                "must not be empty (it names the program)");
         if (check_template(ld, arg, where) != 0)
             return -1;
     }
@@ -352,7 +355,8 @@ static int load_objective(struct loader *ld, const json_t *v, const char *path)
             metric = json_string_value(m);
         int mode = 0;
         int score = 0;
-        if (load_word(ld, json_object_get(v, "mode"), "objective.mode", modes, &mode) != 0)
+        if (load_word(ld, json_object_get(v, "mode"), "objective.mode", modes, &mode) !=
+            0)
             return -1;
         if (load_word(ld, json_object_get(v, "score"), "objective.score", scores,
                       &score) != 0)
@@ -372,7 +376,8 @@ static int seed_at(struct loader *ld, const json_t *seeds, size_t i, uint64_t *o
         char got[128];
         path_index(where, sizeof where, "seeds", i);
         search_space_describe(s, got, sizeof got);
-        return hp_error_set(ld->err, where, "must be a non-negative integer (got %s)", got);
+        return hp_error_set(ld->err, where, "must be a non-negative integer (got %s)",
+                            got);
     }
     *out = (uint64_t)json_integer_value(s);
     return 0;
@@ -486,8 +491,10 @@ struct param_type {
 };
 
 static const char *const choice_keys[] = {"type", "values", NULL};
-static const char *const range_keys[] = {"type", "low", "high", "log", "step", "values", NULL};
-static const char *const loguniform_keys[] = {"type", "low", "high", "step", "values", NULL};
+static const char *const range_keys[] = {"type", "low",    "high", "log",
+                                         "step", "values", NULL};
+static const char *const loguniform_keys[] = {"type", "low",    "high",
+                                              "step", "values", NULL};
 static const char *const param_type_names[] = {"choice", "int", "uniform", "loguniform",
                                                NULL};
 
@@ -510,7 +517,8 @@ static int check_nonempty_array(struct loader *ld, const json_t *v, const char *
     if (!json_is_array(v)) {
         char got[128];
         search_space_describe(v, got, sizeof got);
-        return hp_error_set(ld->err, path, "must be a non-empty array%s (got %s)", of, got);
+        return hp_error_set(ld->err, path, "must be a non-empty array%s (got %s)", of,
+                            got);
     }
     if (json_array_size(v) == 0)
         return hp_error_set(ld->err, path, "must not be empty");
@@ -559,9 +567,8 @@ static int load_choice(struct loader *ld, const json_t *obj, const char *path,
             char got[128];
             path_index(at, sizeof at, where, i);
             search_space_describe(v, got, sizeof got);
-            return hp_error_set(ld->err, at,
-                                "must be a scalar: string, number or boolean (got %s)",
-                                got);
+            return hp_error_set(
+                ld->err, at, "must be a scalar: string, number or boolean (got %s)", got);
         }
     }
     if (check_distinct(ld, values, where, 0) != 0)
@@ -622,7 +629,8 @@ static int load_range(struct loader *ld, const json_t *obj, const char *path,
     if (spec->log && !(spec->low > 0)) {
         path_key(where, sizeof where, path, "low");
         if (spec->kind == PARAM_LOGUNIFORM)
-            return hp_error_set(ld->err, where, "must be > 0 for loguniform (got %s)", got);
+            return hp_error_set(ld->err, where, "must be > 0 for loguniform (got %s)",
+                                got);
         return hp_error_set(ld->err, where, "must be > 0 when \"log\" is true (got %s)",
                             got);
     }
@@ -643,8 +651,8 @@ static int load_range(struct loader *ld, const json_t *obj, const char *path,
         if (!json_is_number(step) || !(json_number_value(step) > 0))
             return hp_error_set(ld->err, where, "must be a number > 0 (got %s)", got);
         if (integer && json_number_value(step) > INT_PARAM_LIMIT)
-            return hp_error_set(ld->err, where, "must be at most 9007199254740992 (got %s)",
-                                got);
+            return hp_error_set(ld->err, where,
+                                "must be at most 9007199254740992 (got %s)", got);
         spec->step = json_number_value(step);
         if (search_space_grid_count(spec) > SEARCH_SPACE_GRID_MAX)
             return hp_error_set(ld->err, where,
@@ -690,7 +698,8 @@ static int load_param_object(struct loader *ld, const json_t *obj, const char *p
     path_key(where, sizeof where, path, "type");
     const struct param_type *pt = NULL;
     for (size_t i = 0; i < sizeof param_types / sizeof param_types[0]; i++) {
-        if (json_is_string(type) && strcmp(json_string_value(type), param_types[i].name) == 0)
+        if (json_is_string(type) &&
+            strcmp(json_string_value(type), param_types[i].name) == 0)
             pt = &param_types[i];
     }
     if (!pt) {
@@ -698,8 +707,8 @@ static int load_param_object(struct loader *ld, const json_t *obj, const char *p
         search_space_describe(type, got, sizeof got);
         join_names(list, sizeof list, param_type_names);
         if (!json_is_string(type))
-            return hp_error_set(ld->err, where, "must be a string, one of %s (got %s)", list,
-                                got);
+            return hp_error_set(ld->err, where, "must be a string, one of %s (got %s)",
+                                list, got);
         return hp_error_set(ld->err, where, "unknown type %s (valid: %s)", got, list);
     }
     spec->kind = pt->kind;
@@ -737,7 +746,8 @@ static int load_params(struct loader *ld, const json_t *v, const char *path)
         return out_of_memory(ld, path);
     const char *name;
     json_t *value;
-    json_object_foreach((json_t *)v, name, value) {
+    json_object_foreach((json_t *)v, name, value)
+    {
         char where[256];
         path_key(where, sizeof where, path, name);
         if (!valid_param_name(name)) {
@@ -805,12 +815,12 @@ static int load_strategy(struct loader *ld, const json_t *v, const char *path)
     strategy_names(list, sizeof list);
     search_space_describe(type, got, sizeof got);
     if (!json_is_string(type))
-        return hp_error_set(ld->err, "strategy.type", "must be a string, one of %s (got %s)",
-                            list, got);
+        return hp_error_set(ld->err, "strategy.type",
+                            "must be a string, one of %s (got %s)", list, got);
     const struct strategy_ops *ops = strategy_find(json_string_value(type));
     if (!ops)
-        return hp_error_set(ld->err, "strategy.type", "unknown strategy %s (valid: %s)", got,
-                            list);
+        return hp_error_set(ld->err, "strategy.type", "unknown strategy %s (valid: %s)",
+                            got, list);
     const char *valid[32] = {"type"};
     size_t n = 1;
     for (size_t i = 0; ops->option_keys[i] && n + 1 < sizeof valid / sizeof valid[0]; i++)

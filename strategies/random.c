@@ -32,7 +32,8 @@ static int random_create(const struct search_space *space, const json_t *options
         return hp_error_set(err, "strategy", "missing required key \"trials\"");
     if (!json_is_integer(trials) || json_integer_value(trials) < 1) {
         search_space_describe(trials, got, sizeof got);
-        return hp_error_set(err, "strategy.trials", "must be an integer >= 1 (got %s)", got);
+        return hp_error_set(err, "strategy.trials", "must be an integer >= 1 (got %s)",
+                            got);
     }
     if ((unsigned long long)json_integer_value(trials) > SEARCH_SPACE_GRID_MAX)
         return hp_error_set(err, "strategy.trials", "must be at most %zu (got %lld)",

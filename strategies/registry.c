@@ -31,8 +31,8 @@ void strategy_names(char *buf, size_t size)
         return;
     buf[0] = '\0';
     for (size_t i = 0; i < STRATEGY_COUNT && used < size; i++) {
-        int n = snprintf(buf + used, size - used, "%s%s", i ? ", " : "",
-                         strategies[i]->name);
+        int n =
+            snprintf(buf + used, size - used, "%s%s", i ? ", " : "", strategies[i]->name);
         if (n < 0)
             return;
         used += (size_t)n;

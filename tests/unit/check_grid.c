@@ -20,12 +20,14 @@ static void add(struct search_space *s, struct param_spec p)
 
 static void add_constant(struct search_space *s, const char *name, json_t *value)
 {
-    add(s, (struct param_spec){.name = strdup(name), .kind = PARAM_CONSTANT, .value = value});
+    add(s, (struct param_spec){
+               .name = strdup(name), .kind = PARAM_CONSTANT, .value = value});
 }
 
 static void add_choice(struct search_space *s, const char *name, json_t *values)
 {
-    add(s, (struct param_spec){.name = strdup(name), .kind = PARAM_CHOICE, .values = values});
+    add(s, (struct param_spec){
+               .name = strdup(name), .kind = PARAM_CHOICE, .values = values});
 }
 
 static void add_range(struct search_space *s, const char *name, enum param_kind kind,

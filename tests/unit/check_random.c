@@ -237,7 +237,8 @@ START_TEST(test_sample_choice_and_values_cover_every_value)
         json_t *h = json_object_get(c, "h");
         size_t k;
         json_t *v;
-        json_array_foreach(s.params[0].values, k, v) {
+        json_array_foreach(s.params[0].values, k, v)
+        {
             if (json_equal(h, v))
                 seen_choice[k]++;
         }
@@ -259,11 +260,12 @@ END_TEST
 START_TEST(test_sample_keeps_constants_and_declaration_order)
 {
     struct search_space s = {0};
-    add(&s, (struct param_spec){.name = strdup("z"), .kind = PARAM_CONSTANT,
+    add(&s, (struct param_spec){.name = strdup("z"),
+                                .kind = PARAM_CONSTANT,
                                 .value = json_string("adam")});
     add_range(&s, "a", PARAM_UNIFORM, 0, 1, 0, 0);
-    add(&s, (struct param_spec){.name = strdup("m"), .kind = PARAM_CONSTANT,
-                                .value = json_integer(3)});
+    add(&s, (struct param_spec){
+                .name = strdup("m"), .kind = PARAM_CONSTANT, .value = json_integer(3)});
     struct hp_pcg32 rng;
     hp_pcg32_seed(&rng, 2, 2);
     json_t *c = search_space_sample(&s, &rng);
@@ -273,7 +275,8 @@ START_TEST(test_sample_keeps_constants_and_declaration_order)
     size_t i = 0;
     const char *key;
     json_t *v;
-    json_object_foreach(c, key, v) {
+    json_object_foreach(c, key, v)
+    {
         ck_assert_str_eq(key, order[i++]);
     }
     ck_assert_uint_eq(i, 3);
@@ -295,8 +298,8 @@ START_TEST(test_random_asks_trials_configs_then_done)
 {
     struct search_space s = {0};
     example_space(&s);
-    struct strategy *r = create_random(&s, json_pack("{s:s,s:i}", "type", "random",
-                                                     "trials", 5));
+    struct strategy *r =
+        create_random(&s, json_pack("{s:s,s:i}", "type", "random", "trials", 5));
     ck_assert_uint_eq(strategy_planned(r), 5);
     for (size_t i = 0; i < 5; i++)
         json_decref(ask_config(r, i));
@@ -315,12 +318,12 @@ START_TEST(test_random_same_seed_same_sequence_other_seed_other)
 {
     struct search_space s = {0};
     example_space(&s);
-    struct strategy *a = create_random(&s, json_pack("{s:s,s:i,s:i}", "type", "random",
-                                                     "trials", 50, "seed", 7));
-    struct strategy *b = create_random(&s, json_pack("{s:s,s:i,s:i}", "type", "random",
-                                                     "trials", 50, "seed", 7));
-    struct strategy *c = create_random(&s, json_pack("{s:s,s:i,s:i}", "type", "random",
-                                                     "trials", 50, "seed", 8));
+    struct strategy *a = create_random(
+        &s, json_pack("{s:s,s:i,s:i}", "type", "random", "trials", 50, "seed", 7));
+    struct strategy *b = create_random(
+        &s, json_pack("{s:s,s:i,s:i}", "type", "random", "trials", 50, "seed", 7));
+    struct strategy *c = create_random(
+        &s, json_pack("{s:s,s:i,s:i}", "type", "random", "trials", 50, "seed", 8));
     int same_as_other_seed = 0;
     for (size_t i = 0; i < 50; i++) {
         json_t *x = ask_config(a, i);
@@ -344,10 +347,10 @@ START_TEST(test_random_default_seed_is_zero)
 {
     struct search_space s = {0};
     example_space(&s);
-    struct strategy *a = create_random(&s, json_pack("{s:s,s:i}", "type", "random",
-                                                     "trials", 3));
-    struct strategy *b = create_random(&s, json_pack("{s:s,s:i,s:i}", "type", "random",
-                                                     "trials", 3, "seed", 0));
+    struct strategy *a =
+        create_random(&s, json_pack("{s:s,s:i}", "type", "random", "trials", 3));
+    struct strategy *b = create_random(
+        &s, json_pack("{s:s,s:i,s:i}", "type", "random", "trials", 3, "seed", 0));
     for (size_t i = 0; i < 3; i++) {
         json_t *x = ask_config(a, i);
         json_t *y = ask_config(b, i);
@@ -369,10 +372,10 @@ START_TEST(test_random_config_i_does_not_depend_on_earlier_configs)
     example_space(&small);
     example_space(&big);
     add_range(&big, "extra", PARAM_INT, 0, 1000000, 0, 0);
-    struct strategy *a = create_random(&small, json_pack("{s:s,s:i,s:i}", "type",
-                                                         "random", "trials", 8, "seed", 3));
-    struct strategy *b = create_random(&big, json_pack("{s:s,s:i,s:i}", "type", "random",
-                                                       "trials", 8, "seed", 3));
+    struct strategy *a = create_random(
+        &small, json_pack("{s:s,s:i,s:i}", "type", "random", "trials", 8, "seed", 3));
+    struct strategy *b = create_random(
+        &big, json_pack("{s:s,s:i,s:i}", "type", "random", "trials", 8, "seed", 3));
     json_t *x = NULL, *y = NULL;
     for (size_t i = 0; i < 8; i++) {
         json_decref(x);
@@ -406,12 +409,12 @@ START_TEST(test_random_rejects_bad_options)
                         "strategy.trials", "must be an integer >= 1 (got 10.0)");
     assert_create_fails(json_pack("{s:s,s:s}", "type", "random", "trials", "10"),
                         "strategy.trials", "must be an integer >= 1 (got \"10\")");
-    assert_create_fails(json_pack("{s:s,s:I}", "type", "random", "trials",
-                                  (json_int_t)2000000000),
-                        "strategy.trials", "must be at most 1000000000 (got 2000000000)");
-    assert_create_fails(json_pack("{s:s,s:i,s:i}", "type", "random", "trials", 3, "seed",
-                                  -1),
-                        "strategy.seed", "must be a non-negative integer (got -1)");
+    assert_create_fails(
+        json_pack("{s:s,s:I}", "type", "random", "trials", (json_int_t)2000000000),
+        "strategy.trials", "must be at most 1000000000 (got 2000000000)");
+    assert_create_fails(
+        json_pack("{s:s,s:i,s:i}", "type", "random", "trials", 3, "seed", -1),
+        "strategy.seed", "must be a non-negative integer (got -1)");
     assert_create_fails(json_pack("{s:s,s:i,s:n}", "type", "random", "trials", 3, "seed"),
                         "strategy.seed", "must be a non-negative integer (got null)");
 }

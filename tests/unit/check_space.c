@@ -41,7 +41,8 @@ static void load_ok(const char *text, struct space *s)
     struct hp_error err;
     char msg[2048];
     int rc = load(text, s, &err);
-    ck_assert_msg(rc == 0, "unexpected error: %s", hp_error_format(&err, msg, sizeof msg));
+    ck_assert_msg(rc == 0, "unexpected error: %s",
+                  hp_error_format(&err, msg, sizeof msg));
 }
 
 /* Loads text that must fail and returns the formatted message in msg. */
@@ -115,7 +116,8 @@ START_TEST(test_space_fills_defaults_for_an_empty_object)
 {
     struct space s;
     struct hp_error err;
-    ck_assert_int_eq(space_load_text("{}", 2, "experiments/seed-study.json", &s, &err), 0);
+    ck_assert_int_eq(space_load_text("{}", 2, "experiments/seed-study.json", &s, &err),
+                     0);
     ck_assert_str_eq(s.name, "seed-study");
     ck_assert_int_eq(s.command_is_default, 1);
     ck_assert_uint_eq(s.command_len, 1);
@@ -125,7 +127,8 @@ START_TEST(test_space_fills_defaults_for_an_empty_object)
     ck_assert_int_eq(s.maximize, 1);
     ck_assert_int_eq(s.score, SCORE_BEST);
     ck_assert_ptr_eq(s.strategy, strategy_find("grid"));
-    ck_assert_str_eq(json_string_value(json_object_get(s.strategy_options, "type")), "grid");
+    ck_assert_str_eq(json_string_value(json_object_get(s.strategy_options, "type")),
+                     "grid");
     ck_assert_uint_eq(s.seed_count, 1);
     ck_assert_uint_eq(s.seeds[0], 0);
     ck_assert_int_eq(s.parallel, 0);
@@ -148,7 +151,8 @@ START_TEST(test_space_fills_every_field_as_given)
         "{\"name\": \"full_1.0\","
         " \"command\": [\"python3\", \"train.py\", \"--lr\", \"{lr}\", \"--seed={seed}\","
         "  \"--out={trial_dir}/{trial_id}\"],"
-        " \"objective\": {\"metric\": \"val_loss\", \"mode\": \"min\", \"score\": \"last\"},"
+        " \"objective\": {\"metric\": \"val_loss\", \"mode\": \"min\", \"score\": "
+        "\"last\"},"
         " \"strategy\": {\"type\": \"random\", \"trials\": 9, \"seed\": 4},"
         " \"seeds\": [7, 3],"
         " \"parallel\": 3, \"threads_per_trial\": 2, \"timeout_s\": 90.5,"
@@ -168,7 +172,8 @@ START_TEST(test_space_fills_every_field_as_given)
     ck_assert_int_eq(s.maximize, 0);
     ck_assert_int_eq(s.score, SCORE_LAST);
     ck_assert_ptr_eq(s.strategy, strategy_find("random"));
-    ck_assert_int_eq(json_integer_value(json_object_get(s.strategy_options, "trials")), 9);
+    ck_assert_int_eq(json_integer_value(json_object_get(s.strategy_options, "trials")),
+                     9);
     ck_assert_uint_eq(s.seed_count, 2);
     ck_assert_uint_eq(s.seeds[0], 7);
     ck_assert_uint_eq(s.seeds[1], 3);
@@ -255,7 +260,8 @@ START_TEST(test_space_loads_the_design_example)
     static const char text[] =
         "{\n"
         "  \"name\": \"fmnist-mlp\",\n"
-        "  \"command\": [\"hpsearch-train\", \"--data\", \"fashion-mnist\", \"--epochs\", "
+        "  \"command\": [\"hpsearch-train\", \"--data\", \"fashion-mnist\", "
+        "\"--epochs\", "
         "\"10\"],\n"
         "  \"objective\": {\"metric\": \"val_accuracy\", \"mode\": \"max\"},\n"
         "  \"strategy\": {\"type\": \"random\", \"trials\": 40, \"seed\": 7},\n"
@@ -267,7 +273,8 @@ START_TEST(test_space_loads_the_design_example)
         "  \"keep_checkpoints\": \"best\",\n"
         "  \"params\": {\n"
         "    \"lr\":      {\"type\": \"loguniform\", \"low\": 1e-4, \"high\": 1e-1},\n"
-        "    \"batch\":   {\"type\": \"int\", \"low\": 16, \"high\": 256, \"log\": true},\n"
+        "    \"batch\":   {\"type\": \"int\", \"low\": 16, \"high\": 256, \"log\": "
+        "true},\n"
         "    \"hidden\":  {\"type\": \"choice\", \"values\": [\"128\", \"256,128\", "
         "\"512,256\"]},\n"
         "    \"dropout\": {\"type\": \"uniform\", \"low\": 0.0, \"high\": 0.5},\n"
@@ -321,8 +328,9 @@ END_TEST
 START_TEST(test_space_rejects_unknown_placeholder)
 {
     char msg[2048];
-    load_fails("{\"command\": [\"t\", \"--x={lr}\", \"{seeds}\"], \"params\": {\"lr\": 1}}",
-               msg, sizeof msg);
+    load_fails(
+        "{\"command\": [\"t\", \"--x={lr}\", \"{seeds}\"], \"params\": {\"lr\": 1}}", msg,
+        sizeof msg);
     ck_assert_str_eq(msg, "space.json: command[2]: unknown placeholder {seeds}");
 }
 END_TEST
@@ -330,12 +338,13 @@ END_TEST
 START_TEST(test_space_accepts_int_range_of_one_value_and_numeric_values)
 {
     struct space s;
-    load_ok("{\"strategy\": {\"type\": \"random\", \"trials\": 2},"
-            " \"params\": {\"n\": {\"type\": \"int\", \"low\": 4, \"high\": 4},"
-            " \"lr\": {\"type\": \"loguniform\", \"low\": 1e-4, \"high\": 1e-1,"
-            "  \"values\": [1e-4, 0.001, 0.1]},"
-            " \"d\": {\"type\": \"uniform\", \"low\": 0, \"high\": 1, \"values\": [0, 1]}}}",
-            &s);
+    load_ok(
+        "{\"strategy\": {\"type\": \"random\", \"trials\": 2},"
+        " \"params\": {\"n\": {\"type\": \"int\", \"low\": 4, \"high\": 4},"
+        " \"lr\": {\"type\": \"loguniform\", \"low\": 1e-4, \"high\": 1e-1,"
+        "  \"values\": [1e-4, 0.001, 0.1]},"
+        " \"d\": {\"type\": \"uniform\", \"low\": 0, \"high\": 1, \"values\": [0, 1]}}}",
+        &s);
     ck_assert_uint_eq(s.params.count, 3);
     ck_assert_uint_eq(json_array_size(s.params.params[1].values), 3);
     ck_assert_uint_eq(json_array_size(s.params.params[2].values), 2);
@@ -346,10 +355,11 @@ END_TEST
 START_TEST(test_space_default_strategy_is_grid_and_checks_it)
 {
     char msg[2048];
-    load_fails("{\"params\": {\"d\": {\"type\": \"uniform\", \"low\": 0, \"high\": 1}}}", msg,
-               sizeof msg);
-    ck_assert_str_eq(msg, "space.json: params.d: grid search needs \"values\" or \"step\" "
-                          "for a uniform range");
+    load_fails("{\"params\": {\"d\": {\"type\": \"uniform\", \"low\": 0, \"high\": 1}}}",
+               msg, sizeof msg);
+    ck_assert_str_eq(msg,
+                     "space.json: params.d: grid search needs \"values\" or \"step\" "
+                     "for a uniform range");
 }
 END_TEST
 
@@ -357,7 +367,8 @@ START_TEST(test_space_default_name_is_sanitised_base_name)
 {
     struct space s;
     struct hp_error err;
-    ck_assert_int_eq(space_load_text("{}", 2, "/tmp/a dir/my sweep(2).json", &s, &err), 0);
+    ck_assert_int_eq(space_load_text("{}", 2, "/tmp/a dir/my sweep(2).json", &s, &err),
+                     0);
     ck_assert_str_eq(s.name, "my_sweep_2_");
     space_free(&s);
     ck_assert_int_eq(space_load_text("{}", 2, ".hidden.json", &s, &err), 0);
@@ -403,7 +414,8 @@ START_TEST(test_space_error_path_and_message_are_separate_fields)
 {
     struct space s;
     struct hp_error err;
-    const char *text = "{\"params\": {\"lr\": {\"type\": \"loguniform\", \"low\": 0, \"high\": 1}}}";
+    const char *text =
+        "{\"params\": {\"lr\": {\"type\": \"loguniform\", \"low\": 0, \"high\": 1}}}";
     ck_assert_int_eq(space_load_text(text, strlen(text), "space.json", &s, &err), -1);
     ck_assert_str_eq(err.source, "space.json");
     ck_assert_str_eq(err.path, "params.lr.low");
