@@ -10,6 +10,7 @@
 #include "idx.h"
 #include "pcg32.h"
 #include "synthetic.h"
+#include "vectorize.h"
 
 enum { PURPOSE_SPLIT = 0x73706c6974ULL }; /* "split" */
 
@@ -157,6 +158,15 @@ int data_load(struct data *d, const struct data_config *cfg, struct hp_error *er
     return rc;
 }
 
+/* dst[k] = src[k] * scale + shift: one image row to standardized floats. */
+VECTORIZE_CLONES
+static void convert_row(float *restrict dst, const uint8_t *restrict src, size_t dim,
+                        float scale, float shift)
+{
+    for (size_t k = 0; k < dim; k++)
+        dst[k] = (float)src[k] * scale + shift;
+}
+
 void data_gather(const struct dataset *set, const uint32_t *rows, size_t count, float *x,
                  int32_t *y)
 {
@@ -165,11 +175,7 @@ void data_gather(const struct dataset *set, const uint32_t *rows, size_t count, 
         size_t r = rows[i];
         float *dst = x + i * dim;
         if (set->pixels) {
-            const uint8_t *src = set->pixels + r * dim;
-            float scale = set->scale;
-            float shift = set->shift;
-            for (size_t k = 0; k < dim; k++)
-                dst[k] = (float)src[k] * scale + shift;
+            convert_row(dst, set->pixels + r * dim, dim, set->scale, set->shift);
         } else {
             memcpy(dst, set->features + r * dim, dim * sizeof(float));
         }

@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vectorize.h"
+
 /* 64-byte alignment: a cache line, and the widest vector loads. */
 static void *alloc_floats(size_t count)
 {
@@ -130,6 +132,7 @@ void mlp_init_weights(struct mlp *m, struct hp_pcg32 *rng)
 
 /* Adds the bias to each row of z (n, out) and applies the activation, in one
  * pass over the memory. */
+VECTORIZE_CLONES
 static void bias_activate(float *z, const float *b, size_t n, int out,
                           enum activation act)
 {
@@ -147,6 +150,7 @@ static void bias_activate(float *z, const float *b, size_t n, int out,
     }
 }
 
+VECTORIZE_CLONES
 static void bias_add(float *z, const float *b, size_t n, int out)
 {
     for (size_t i = 0; i < n; i++) {
@@ -221,6 +225,7 @@ double mlp_softmax_xent(const float *logits, const int32_t *y, size_t n, int cla
 }
 
 /* Bias gradient: db (out) = column sums of dz (n, out), rows in order. */
+VECTORIZE_CLONES
 static void bias_grad(float *db, const float *dz, size_t n, int out)
 {
     memset(db, 0, (size_t)out * sizeof(float));
@@ -232,6 +237,7 @@ static void bias_grad(float *db, const float *dz, size_t n, int out)
 }
 
 /* dh (n, width) *= activation'(h) where h is the activation's output. */
+VECTORIZE_CLONES
 static void activation_backward(float *dh, const float *h, size_t n, int width,
                                 enum activation act)
 {

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vectorize.h"
+
 static float *alloc_zeroed(size_t count)
 {
     void *p = NULL;
@@ -42,6 +44,7 @@ void optim_free(struct optim *o)
     memset(o, 0, sizeof *o);
 }
 
+VECTORIZE_CLONES
 static void sgd_segment(float *restrict w, const float *restrict g, float *restrict v,
                         size_t n, float lr, float momentum, float wd)
 {
@@ -53,6 +56,7 @@ static void sgd_segment(float *restrict w, const float *restrict g, float *restr
     }
 }
 
+VECTORIZE_CLONES
 static void adam_segment(float *restrict w, const float *restrict g, float *restrict m,
                          float *restrict v, size_t n, float b1, float b2, float step_size,
                          float inv_sqrt_c2, float eps, float wd)
