@@ -12,8 +12,12 @@
       "written")                                                                     \
     X(HP_EXIT_USAGE, 2, "bad command line or invalid space file; nothing was started") \
     X(HP_EXIT_ALL_FAILED, 3, "the sweep finished but every trial failed")             \
+    X(HP_EXIT_MAX_FAILURES, 4,                                                       \
+      "stopped after max_failures failed trials; resume continues it")               \
     X(HP_EXIT_INTERRUPTED, 130,                                                      \
-      "interrupted by SIGINT or SIGTERM; finished results are kept")
+      "interrupted by SIGINT (Ctrl-C); finished results are kept, resume continues")  \
+    X(HP_EXIT_TERMINATED, 143,                                                       \
+      "stopped by SIGTERM; finished results are kept, resume continues")
 
 enum hp_exit_code {
 #define HP_EXIT_ENUM(name, code, text) name = code,

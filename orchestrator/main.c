@@ -1,6 +1,7 @@
 /*
- * hpsearch: the command line. One option table drives parsing and --help;
- * exit codes come from exit_codes.h. Only main() exits.
+ * hpsearch: the command line. One table of commands and one table of options
+ * drive parsing and --help; exit codes come from exit_codes.h. Only main()
+ * exits.
  */
 #include <errno.h>
 #include <limits.h>
@@ -11,57 +12,101 @@
 
 #include "error.h"
 #include "exit_codes.h"
+#include "inspect.h"
 #include "space.h"
 #include "sweep.h"
+
+enum command_id {
+    CMD_RUN,
+    CMD_RESUME,
+    CMD_STATUS,
+    CMD_REPORT,
+    CMD_BEST,
+    CMD_COUNT,
+};
+
+struct command_spec {
+    enum command_id id;
+    const char *name;
+    const char *operands;  /* for the usage line */
+    int operand_count;
+    const char *help;
+};
+
+static const struct command_spec COMMANDS[] = {
+    {CMD_RUN, "run", "SPACE.json", 1, "run a sweep into runs/<name> (or --out DIR)"},
+    {CMD_RESUME, "resume", "DIR", 1,
+     "continue an interrupted sweep from its journal; finished trials are kept"},
+    {CMD_STATUS, "status", "DIR", 1,
+     "counts, running trials' latest metrics, best so far, elapsed and ETA"},
+    {CMD_REPORT, "report", "DIR", 1, "the ranked configs with mean, std, 95% CI, n, every seed"},
+    {CMD_BEST, "best", "DIR", 1, "the best config as JSON with the path of its checkpoint"},
+};
 
 enum option_id {
     OPT_DRY_RUN,
     OPT_JOBS,
     OPT_OUT,
+    OPT_TOP,
+    OPT_FORMAT,
     OPT_HELP,
     OPT_VERSION,
 };
+
+#define ONLY(c) (1u << (c))
+#define ANY_COMMAND (~0u)
 
 struct option_spec {
     enum option_id id;
     char short_name;       /* 0 when none */
     const char *long_name;
     const char *value;     /* name of the value, NULL for a switch */
+    unsigned commands;     /* the commands that take it */
     const char *help;
 };
 
 static const struct option_spec OPTIONS[] = {
-    {OPT_DRY_RUN, 0, "dry-run", NULL, "list the trials that would run, start nothing"},
-    {OPT_JOBS, 'j', "jobs", "N",
+    {OPT_DRY_RUN, 0, "dry-run", NULL, ONLY(CMD_RUN),
+     "run: list the trials that would run, start nothing"},
+    {OPT_JOBS, 'j', "jobs", "N", ONLY(CMD_RUN) | ONLY(CMD_RESUME),
      "parallel trials (default: the space's \"parallel\", else the number of cores)"},
-    {OPT_OUT, 0, "out", "DIR", "output directory (default: runs/<name>)"},
-    {OPT_HELP, 'h', "help", NULL, "show this help and exit"},
-    {OPT_VERSION, 0, "version", NULL, "show the version and exit"},
+    {OPT_OUT, 0, "out", "DIR", ONLY(CMD_RUN), "run: output directory (default: runs/<name>)"},
+    {OPT_TOP, 0, "top", "N", ONLY(CMD_REPORT), "report: only the N best configs"},
+    {OPT_FORMAT, 0, "format", "FMT", ONLY(CMD_REPORT),
+     "report: table (default), csv, json or markdown"},
+    {OPT_HELP, 'h', "help", NULL, ANY_COMMAND, "show this help and exit"},
+    {OPT_VERSION, 0, "version", NULL, ANY_COMMAND, "show the version and exit"},
 };
 enum { OPTION_COUNT = sizeof OPTIONS / sizeof OPTIONS[0] };
 
 struct cli {
+    const struct command_spec *command;
     int dry_run;
     long jobs;             /* 0 = not given */
+    long top;              /* 0 = all */
+    enum report_format format;
     const char *out;
-    const char *space_path;
+    const char *operand;
 };
 
 static void print_help(FILE *out)
 {
-    fprintf(out, "usage: hpsearch run [options] SPACE.json\n\n"
-                 "Expands the search space into trials, runs each trial as a seeded\n"
-                 "trainer process, averages each configuration over its seeds, ranks the\n"
-                 "configurations and keeps the best checkpoint.\n\noptions:\n");
+    fprintf(out, "usage: hpsearch COMMAND [options] ARGUMENT\n\n"
+                 "A hyperparameter search orchestrator: runs each trial as a seeded trainer\n"
+                 "process, averages each configuration over its seeds, ranks them with 95%%\n"
+                 "confidence intervals and keeps the best checkpoint.\n\ncommands:\n");
+    for (size_t i = 0; i < CMD_COUNT; i++) {
+        char left[64];
+        snprintf(left, sizeof left, "%s %s", COMMANDS[i].name, COMMANDS[i].operands);
+        fprintf(out, "  %-20s %s\n", left, COMMANDS[i].help);
+    }
+    fprintf(out, "\noptions:\n");
     for (size_t i = 0; i < OPTION_COUNT; i++) {
         const struct option_spec *o = &OPTIONS[i];
         char left[64];
-        if (o->short_name)
-            snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->long_name,
-                     o->value ? " " : "", o->value ? o->value : "");
-        else
-            snprintf(left, sizeof left, "    --%s%s%s", o->long_name, o->value ? " " : "",
-                     o->value ? o->value : "");
+        snprintf(left, sizeof left, "%s%c%s--%s%s%s", o->short_name ? "-" : "  ",
+                 o->short_name ? o->short_name : ' ', o->short_name ? ", " : "  ",
+                 o->long_name, o->value ? " " : "", o->value ? o->value : "");
         fprintf(out, "  %-22s %s\n", left, o->help);
     }
     fprintf(out, "\nexit status:\n");
@@ -92,7 +137,8 @@ static const struct option_spec *find_option(const char *arg, const char **inlin
             continue;
         }
         size_t n = strlen(o->long_name);
-        if (strncmp(arg + 2, o->long_name, n) == 0 && (arg[2 + n] == '\0' || arg[2 + n] == '=')) {
+        if (strncmp(arg + 2, o->long_name, n) == 0 &&
+            (arg[2 + n] == '\0' || arg[2 + n] == '=')) {
             if (arg[2 + n] == '=')
                 *inline_value = arg + 3 + n;
             return o;
@@ -101,20 +147,76 @@ static const struct option_spec *find_option(const char *arg, const char **inlin
     return NULL;
 }
 
+static int parse_count(const char *name, const char *value, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(value, &end, 10);
+    if (errno || *end || end == value || n < 1 || n > max) {
+        char range[64];
+        snprintf(range, sizeof range, "a whole number from 1 to %ld", max);
+        fprintf(stderr, "hpsearch: option %s: expected %s, got \"%s\"\n", name, range, value);
+        fprintf(stderr, "Try 'hpsearch --help'.\n");
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+static int apply_option(struct cli *cli, const struct option_spec *o, const char *name,
+                        const char *value)
+{
+    switch (o->id) {
+    case OPT_DRY_RUN:
+        cli->dry_run = 1;
+        return 0;
+    case OPT_JOBS:
+        return parse_count(name, value, 4096, &cli->jobs);
+    case OPT_TOP:
+        return parse_count(name, value, LONG_MAX, &cli->top);
+    case OPT_OUT:
+        if (!*value)
+            return usage_error("option %s: expected a directory%s", name, "");
+        cli->out = value;
+        return 0;
+    case OPT_FORMAT: {
+        static const char *const formats[] = {"table", "csv", "json", "markdown"};
+        for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+            if (strcmp(value, formats[i]) == 0) {
+                cli->format = (enum report_format)i;
+                return 0;
+            }
+        }
+        return usage_error("option %s: expected table, csv, json or markdown, got \"%s\"",
+                           name, value);
+    }
+    case OPT_HELP:
+        print_help(stdout);
+        return 1;
+    case OPT_VERSION:
+        printf("hpsearch 0.2\n");
+        return 1;
+    }
+    return 0;
+}
+
 /* Returns 0, 1 when the program should exit 0 (help, version), -1 on error. */
 static int parse_cli(int argc, char **argv, struct cli *cli)
 {
     memset(cli, 0, sizeof *cli);
-    int have_command = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (arg[0] != '-' || arg[1] == '\0') {
-            if (!have_command) {
-                if (strcmp(arg, "run") != 0)
-                    return usage_error("unknown command \"%s\"%s (expected: run)", arg, "");
-                have_command = 1;
-            } else if (!cli->space_path) {
-                cli->space_path = arg;
+            if (!cli->command) {
+                for (size_t c = 0; c < CMD_COUNT; c++)
+                    if (strcmp(arg, COMMANDS[c].name) == 0)
+                        cli->command = &COMMANDS[c];
+                if (!cli->command)
+                    return usage_error("unknown command \"%s\"%s (expected: run, resume, "
+                                       "status, report or best)",
+                                       arg, "");
+            } else if (!cli->operand) {
+                cli->operand = arg;
             } else {
                 return usage_error("unexpected argument \"%s\"%s", arg, "");
             }
@@ -125,8 +227,12 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
         if (!o)
             return usage_error("unknown option %s%s", arg, "");
         char name[48];
-        snprintf(name, sizeof name, "%s%s", o->short_name && arg[1] != '-' ? "-" : "--",
-                 o->short_name && arg[1] != '-' ? (char[]){o->short_name, 0} : o->long_name);
+        if (arg[1] != '-')
+            snprintf(name, sizeof name, "-%c", o->short_name);
+        else
+            snprintf(name, sizeof name, "--%s", o->long_name);
+        if (cli->command && !(o->commands & ONLY(cli->command->id)))
+            return usage_error("option %s does not apply to %s", name, cli->command->name);
         if (o->value && !value) {
             if (i + 1 >= argc)
                 return usage_error("option %s: missing value %s", name, o->value);
@@ -134,38 +240,15 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
         } else if (!o->value && value) {
             return usage_error("option %s: takes no value%s", name, "");
         }
-        switch (o->id) {
-        case OPT_DRY_RUN:
-            cli->dry_run = 1;
-            break;
-        case OPT_JOBS: {
-            char *end;
-            errno = 0;
-            long n = strtol(value, &end, 10);
-            if (errno || *end || end == value || n < 1 || n > 4096)
-                return usage_error("option %s: expected a whole number from 1 to 4096, "
-                                   "got \"%s\"",
-                                   name, value);
-            cli->jobs = n;
-            break;
-        }
-        case OPT_OUT:
-            if (!*value)
-                return usage_error("option %s: expected a directory%s", name, "");
-            cli->out = value;
-            break;
-        case OPT_HELP:
-            print_help(stdout);
-            return 1;
-        case OPT_VERSION:
-            printf("hpsearch 0.1\n");
-            return 1;
-        }
+        int rc = apply_option(cli, o, name, value);
+        if (rc != 0)
+            return rc;
     }
-    if (!have_command)
-        return usage_error("missing command%s%s (expected: run)", "", "");
-    if (!cli->space_path)
-        return usage_error("run: missing the space file%s%s", "", "");
+    if (!cli->command)
+        return usage_error("missing command%s%s (expected: run, resume, status, report or best)",
+                           "", "");
+    if (!cli->operand)
+        return usage_error("%s: missing %s", cli->command->name, cli->command->operands);
     return 0;
 }
 
@@ -192,30 +275,75 @@ static char *trainer_beside_self(void)
     return path;
 }
 
-static char *absolute_out_dir(const struct cli *cli, const struct space *space)
+static char *absolute_path(const char *path)
 {
-    char relative[PATH_MAX];
-    if (cli->out)
-        snprintf(relative, sizeof relative, "%s", cli->out);
-    else
-        snprintf(relative, sizeof relative, "runs/%s", space->name);
-    if (relative[0] == '/')
-        return strdup(relative);
+    if (path[0] == '/')
+        return strdup(path);
     char cwd[PATH_MAX];
     if (!getcwd(cwd, sizeof cwd))
         return NULL;
-    size_t size = strlen(cwd) + strlen(relative) + 2;
-    char *path = malloc(size);
-    if (path)
-        snprintf(path, size, "%s/%s", cwd, relative);
-    return path;
+    size_t size = strlen(cwd) + strlen(path) + 2;
+    char *out = malloc(size);
+    if (out)
+        snprintf(out, size, "%s/%s", cwd, path);
+    return out;
 }
 
-static int journal_exists(const char *out_dir)
+static int journal_exists(const char *dir)
 {
     char path[PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/journal.jsonl", out_dir);
+    snprintf(path, sizeof path, "%s/journal.jsonl", dir);
     return access(path, F_OK) == 0;
+}
+
+static enum hp_exit_code run_command(const struct cli *cli, const struct space *space,
+                                     const char *dir, struct hp_error *err)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    char *trainer = space->command && strcmp(space->command[0], "hpsearch-train") == 0
+                        ? trainer_beside_self()
+                        : NULL;
+    struct sweep_options opts = {
+        .out_dir = dir,
+        .jobs = (int)(cli->jobs           ? cli->jobs
+                      : space->parallel ? space->parallel
+                                        : (cores > 0 ? cores : 1)),
+        .trainer_path = trainer,
+        .live_progress = isatty(STDOUT_FILENO),
+        .kill_grace_s = 10.0,
+    };
+    enum hp_exit_code code;
+    switch (cli->command->id) {
+    case CMD_RUN:
+        if (cli->dry_run) {
+            code = sweep_dry_run(space, &opts, stdout, err);
+        } else if (journal_exists(dir)) {
+            hp_error_set(err, "",
+                         "%s already holds a sweep (journal.jsonl): continue it with "
+                         "`hpsearch resume %s`, or choose another directory with --out",
+                         dir, dir);
+            code = HP_EXIT_USAGE;
+        } else {
+            code = sweep_run(space, &opts, err);
+        }
+        break;
+    case CMD_RESUME:
+        code = sweep_resume(space, &opts, err);
+        break;
+    case CMD_STATUS:
+        code = inspect_status(space, dir, stdout, err);
+        break;
+    case CMD_REPORT:
+        code = inspect_report(space, dir, (size_t)cli->top, cli->format, stdout, err);
+        break;
+    case CMD_BEST:
+        code = inspect_best(space, dir, stdout, err);
+        break;
+    default:
+        code = HP_EXIT_USAGE;
+    }
+    free(trainer);
+    return code;
 }
 
 int main(int argc, char **argv)
@@ -225,49 +353,55 @@ int main(int argc, char **argv)
     if (parsed != 0)
         return parsed > 0 ? HP_EXIT_OK : HP_EXIT_USAGE;
 
+    /* `run` reads the space file it is given; the others read the space the
+     * sweep directory was run with. */
+    char *dir = NULL;
+    char *space_path = NULL;
+    if (cli.command->id == CMD_RUN) {
+        space_path = strdup(cli.operand);
+    } else {
+        dir = absolute_path(cli.operand);
+        size_t size = dir ? strlen(dir) + sizeof "/space.json" : 0;
+        space_path = dir ? malloc(size) : NULL;
+        if (space_path)
+            snprintf(space_path, size, "%s/space.json", dir);
+        if (dir && !journal_exists(dir)) {
+            fprintf(stderr, "hpsearch: %s: not a sweep directory (no journal.jsonl)\n",
+                    cli.operand);
+            free(dir);
+            free(space_path);
+            return HP_EXIT_USAGE;
+        }
+    }
     struct space space;
     struct hp_error err;
     hp_error_init(&err);
-    char message[2048];
-    if (space_load(cli.space_path, &space, &err) < 0) {
-        fprintf(stderr, "%s\n", hp_error_format(&err, message, sizeof message));
+    char message[4096];
+    if (!space_path || space_load(space_path, &space, &err) < 0) {
+        if (space_path)
+            fprintf(stderr, "%s\n", hp_error_format(&err, message, sizeof message));
+        else
+            fprintf(stderr, "hpsearch: out of memory\n");
         space_free(&space);
+        free(space_path);
+        free(dir);
         return HP_EXIT_USAGE;
     }
-
-    enum hp_exit_code code = HP_EXIT_RUNTIME;
-    char *trainer = space.command_is_default ||
-                            (space.command && strcmp(space.command[0], "hpsearch-train") == 0)
-                        ? trainer_beside_self()
-                        : NULL;
-    char *out_dir = absolute_out_dir(&cli, &space);
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    struct sweep_options opts = {
-        .out_dir = out_dir,
-        .jobs = (int)(cli.jobs ? cli.jobs : space.parallel ? space.parallel
-                                                            : (cores > 0 ? cores : 1)),
-        .trainer_path = trainer,
-        .live_progress = isatty(STDOUT_FILENO),
-        .kill_grace_s = 10.0,
-    };
-    if (!out_dir) {
-        fprintf(stderr, "hpsearch: cannot resolve the output directory\n");
-    } else if (cli.dry_run) {
-        code = sweep_dry_run(&space, &opts, stdout, &err);
-    } else if (journal_exists(out_dir)) {
-        fprintf(stderr,
-                "hpsearch: %s already holds a sweep (journal.jsonl); choose another "
-                "directory with --out, or remove it\n",
-                out_dir);
-        code = HP_EXIT_USAGE;
-    } else {
-        code = sweep_run(&space, &opts, &err);
+    if (cli.command->id == CMD_RUN) {
+        char relative[PATH_MAX];
+        snprintf(relative, sizeof relative, "%s%s", cli.out ? "" : "runs/",
+                 cli.out ? cli.out : space.name);
+        dir = absolute_path(relative);
     }
-    if (code != HP_EXIT_OK && code != HP_EXIT_ALL_FAILED && code != HP_EXIT_INTERRUPTED &&
-        err.message[0])
+    enum hp_exit_code code = HP_EXIT_RUNTIME;
+    if (!dir)
+        fprintf(stderr, "hpsearch: cannot resolve the output directory\n");
+    else
+        code = run_command(&cli, &space, dir, &err);
+    if (code != HP_EXIT_OK && err.message[0])
         fprintf(stderr, "hpsearch: %s\n", hp_error_format(&err, message, sizeof message));
-    free(trainer);
-    free(out_dir);
+    free(dir);
+    free(space_path);
     space_free(&space);
     return code;
 }

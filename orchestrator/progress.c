@@ -21,14 +21,13 @@ void progress_init(struct progress *p, int live, const struct space *space)
     p->live = live;
     p->line_shown = 0;
     p->start_ms = monotonic_ms();
+    p->done_at_start = (size_t)-1;
     p->space = space;
     p->best = NAN;
     p->best_trial[0] = '\0';
-    p->trial_seconds_sum = 0;
-    p->trials_timed = 0;
 }
 
-static void format_duration(double seconds, char *buf, size_t size)
+void progress_format_duration(double seconds, char *buf, size_t size)
 {
     long s = (long)(seconds + 0.5);
     if (s >= 3600)
@@ -39,18 +38,22 @@ static void format_duration(double seconds, char *buf, size_t size)
         snprintf(buf, size, "%lds", s);
 }
 
-/* "done 12/40, running 2, failed 1, best 0.8712 (c0003-s1), 1m02s elapsed, ETA 3m10s" */
-static void status_text(struct progress *p, size_t ok, size_t failed, size_t running,
-                        size_t planned, char *buf, size_t size)
+/* "done 12/40, running 2, failed 1, best val_accuracy 0.8712 (c0003-s1),
+ *  1m02s elapsed, ETA 3m10s" */
+static void status_text(struct progress *p, const struct sweep_state *state, char *buf,
+                        size_t size)
 {
     double elapsed = (double)(monotonic_ms() - p->start_ms) / 1000.0;
     char elapsed_text[32];
-    format_duration(elapsed, elapsed_text, sizeof elapsed_text);
-    size_t done = ok + failed;
+    progress_format_duration(elapsed, elapsed_text, sizeof elapsed_text);
+    size_t done = state->trials_ok + state->trials_failed;
+    if (p->done_at_start == (size_t)-1)
+        p->done_at_start = done;
+    size_t planned = state->trials_planned;
     char total[32] = "";
     if (planned)
         snprintf(total, sizeof total, "/%zu", planned);
-    char best[96] = "";
+    char best[128] = "";
     if (!isnan(p->best)) {
         char number[40];
         hp_format_number(number, sizeof number, p->best);
@@ -58,15 +61,16 @@ static void status_text(struct progress *p, size_t ok, size_t failed, size_t run
                  number, p->best_trial);
     }
     char eta[48] = "";
-    if (planned && done > 0 && done < planned) {
-        /* Remaining trials at the observed rate of completion. */
-        double rate = elapsed / (double)done;
+    size_t done_here = done - p->done_at_start;
+    if (planned && done_here > 0 && done < planned) {
+        /* The remaining trials at this run's observed rate of completion. */
         char eta_text[32];
-        format_duration(rate * (double)(planned - done), eta_text, sizeof eta_text);
+        progress_format_duration(elapsed / (double)done_here * (double)(planned - done),
+                                 eta_text, sizeof eta_text);
         snprintf(eta, sizeof eta, ", ETA %s", eta_text);
     }
-    snprintf(buf, size, "done %zu%s, running %zu, failed %zu%s, %s elapsed%s", done,
-             total, running, failed, best, elapsed_text, eta);
+    snprintf(buf, size, "done %zu%s, running %zu, failed %zu%s, %s elapsed%s", done, total,
+             state->trials_running, state->trials_failed, best, elapsed_text, eta);
 }
 
 static void clear_line(struct progress *p)
@@ -77,48 +81,53 @@ static void clear_line(struct progress *p)
     }
 }
 
-void progress_trial_done(struct progress *p, const struct seed_record *seed, size_t ok,
-                         size_t failed, size_t running, size_t planned)
+void progress_trial_done(struct progress *p, const struct sweep_state *state,
+                         const struct config_record *config, const struct seed_record *seed)
 {
-    if (seed->status == SEED_OK && (isnan(p->best) || record_better(seed->score, p->best,
-                                                                     p->space->maximize))) {
+    char trial_id[48];
+    state_trial_id(config, seed, trial_id, sizeof trial_id);
+    if (seed->status == SEED_OK &&
+        (isnan(p->best) || state_better(seed->score, p->best, p->space->maximize))) {
         p->best = seed->score;
-        snprintf(p->best_trial, sizeof p->best_trial, "%s", seed->trial_id);
+        snprintf(p->best_trial, sizeof p->best_trial, "%s", trial_id);
     }
     if (p->live) {
-        progress_redraw(p, ok, failed, running, planned);
+        progress_redraw(p, state);
         return;
     }
-    char status[256];
-    status_text(p, ok, failed, running, planned, status, sizeof status);
+    char status[320];
+    status_text(p, state, status, sizeof status);
     if (seed->status == SEED_OK) {
         char number[40];
         hp_format_number(number, sizeof number, seed->score);
-        printf("trial %s ok: %s %s in %.1f s [%s]\n", seed->trial_id,
-               p->space->objective_metric, number, seed->seconds, status);
+        printf("trial %s ok: %s %s in %.1f s [%s]\n", trial_id, p->space->objective_metric,
+               number, seed->seconds, status);
     } else {
-        printf("trial %s failed (%s): %s [%s]\n", seed->trial_id,
-               trial_failure_name(seed->failure), seed->reason, status);
+        printf("trial %s failed (%s): %s [%s]\n", trial_id,
+               trial_failure_name((enum trial_failure)seed->failure),
+               seed->reason ? seed->reason : "", status);
     }
     fflush(stdout);
 }
 
-void progress_trial_retried(struct progress *p, const struct seed_record *seed)
+void progress_trial_retried(struct progress *p, const struct config_record *config,
+                            const struct seed_record *seed)
 {
+    char trial_id[48];
+    state_trial_id(config, seed, trial_id, sizeof trial_id);
     char message[512];
     snprintf(message, sizeof message, "trial %s attempt %d failed (%s): %s; retrying",
-             seed->trial_id, seed->attempts, trial_failure_name(seed->failure),
-             seed->reason);
+             trial_id, seed->attempts, trial_failure_name((enum trial_failure)seed->failure),
+             seed->reason ? seed->reason : "");
     progress_note(p, message);
 }
 
-void progress_redraw(struct progress *p, size_t ok, size_t failed, size_t running,
-                     size_t planned)
+void progress_redraw(struct progress *p, const struct sweep_state *state)
 {
     if (!p->live)
         return;
-    char status[256];
-    status_text(p, ok, failed, running, planned, status, sizeof status);
+    char status[320];
+    status_text(p, state, status, sizeof status);
     printf("\r\033[K%s", status);
     fflush(stdout);
     p->line_shown = 1;

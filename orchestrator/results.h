@@ -1,38 +1,43 @@
 /*
- * The sweep's results, derived from its records: results.json (configs
- * ranked, every seed's value, mean, std, 95% CI, n), results.csv (one row per
- * trial, for pandas and spreadsheets) and the summary table printed at the
- * end. Both files are written atomically. Nothing here depends on timing
- * except the fields named "seconds" and "elapsed_s", so two runs of the same
- * space give the same files apart from those.
+ * The sweep's results, derived from its state (and so from its journal):
+ * results.json (configs ranked, every seed's value, mean, std, 95% CI, n, min,
+ * max), results.csv (one row per trial, for pandas and spreadsheets) and the
+ * summary table printed at the end. Both files are written atomically.
+ * Nothing in results.json depends on timing except "elapsed_s" and the
+ * per-seed "seconds", so two runs of the same space give the same file apart
+ * from those.
  */
 #ifndef RESULTS_H
 #define RESULTS_H
 
-#include <stddef.h>
+#include <jansson.h>
 #include <stdio.h>
 
 #include "error.h"
-#include "record.h"
-#include "space.h"
+#include "state.h"
 
 struct results_view {
-    const struct space *space;
-    const struct config_record *configs;
-    size_t config_count;
-    const char *out_dir;
+    const struct sweep_state *state;
     double elapsed_s;
-    size_t best_config;    /* index into configs, valid when has_best */
-    int has_best;
 };
 
-/* Writes results.json and results.csv into out_dir. Returns 0 or -1. */
+/* Writes results.json and results.csv into the state's out_dir. Returns 0 or -1. */
 int results_write(const struct results_view *view, struct hp_error *err);
 
-/* Builds the results.json document. Returns a new object. */
+/* Builds the results.json document. Returns a new object, NULL when out of memory. */
 json_t *results_to_json(const struct results_view *view);
 
-/* Prints the ranked summary table (top configs) to `out`. */
+/* Writes results.csv's text to `out`. */
+void results_write_csv(const struct sweep_state *state, FILE *out);
+
+/* Prints the ranked summary table (the top configs) to `out`. */
 void results_print_summary(const struct results_view *view, FILE *out);
+
+/* One config as a JSON object (rank, config, params, mean, std, ci95, n, failed,
+ * min, max, seeds). Returns a new object. */
+json_t *results_config_json(const struct config_record *config, size_t rank);
+
+/* "lr=0.001 batch=64 hidden=256,128", cut to fit buf[size]. */
+void results_params_text(const struct config_record *config, char *buf, size_t size);
 
 #endif

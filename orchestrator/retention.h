@@ -1,41 +1,28 @@
 /*
  * Checkpoint retention: which trial files stay on disk.
  *
- * When a config completes, the best seed of the best config so far has its
- * checkpoint placed in <out>/best/ (hard link or copy, atomically) with
- * best.json describing it. With keep_checkpoints "best", every other trial's
- * reported checkpoints are deleted as soon as they cannot be the best any
- * more, so an overnight sweep's disk use stays flat; with "all", they stay.
- * Only files that a trial reported through {"checkpoint": ...} lines and that
- * lie inside its own trial directory are ever deleted.
+ * The best seed of the best config so far has its checkpoint placed in
+ * <out>/best/ (hard link or copy, atomically) with best.json describing it.
+ * With keep_checkpoints "best", a finished attempt keeps only the checkpoint
+ * that goes with its score (state.c drops the rest), and a completed config
+ * that is not the best drops that one too, so an overnight sweep's disk use
+ * stays flat; with "all", everything stays. Only files that a trial reported
+ * through {"checkpoint": ...} lines are ever deleted.
  */
 #ifndef RETENTION_H
 #define RETENTION_H
 
-#include <stddef.h>
-
 #include "error.h"
-#include "record.h"
-#include "space.h"
+#include "state.h"
 
-struct retention {
-    const struct space *space;
-    char best_dir[4096];
-    size_t best_config;        /* index into the configs array */
-    int has_best;
-    char *best_file;           /* the checkpoint now in best/ (owned), or NULL */
-};
+/* configs[index] just completed (see struct sweep_state's on_config_complete).
+ * Returns 0, or -1 with `err` set (a warning: the sweep goes on). */
+int retention_config_complete(const struct sweep_state *state, size_t index, int new_best,
+                              size_t previous_best, int had_best, struct hp_error *err);
 
-void retention_init(struct retention *r, const struct space *space, const char *out_dir);
-
-/* configs[index] just completed: update best/ and delete what is no longer
- * needed. Returns 0, or -1 with `err` set (the sweep goes on; it is a warning). */
-int retention_config_complete(struct retention *r, struct config_record *configs,
-                              size_t index, struct hp_error *err);
-
-/* The seed of `config` with the best score, or config->seed_count if none. */
-size_t retention_best_seed(const struct config_record *config, int maximize);
-
-void retention_free(struct retention *r);
+/* Makes best/ and the trial files agree with `state` after a replay: best/
+ * describes the best config, and every other complete config's checkpoints are
+ * gone (with "best"). Idempotent. Returns 0 or -1. */
+int retention_sync(const struct sweep_state *state, struct hp_error *err);
 
 #endif

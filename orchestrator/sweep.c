@@ -1,31 +1,33 @@
 /*
- * The sweep loop. See sweep.h.
+ * The sweep runner. See sweep.h.
  *
- * Scheduling: slots are filled from, in order, the retry queue, the seeds of
- * the config being launched, and a fresh config from the strategy. A config's
- * seeds are launched together so that its aggregate (and the strategy's tell)
- * comes as early as possible. Every decision is journaled before it is acted
- * on. Configs live in one array indexed by ask order; running trials point at
- * them by index, never by address, since the array grows.
+ * Every decision is a journal record, written (durably) before it is acted
+ * on and then applied to the state through state_apply, the same function a
+ * resume uses to replay the journal; so what the runner knows and what the
+ * journal says cannot diverge. The runner itself only owns what is not in the
+ * journal: the libuv loop, the running trial processes, signals and the
+ * progress display. Trials point at their seed by (config, seed) index, never
+ * by address, since the configs array grows.
  */
 #include "sweep.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include "command.h"
 #include "fsutil.h"
 #include "journal.h"
-#include "metric_line.h"
 #include "progress.h"
-#include "record.h"
 #include "results.h"
 #include "retention.h"
+#include "state.h"
 #include "trial.h"
 
 extern char **environ;
@@ -33,60 +35,46 @@ extern char **environ;
 /* A stdout line longer than this is dropped (and counted): bounded memory. */
 static const size_t MAX_METRIC_LINE = 1u << 20;
 
-struct pending {
-    size_t config;
-    size_t seed;
-};
-
-/* What the sweep knows about one running attempt. */
-struct attempt {
-    struct sweep *sweep;
-    size_t config;
-    size_t seed;
-    int has_value;
-    double best;
-    long best_epoch;
-    double last;
-    long last_epoch;
-    int saw_nan;
-    char nan_key[64];
-};
+enum { TRIAL_ENV_VARS = 7 };
 
 struct sweep {
     const struct space *space;
     const struct sweep_options *opts;
     uv_loop_t loop;
-    struct strategy *strategy;
-    int strategy_done;
-    struct config_record *configs;
-    size_t config_count;
-    size_t config_cap;
-    size_t launching;          /* config whose seeds are being launched */
-    struct pending *retries;   /* FIFO of attempts to run again */
-    size_t retry_count;
-    size_t retry_cap;
+    struct sweep_state state;
     struct trial **running;    /* (jobs) slots; NULL when free */
     size_t running_count;
-    size_t trials_ok;
-    size_t trials_failed;
-    size_t trials_planned;     /* 0 when the strategy cannot say */
-    struct retention retention;
     struct journal journal;
     struct progress progress;
     uv_signal_t sigint;
     uv_signal_t sigterm;
     uv_timer_t tick;
-    int stopping;              /* no new launches: interrupted or fatal */
-    int loop_handles_closed;   /* tick and signal handles closed: loop ends */
-    int interrupted;
+    int handles_open;          /* signal and tick handles initialised */
+    int stopping;              /* no new launches */
+    int interrupted;           /* the signal that stopped us, or 0 */
+    int max_failures_hit;
     int fatal;
     struct hp_error fatal_err;
-    uint64_t start_ms;         /* uv_now when the sweep began */
+    uint64_t start_ms;
     char **base_env;           /* environ without the variables we set */
     size_t base_env_count;
 };
 
+/* The trial's owner data: which seed it runs. */
+struct running_seed {
+    struct sweep *sweep;
+    struct seed_ref ref;
+};
+
 static void pump(struct sweep *sweep);
+
+static void stop_all(struct sweep *sweep)
+{
+    sweep->stopping = 1;
+    for (size_t i = 0; i < (size_t)sweep->opts->jobs; i++)
+        if (sweep->running[i])
+            trial_stop(sweep->running[i]);
+}
 
 /* Stops the sweep because something essential (the journal) failed. */
 static void fail_sweep(struct sweep *sweep, const struct hp_error *err)
@@ -95,37 +83,46 @@ static void fail_sweep(struct sweep *sweep, const struct hp_error *err)
         sweep->fatal = 1;
         sweep->fatal_err = *err;
     }
-    sweep->stopping = 1;
-    for (size_t i = 0; i < (size_t)sweep->opts->jobs; i++)
-        if (sweep->running[i])
-            trial_stop(sweep->running[i]);
+    stop_all(sweep);
 }
 
-static void record_event(struct sweep *sweep, json_t *record)
+/* Journals `record` (stolen), then applies it. Returns 0, or -1 when the
+ * journal could not take it: then nothing was applied and the sweep stops. */
+static int commit(struct sweep *sweep, json_t *record)
 {
     struct hp_error err;
     hp_error_init(&err);
-    if (record && journal_append(&sweep->journal, record, &err) < 0)
+    int rc = -1;
+    if (!record)
+        hp_error_set(&err, "", "out of memory building a journal record");
+    else if (journal_append(&sweep->journal, record, &err) == 0 &&
+             state_apply(&sweep->state, record, &err) == 0)
+        rc = 0;
+    if (rc < 0)
         fail_sweep(sweep, &err);
     json_decref(record);
+    return rc;
 }
 
-static double now_s(struct sweep *sweep)
+/* Informational records: journaled, changing nothing. */
+static void note(struct sweep *sweep, json_t *record)
 {
-    uv_update_time(&sweep->loop);
-    return (double)(uv_now(&sweep->loop) - sweep->start_ms) / 1000.0;
+    if (!sweep->fatal)
+        commit(sweep, record);
+    else
+        json_decref(record);
 }
 
 /* --- the child's environment ------------------------------------------- */
 
 static int is_our_variable(const char *entry)
 {
-    static const char *const prefixes[] = {"HPSEARCH_TRIAL_ID=", "HPSEARCH_SEED=",
-                                           "HPSEARCH_TRIAL_DIR=", "HPSEARCH_PARAMS=",
-                                           "HPSEARCH_RESUME_FROM=",
-                                           "OPENBLAS_NUM_THREADS=", "OMP_NUM_THREADS="};
-    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
-        if (strncmp(entry, prefixes[i], strlen(prefixes[i])) == 0)
+    static const char *const names[] = {"HPSEARCH_TRIAL_ID=", "HPSEARCH_SEED=",
+                                        "HPSEARCH_TRIAL_DIR=", "HPSEARCH_PARAMS=",
+                                        "HPSEARCH_RESUME_FROM=", "OPENBLAS_NUM_THREADS=",
+                                        "OMP_NUM_THREADS="};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strncmp(entry, names[i], strlen(names[i])) == 0)
             return 1;
     return 0;
 }
@@ -153,288 +150,182 @@ static char *env_entry(const char *name, const char *value)
     return entry;
 }
 
-enum { TRIAL_ENV_VARS = 6 };
-
-/* Fills env (base entries borrowed, ours in owned[]) for one trial. */
-static int build_env(struct sweep *sweep, const struct config_record *config,
-                     const struct seed_record *seed, char **env, char **owned)
+/* Fills env[] (base entries borrowed, ours in owned[]) for one trial. */
+static int build_env(struct sweep *sweep, const char *trial_id, uint64_t seed,
+                     const char *dir, const char *params, const char *resume_from,
+                     char **env, char **owned)
 {
     char seed_text[32];
     char threads[16];
-    snprintf(seed_text, sizeof seed_text, "%llu", (unsigned long long)seed->seed);
+    snprintf(seed_text, sizeof seed_text, "%" PRIu64, seed);
     snprintf(threads, sizeof threads, "%d", sweep->space->threads_per_trial);
-    char *params = json_dumps(config->params, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    owned[0] = env_entry("HPSEARCH_TRIAL_ID", seed->trial_id);
-    owned[1] = env_entry("HPSEARCH_SEED", seed_text);
-    owned[2] = env_entry("HPSEARCH_TRIAL_DIR", seed->dir);
-    owned[3] = params ? env_entry("HPSEARCH_PARAMS", params) : NULL;
-    owned[4] = env_entry("OPENBLAS_NUM_THREADS", threads);
-    owned[5] = env_entry("OMP_NUM_THREADS", threads);
-    free(params);
+    size_t n = 0;
+    owned[n++] = env_entry("HPSEARCH_TRIAL_ID", trial_id);
+    owned[n++] = env_entry("HPSEARCH_SEED", seed_text);
+    owned[n++] = env_entry("HPSEARCH_TRIAL_DIR", dir);
+    owned[n++] = env_entry("HPSEARCH_PARAMS", params);
+    owned[n++] = env_entry("OPENBLAS_NUM_THREADS", threads);
+    owned[n++] = env_entry("OMP_NUM_THREADS", threads);
+    if (resume_from)
+        owned[n++] = env_entry("HPSEARCH_RESUME_FROM", resume_from);
     memcpy(env, sweep->base_env, sweep->base_env_count * sizeof *env);
-    for (size_t i = 0; i < TRIAL_ENV_VARS; i++) {
+    for (size_t i = 0; i < n; i++) {
         if (!owned[i])
             return -1;
         env[sweep->base_env_count + i] = owned[i];
     }
-    env[sweep->base_env_count + TRIAL_ENV_VARS] = NULL;
+    env[sweep->base_env_count + n] = NULL;
     return 0;
 }
 
-/* --- trial callbacks ----------------------------------------------------- */
+/* --- records ------------------------------------------------------------- */
 
-static struct seed_record *attempt_seed(const struct attempt *a)
+static struct seed_record *seed_of(struct sweep *sweep, struct seed_ref ref)
 {
-    return &a->sweep->configs[a->config].seeds[a->seed];
+    return &sweep->state.configs[ref.config].seeds[ref.seed];
 }
 
-/* A reported value that is not finite means the run diverged: the objective
- * itself, or any loss. */
-static void check_nonfinite(struct attempt *a, json_t *object)
+/* {"event": E, "trial": id, "config": c, "seed": s}: the common head. */
+static json_t *record_head(struct sweep *sweep, const char *event, struct seed_ref ref)
 {
-    const char *key;
-    json_t *value;
-    json_object_foreach(object, key, value) {
-        size_t len = strlen(key);
-        int watched = strcmp(key, a->sweep->space->objective_metric) == 0 ||
-                      (len >= 4 && strcmp(key + len - 4, "loss") == 0);
-        double v;
-        if (watched && hp_metric_line_number(object, key, &v) == 0 && !isfinite(v)) {
-            a->saw_nan = 1;
-            snprintf(a->nan_key, sizeof a->nan_key, "%s", key);
-            return;
-        }
-    }
+    const struct config_record *config = &sweep->state.configs[ref.config];
+    const struct seed_record *seed = &config->seeds[ref.seed];
+    char trial_id[48];
+    state_trial_id(config, seed, trial_id, sizeof trial_id);
+    return json_pack("{s:s, s:s, s:I, s:I}", "event", event, "trial", trial_id, "config",
+                     (json_int_t)config->index, "seed", (json_int_t)seed->seed);
 }
 
 static void on_trial_object(struct trial *trial, json_t *object)
 {
-    struct attempt *a = trial->owner;
-    struct sweep *sweep = a->sweep;
-    struct seed_record *seed = attempt_seed(a);
-
-    json_t *record = json_pack("{s:s, s:s, s:O}", "event", "report", "trial",
-                               seed->trial_id, "line", object);
-    record_event(sweep, record);
-
-    json_int_t epoch = -1;
-    json_t *epoch_value = json_object_get(object, "epoch");
-    if (json_is_integer(epoch_value))
-        epoch = json_integer_value(epoch_value);
-
-    json_t *checkpoint = json_object_get(object, "checkpoint");
-    if (json_is_string(checkpoint)) {
-        const char *name = json_string_value(checkpoint);
-        char path[4096];
-        if (name[0] == '/')
-            snprintf(path, sizeof path, "%s", name);
-        else
-            snprintf(path, sizeof path, "%s/%s", seed->dir, name);
-        record_add_checkpoint(seed, path, (long)epoch);
-    }
-
-    if (json_is_true(json_object_get(object, "final"))) {
-        /* Kept without its timing, so results.json stays reproducible. */
-        json_decref(seed->final_line);
-        seed->final_line = json_deep_copy(object);
-        json_object_del(seed->final_line, "seconds");
-    }
-
-    check_nonfinite(a, object);
-    if (a->saw_nan) {
-        trial_stop(trial); /* a diverged run cannot recover: free the slot */
+    struct running_seed *owner = trial->owner;
+    struct sweep *sweep = owner->sweep;
+    json_t *record = record_head(sweep, "report", owner->ref);
+    if (record)
+        json_object_set(record, "line", object);
+    if (commit(sweep, record) < 0)
         return;
-    }
-    double value;
-    if (hp_metric_line_number(object, sweep->space->objective_metric, &value) == 0) {
-        if (!a->has_value || record_better(value, a->best, sweep->space->maximize)) {
-            a->best = value;
-            a->best_epoch = (long)epoch;
-        }
-        a->last = value;
-        a->last_epoch = (long)epoch;
-        a->has_value = 1;
-    }
+    const struct attempt *a = seed_of(sweep, owner->ref)->live;
+    if (a && a->saw_nonfinite)
+        trial_stop(trial); /* a diverged run cannot recover: free the slot */
 }
 
-/* Decides the attempt's outcome from what the trial saw and how it ended. */
-static void classify(const struct attempt *a, const struct trial *trial,
-                     struct seed_record *seed)
+/* The checkpoint that goes with the score: the one reported with the scoring
+ * epoch, else the latest one reported; only files that exist. */
+static const char *score_checkpoint(const struct attempt *a, long score_epoch)
 {
-    const struct space *space = a->sweep->space;
-    seed->failure = FAIL_NONE;
-    seed->reason[0] = '\0';
-    seed->exit_status = trial->exit_status;
-    seed->term_signal = trial->term_signal;
-    seed->seconds = (double)(trial->end_ms - trial->start_ms) / 1000.0;
-    if (!trial->started) {
-        seed->failure = FAIL_SPAWN;
-        snprintf(seed->reason, sizeof seed->reason, "could not start: %s",
-                 uv_strerror(trial->spawn_error));
-    } else if (a->sweep->interrupted && trial->killed_by_us && !trial->timed_out) {
-        seed->failure = FAIL_INTERRUPTED;
-        snprintf(seed->reason, sizeof seed->reason, "stopped: the sweep was interrupted");
-    } else if (trial->timed_out) {
-        seed->failure = FAIL_TIMEOUT;
-        snprintf(seed->reason, sizeof seed->reason, "exceeded the timeout of %g s",
-                 space->timeout_s);
-    } else if (a->saw_nan) {
-        seed->failure = FAIL_NAN;
-        snprintf(seed->reason, sizeof seed->reason, "reported a non-finite %s",
-                 a->nan_key);
-    } else if (trial->term_signal) {
-        seed->failure = FAIL_SIGNAL;
-        snprintf(seed->reason, sizeof seed->reason, "killed by signal %d (%s)",
-                 trial->term_signal, strsignal(trial->term_signal));
-    } else if (trial->exit_status != 0) {
-        seed->failure = FAIL_EXIT_CODE;
-        snprintf(seed->reason, sizeof seed->reason, "exited with status %lld",
-                 (long long)trial->exit_status);
-    } else if (!a->has_value) {
-        seed->failure = FAIL_NO_OBJECTIVE;
-        snprintf(seed->reason, sizeof seed->reason, "never reported %s",
-                 space->objective_metric);
+    const char *chosen = NULL;
+    for (size_t c = 0; c < a->checkpoint_count; c++) {
+        if (access(a->checkpoints[c], R_OK) != 0)
+            continue;
+        if (!chosen || a->checkpoint_epochs[c] == score_epoch)
+            chosen = a->checkpoints[c];
     }
-    if (seed->failure == FAIL_NONE) {
-        int last = space->score == SCORE_LAST;
-        seed->score = last ? a->last : a->best;
-        seed->score_epoch = last ? a->last_epoch : a->best_epoch;
-    } else {
-        seed->score = NAN;
-        seed->score_epoch = -1;
-    }
+    return chosen;
 }
 
-static void complete_config(struct sweep *sweep, size_t index)
+/* The end record: how the attempt ended, from what it reported and how its
+ * process finished. */
+static json_t *end_record(struct sweep *sweep, struct seed_ref ref, const struct trial *trial)
 {
-    struct config_record *config = &sweep->configs[index];
-    double *values = malloc(config->seed_count * sizeof *values);
-    size_t n = 0;
-    for (size_t i = 0; values && i < config->seed_count; i++)
-        if (config->seeds[i].status == SEED_OK)
-            values[n++] = config->seeds[i].score;
-    stats_summarize(values, n, &config->summary);
-    free(values);
-    config->failed = config->seed_count - n;
-    config->complete = 1;
-
-    struct config_outcome outcome = {config->index, config->summary.mean,
-                                     config->summary.std, n, config->failed};
-    strategy_tell(sweep->strategy, &outcome);
-
-    json_t *record = json_pack("{s:s, s:I, s:I, s:I}", "event", "config", "config",
-                               (json_int_t)config->index, "n", (json_int_t)n, "failed",
-                               (json_int_t)config->failed);
-    if (record && n > 0) {
-        json_object_set_new(record, "mean", json_real(config->summary.mean));
-        json_object_set_new(record, "std", json_real(config->summary.std));
-    }
-    record_event(sweep, record);
-
-    struct hp_error err;
-    hp_error_init(&err);
-    if (retention_config_complete(&sweep->retention, sweep->configs, index, &err) < 0)
-        progress_warn(&sweep->progress, &err);
-}
-
-static json_t *end_record(const struct seed_record *seed, const struct trial *trial,
-                          int retry)
-{
-    int ok = seed->failure == FAIL_NONE;
-    json_t *record = json_pack("{s:s, s:s, s:i, s:s, s:f}", "event", "end", "trial",
-                               seed->trial_id, "attempt", seed->attempts, "status",
-                               ok ? "ok" : "failed", "seconds", seed->seconds);
-    if (!record)
-        return NULL;
-    if (ok) {
-        json_object_set_new(record, "score", json_real(seed->score));
-    } else {
-        json_object_set_new(record, "failure",
-                            json_string(trial_failure_name(seed->failure)));
-        json_object_set_new(record, "reason", json_string(seed->reason));
-        json_object_set_new(record, "will_retry", json_boolean(retry));
-    }
-    if (trial->started && trial->exited && !trial->term_signal)
+    const struct space *space = sweep->space;
+    const struct seed_record *seed = seed_of(sweep, ref);
+    const struct attempt *a = seed->live;
+    json_t *record = record_head(sweep, "end", ref);
+    if (!record || !a)
+        return record;
+    json_object_set_new(record, "attempt", json_integer(seed->attempts + 1));
+    json_object_set_new(record, "seconds",
+                        json_real((double)(trial->end_ms - trial->start_ms) / 1000.0));
+    if (trial->started && !trial->term_signal)
         json_object_set_new(record, "exit_status", json_integer(trial->exit_status));
     if (trial->term_signal)
         json_object_set_new(record, "signal", json_integer(trial->term_signal));
     if (trial->truncated_lines)
         json_object_set_new(record, "dropped_long_lines",
                             json_integer((json_int_t)trial->truncated_lines));
+
+    char reason[256] = "";
+    enum trial_failure failure = FAIL_NONE;
+    if (!trial->started) {
+        failure = FAIL_SPAWN;
+        snprintf(reason, sizeof reason, "could not start: %s",
+                 uv_strerror(trial->spawn_error));
+    } else if (sweep->interrupted && trial->killed_by_us && !trial->timed_out &&
+               !a->saw_nonfinite) {
+        const char *latest = state_latest_checkpoint(a);
+        json_object_set_new(record, "status", json_string("interrupted"));
+        json_object_set_new(record, "resume_from", latest ? json_string(latest) : json_null());
+        return record;
+    } else if (trial->timed_out) {
+        failure = FAIL_TIMEOUT;
+        snprintf(reason, sizeof reason, "exceeded the timeout of %g s", space->timeout_s);
+    } else if (a->saw_nonfinite) {
+        failure = FAIL_NAN;
+        snprintf(reason, sizeof reason, "reported a non-finite %s", a->nonfinite_key);
+    } else if (trial->term_signal) {
+        failure = FAIL_SIGNAL;
+        snprintf(reason, sizeof reason, "killed by signal %d (%s)", trial->term_signal,
+                 strsignal(trial->term_signal));
+    } else if (trial->exit_status != 0) {
+        failure = FAIL_EXIT_CODE;
+        snprintf(reason, sizeof reason, "exited with status %lld",
+                 (long long)trial->exit_status);
+    } else if (!a->has_value) {
+        failure = FAIL_NO_OBJECTIVE;
+        snprintf(reason, sizeof reason, "never reported %s", space->objective_metric);
+    }
+    if (failure == FAIL_NONE) {
+        int last = space->score == SCORE_LAST;
+        long epoch = last ? a->last_epoch : a->best_epoch;
+        const char *checkpoint = score_checkpoint(a, epoch);
+        json_object_set_new(record, "status", json_string("ok"));
+        json_object_set_new(record, "score", json_real(last ? a->last : a->best));
+        json_object_set_new(record, "score_epoch", json_integer(epoch));
+        json_object_set_new(record, "checkpoint",
+                            checkpoint ? json_string(checkpoint) : json_null());
+    } else {
+        int retry = !sweep->stopping && seed->attempts + 1 <= space->retries;
+        json_object_set_new(record, "status", json_string("failed"));
+        json_object_set_new(record, "failure", json_string(trial_failure_name(failure)));
+        json_object_set_new(record, "reason", json_string(reason));
+        json_object_set_new(record, "will_retry", json_boolean(retry));
+    }
     return record;
-}
-
-static int queue_retry(struct sweep *sweep, size_t config, size_t seed)
-{
-    if (sweep->retry_count == sweep->retry_cap) {
-        size_t cap = sweep->retry_cap ? sweep->retry_cap * 2 : 8;
-        struct pending *grown = realloc(sweep->retries, cap * sizeof *grown);
-        if (!grown)
-            return -1;
-        sweep->retries = grown;
-        sweep->retry_cap = cap;
-    }
-    sweep->retries[sweep->retry_count++] = (struct pending){config, seed};
-    return 0;
-}
-
-/* The checkpoint that belongs with the score: the one reported with the
- * scoring epoch, else the latest one reported; only files that exist. */
-static void choose_checkpoint(struct seed_record *seed)
-{
-    free(seed->best_checkpoint);
-    seed->best_checkpoint = NULL;
-    const char *chosen = NULL;
-    for (size_t c = 0; c < seed->checkpoint_count; c++) {
-        if (access(seed->checkpoints[c], F_OK) != 0)
-            continue;
-        if (!chosen || seed->checkpoint_epochs[c] == seed->score_epoch)
-            chosen = seed->checkpoints[c];
-    }
-    if (chosen)
-        seed->best_checkpoint = strdup(chosen);
 }
 
 static void on_trial_done(struct trial *trial)
 {
-    struct attempt *a = trial->owner;
-    struct sweep *sweep = a->sweep;
-    size_t config_index = a->config;
-    size_t seed_index = a->seed;
-    struct config_record *config = &sweep->configs[config_index];
-    struct seed_record *seed = &config->seeds[seed_index];
+    struct running_seed *owner = trial->owner;
+    struct sweep *sweep = owner->sweep;
+    struct seed_ref ref = owner->ref;
 
-    classify(a, trial, seed);
-    int ok = seed->failure == FAIL_NONE;
-    int retry = !ok && seed->failure != FAIL_INTERRUPTED && !sweep->stopping &&
-                seed->attempts <= sweep->space->retries;
-    record_event(sweep, end_record(seed, trial, retry));
-
+    commit(sweep, end_record(sweep, ref, trial));
     for (size_t i = 0; i < (size_t)sweep->opts->jobs; i++)
         if (sweep->running[i] == trial)
             sweep->running[i] = NULL;
     sweep->running_count--;
     trial_free(trial);
-    free(a);
+    free(owner);
 
-    if (retry && queue_retry(sweep, config_index, seed_index) == 0) {
-        seed->status = SEED_PENDING;
-        progress_trial_retried(&sweep->progress, seed);
-    } else if (seed->failure == FAIL_INTERRUPTED) {
-        seed->status = SEED_PENDING; /* not run to the end: resume runs it again */
-    } else {
-        seed->status = ok ? SEED_OK : SEED_FAILED;
-        if (ok) {
-            sweep->trials_ok++;
-            choose_checkpoint(seed);
-        } else {
-            sweep->trials_failed++;
-        }
-        progress_trial_done(&sweep->progress, seed, sweep->trials_ok,
-                            sweep->trials_failed, sweep->running_count,
-                            sweep->trials_planned);
-        if (++config->finished == config->seed_count)
-            complete_config(sweep, config_index);
+    const struct sweep_state *state = &sweep->state;
+    const struct config_record *config = &state->configs[ref.config];
+    const struct seed_record *seed = &config->seeds[ref.seed];
+    if (seed->status == SEED_OK || seed->status == SEED_FAILED)
+        progress_trial_done(&sweep->progress, state, config, seed);
+    else if (seed->queued && seed->attempts > 0 && !sweep->stopping)
+        progress_trial_retried(&sweep->progress, config, seed);
+
+    int limit = sweep->space->max_failures;
+    if (limit > 0 && state->trials_failed >= (size_t)limit && !sweep->max_failures_hit) {
+        sweep->max_failures_hit = 1;
+        char message[160];
+        snprintf(message, sizeof message,
+                 "stopping: %zu trials failed (max_failures is %d); waiting for the "
+                 "running ones",
+                 state->trials_failed, limit);
+        progress_note(&sweep->progress, message);
+        stop_all(sweep);
     }
     pump(sweep);
 }
@@ -443,179 +334,111 @@ static const struct trial_callbacks TRIAL_CALLBACKS = {on_trial_object, on_trial
 
 /* --- launching ----------------------------------------------------------- */
 
-static int add_config(struct sweep *sweep, struct ask_result *ask)
+static void launch(struct sweep *sweep, struct seed_ref ref)
 {
-    if (sweep->config_count == sweep->config_cap) {
-        size_t cap = sweep->config_cap ? sweep->config_cap * 2 : 16;
-        struct config_record *grown = realloc(sweep->configs, cap * sizeof *grown);
-        if (!grown)
-            return -1;
-        sweep->configs = grown;
-        sweep->config_cap = cap;
-    }
-    const struct space *space = sweep->space;
-    struct config_record *config = &sweep->configs[sweep->config_count];
-    memset(config, 0, sizeof *config);
-    config->index = ask->config_index;
-    config->params = ask->params; /* the record takes the reference */
-    ask->params = NULL;
-    config->seed_count = space->seed_count;
-    config->seeds = calloc(space->seed_count, sizeof *config->seeds);
-    if (!config->seeds) {
-        json_decref(config->params);
-        return -1;
-    }
-    for (size_t i = 0; i < space->seed_count; i++) {
-        struct seed_record *seed = &config->seeds[i];
-        seed->seed = space->seeds[i];
-        seed->score = NAN;
-        seed->score_epoch = -1;
-        snprintf(seed->trial_id, sizeof seed->trial_id, "c%04zu-s%llu", config->index,
-                 (unsigned long long)seed->seed);
-        size_t size = strlen(sweep->opts->out_dir) + strlen(seed->trial_id) + 16;
-        seed->dir = malloc(size);
-        if (!seed->dir) {
-            config->seed_count = i + 1;
-            record_config_free(config);
-            return -1;
-        }
-        snprintf(seed->dir, size, "%s/trials/%s", sweep->opts->out_dir, seed->trial_id);
-    }
-    sweep->config_count++;
-    return 0;
-}
-
-/* Picks the next (config, seed) to run. Returns 1 with *next set, 0 when
- * nothing can start now. */
-static int next_pending(struct sweep *sweep, struct pending *next)
-{
-    if (sweep->retry_count > 0) {
-        *next = sweep->retries[0];
-        memmove(sweep->retries, sweep->retries + 1,
-                --sweep->retry_count * sizeof *sweep->retries);
-        return 1;
-    }
-    if (sweep->launching < sweep->config_count) {
-        struct config_record *config = &sweep->configs[sweep->launching];
-        *next = (struct pending){sweep->launching, config->launched++};
-        if (config->launched == config->seed_count)
-            sweep->launching++;
-        return 1;
-    }
-    if (sweep->strategy_done)
-        return 0;
-    struct ask_result ask;
-    memset(&ask, 0, sizeof ask);
-    if (strategy_ask(sweep->strategy, &ask) < 0) {
-        struct hp_error err;
-        hp_error_init(&err);
-        hp_error_set(&err, "strategy", "the %s strategy failed to propose a config",
-                     sweep->space->strategy->name);
-        fail_sweep(sweep, &err);
-        return 0;
-    }
-    free(ask.resume_from);
-    if (ask.kind == ASK_DONE) {
-        sweep->strategy_done = 1;
-        return 0;
-    }
-    if (ask.kind == ASK_WAIT)
-        return 0;
-    if (add_config(sweep, &ask) < 0) {
-        json_decref(ask.params);
-        return 0;
-    }
-    return next_pending(sweep, next);
-}
-
-static void launch(struct sweep *sweep, struct pending job)
-{
-    struct config_record *config = &sweep->configs[job.config];
-    struct seed_record *seed = &config->seeds[job.seed];
+    struct config_record *config = &sweep->state.configs[ref.config];
+    struct seed_record *seed = &config->seeds[ref.seed];
     struct hp_error err;
     hp_error_init(&err);
-    seed->attempts++;
-    json_decref(seed->final_line); /* an earlier attempt's final line is void */
-    seed->final_line = NULL;
-    seed->status = SEED_RUNNING;
-
-    if (fsutil_mkdirs(seed->dir, &err) < 0) {
+    char trial_id[48];
+    char dir[4200];
+    state_trial_id(config, seed, trial_id, sizeof trial_id);
+    state_trial_dir(&sweep->state, config, seed, dir, sizeof dir);
+    if (fsutil_mkdirs(dir, &err) < 0) {
         fail_sweep(sweep, &err);
         return;
     }
-    json_t *start = json_pack("{s:s, s:s, s:I, s:I, s:i, s:O}", "event", "start",
-                              "trial", seed->trial_id, "config",
-                              (json_int_t)config->index, "seed", (json_int_t)seed->seed,
-                              "attempt", seed->attempts, "params", config->params);
-    record_event(sweep, start);
-    if (sweep->fatal)
-        return;
+    /* A restart from scratch must not inherit an earlier attempt's files. */
+    const char *resume_from = seed->resume_from;
+    if (resume_from && access(resume_from, R_OK) != 0)
+        resume_from = NULL;
 
-    struct trial_identity who = {seed->seed, seed->trial_id, seed->dir};
+    json_t *params = state_params(config);
+    json_t *start = params ? record_head(sweep, "start", ref) : NULL;
+    if (start) {
+        json_object_set_new(start, "attempt", json_integer(seed->attempts + 1));
+        json_object_set(start, "params", params);
+        json_object_set_new(start, "resume_from",
+                            resume_from ? json_string(resume_from) : json_null());
+    }
+    /* Applying the start record may replace seed->resume_from: keep a copy. */
+    char *resume_copy = resume_from ? strdup(resume_from) : NULL;
+    if (commit(sweep, start) < 0) {
+        json_decref(params);
+        free(resume_copy);
+        return;
+    }
+
+    struct trial_identity who = {seed->seed, trial_id, dir};
     char **argv = NULL;
     char **env = calloc(sweep->base_env_count + TRIAL_ENV_VARS + 1, sizeof *env);
     char *owned[TRIAL_ENV_VARS] = {0};
-    struct attempt *a = calloc(1, sizeof *a);
-    if (!env || !a ||
-        command_build(sweep->space->command, config->params, &who,
-                      sweep->opts->trainer_path, &argv, &err) < 0 ||
-        build_env(sweep, config, seed, env, owned) < 0) {
-        if (!err.message[0])
-            hp_error_set(&err, "", "out of memory starting trial %s", seed->trial_id);
-        fail_sweep(sweep, &err);
-        free(a);
-        goto out;
+    struct running_seed *owner = calloc(1, sizeof *owner);
+    struct trial *trial = NULL;
+    if (env && owner &&
+        command_build(sweep->space->command, params, &who, sweep->opts->trainer_path, &argv,
+                      &err) == 0 &&
+        build_env(sweep, trial_id, seed->seed, dir, config->params_text, resume_copy, env,
+                  owned) == 0) {
+        owner->sweep = sweep;
+        owner->ref = ref;
+        struct trial_spec spec = {argv,
+                                  env,
+                                  dir,
+                                  sweep->space->timeout_s,
+                                  sweep->opts->kill_grace_s,
+                                  MAX_METRIC_LINE};
+        trial = trial_start(&sweep->loop, &spec, &TRIAL_CALLBACKS, owner);
     }
-    a->sweep = sweep;
-    a->config = job.config;
-    a->seed = job.seed;
-    a->best_epoch = a->last_epoch = -1;
-
-    struct trial_spec spec = {argv,
-                              env,
-                              seed->dir,
-                              sweep->space->timeout_s,
-                              sweep->opts->kill_grace_s,
-                              MAX_METRIC_LINE};
-    struct trial *trial = trial_start(&sweep->loop, &spec, &TRIAL_CALLBACKS, a);
-    if (!trial) {
-        hp_error_set(&err, "", "out of memory starting trial %s", seed->trial_id);
-        fail_sweep(sweep, &err);
-        free(a);
-        goto out;
-    }
-    for (size_t i = 0; i < (size_t)sweep->opts->jobs; i++) {
-        if (!sweep->running[i]) {
-            sweep->running[i] = trial;
-            break;
+    if (trial) {
+        for (size_t i = 0; i < (size_t)sweep->opts->jobs; i++) {
+            if (!sweep->running[i]) {
+                sweep->running[i] = trial;
+                break;
+            }
         }
+        sweep->running_count++;
+    } else {
+        if (!err.message[0])
+            hp_error_set(&err, "", "out of memory starting trial %s", trial_id);
+        fail_sweep(sweep, &err);
+        free(owner);
     }
-    sweep->running_count++;
-out:
+    json_decref(params);
+    free(resume_copy);
     command_argv_free(argv);
     for (size_t i = 0; i < TRIAL_ENV_VARS; i++)
         free(owned[i]);
     free(env);
 }
 
+static void close_loop_handles(struct sweep *sweep)
+{
+    if (!sweep->handles_open)
+        return;
+    sweep->handles_open = 0;
+    uv_close((uv_handle_t *)&sweep->tick, NULL);
+    uv_close((uv_handle_t *)&sweep->sigint, NULL);
+    uv_close((uv_handle_t *)&sweep->sigterm, NULL);
+}
+
 static void pump(struct sweep *sweep)
 {
-    struct pending job;
-    while (!sweep->stopping && sweep->running_count < (size_t)sweep->opts->jobs &&
-           next_pending(sweep, &job))
-        launch(sweep, job);
-    if (sweep->running_count == 0 && (sweep->stopping || sweep->strategy_done)) {
-        /* Nothing left to wait for: let the loop end. */
-        if (sweep->loop_handles_closed)
-            return;
-        sweep->loop_handles_closed = 1;
-        uv_close((uv_handle_t *)&sweep->tick, NULL);
-        uv_close((uv_handle_t *)&sweep->sigint, NULL);
-        uv_close((uv_handle_t *)&sweep->sigterm, NULL);
-    } else {
-        progress_redraw(&sweep->progress, sweep->trials_ok, sweep->trials_failed,
-                        sweep->running_count, sweep->trials_planned);
+    struct seed_ref next;
+    while (!sweep->stopping && sweep->running_count < (size_t)sweep->opts->jobs) {
+        struct hp_error err;
+        hp_error_init(&err);
+        int rc = state_next(&sweep->state, &next, &err);
+        if (rc < 0)
+            fail_sweep(sweep, &err);
+        if (rc <= 0)
+            break;
+        launch(sweep, next);
     }
+    if (sweep->running_count == 0)
+        close_loop_handles(sweep); /* nothing runs and nothing can start: done */
+    else
+        progress_redraw(&sweep->progress, &sweep->state);
 }
 
 /* --- signals and the live line ------------------------------------------- */
@@ -626,17 +449,15 @@ static void on_signal(uv_signal_t *handle, int signum)
     if (sweep->interrupted) {
         /* A second Ctrl-C: no more grace. */
         for (size_t i = 0; i < (size_t)sweep->opts->jobs; i++)
-            if (sweep->running[i] && sweep->running[i]->started)
-                kill(-sweep->running[i]->process.pid, SIGKILL);
+            trial_kill(sweep->running[i]);
         return;
     }
     sweep->interrupted = signum;
-    sweep->stopping = 1;
-    progress_note(&sweep->progress, "stopping: waiting for running trials to exit "
-                                    "(press Ctrl-C again to kill them now)");
-    for (size_t i = 0; i < (size_t)sweep->opts->jobs; i++)
-        if (sweep->running[i])
-            trial_stop(sweep->running[i]);
+    progress_note(&sweep->progress,
+                  sweep->running_count
+                      ? "stopping: asking running trials to exit (Ctrl-C again kills them now)"
+                      : "stopping");
+    stop_all(sweep);
     if (sweep->running_count == 0)
         pump(sweep);
 }
@@ -644,26 +465,28 @@ static void on_signal(uv_signal_t *handle, int signum)
 static void on_tick(uv_timer_t *timer)
 {
     struct sweep *sweep = timer->data;
-    progress_redraw(&sweep->progress, sweep->trials_ok, sweep->trials_failed,
-                    sweep->running_count, sweep->trials_planned);
+    progress_redraw(&sweep->progress, &sweep->state);
 }
 
 /* --- the run ------------------------------------------------------------- */
 
-static int prepare_out_dir(const struct sweep *sweep, struct hp_error *err)
+static void on_config_complete(struct sweep_state *state, size_t index, int new_best,
+                               size_t previous_best, int had_best, void *ctx)
 {
-    const char *out = sweep->opts->out_dir;
-    char path[4200];
-    snprintf(path, sizeof path, "%s/trials", out);
-    if (fsutil_mkdirs(path, err) < 0)
-        return -1;
-    char *text = json_dumps(sweep->space->document, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (!text)
-        return hp_error_set(err, "", "cannot encode the space");
-    snprintf(path, sizeof path, "%s/space.json", out);
-    int rc = fsutil_write_atomic(path, text, strlen(text), err);
-    free(text);
-    return rc;
+    struct sweep *sweep = ctx;
+    const struct config_record *config = &state->configs[index];
+    json_t *record = json_pack("{s:s, s:I, s:I, s:I}", "event", "config", "config",
+                               (json_int_t)config->index, "n", (json_int_t)config->summary.n,
+                               "failed", (json_int_t)config->failed);
+    if (record && config->summary.n > 0) {
+        json_object_set_new(record, "mean", json_real(config->summary.mean));
+        json_object_set_new(record, "std", json_real(config->summary.std));
+    }
+    note(sweep, record);
+    struct hp_error err;
+    hp_error_init(&err);
+    if (retention_config_complete(state, index, new_best, previous_best, had_best, &err) < 0)
+        progress_warn(&sweep->progress, &err);
 }
 
 static void close_any(uv_handle_t *handle, void *arg)
@@ -673,22 +496,118 @@ static void close_any(uv_handle_t *handle, void *arg)
         uv_close(handle, NULL);
 }
 
-static void sweep_free(struct sweep *sweep)
+/* The space as run, written once; its hash goes into the journal so that a
+ * resume can tell whether it was edited since. */
+static int write_space(const struct sweep *sweep, char hash[24], struct hp_error *err)
 {
-    for (size_t i = 0; i < sweep->config_count; i++)
-        record_config_free(&sweep->configs[i]);
-    free(sweep->configs);
-    free(sweep->retries);
-    free(sweep->running);
-    free(sweep->base_env);
-    if (sweep->strategy)
-        strategy_destroy(sweep->strategy);
-    journal_close(&sweep->journal);
-    retention_free(&sweep->retention);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/trials", sweep->opts->out_dir);
+    if (fsutil_mkdirs(path, err) < 0)
+        return -1;
+    char *text = json_dumps(sweep->space->document, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (!text)
+        return hp_error_set(err, "", "cannot encode the space");
+    size_t len = strlen(text);
+    state_hash_text(text, len, hash);
+    snprintf(path, sizeof path, "%s/space.json", sweep->opts->out_dir);
+    int rc = fsutil_write_atomic(path, text, len, err);
+    free(text);
+    return rc;
 }
 
-enum hp_exit_code sweep_run(const struct space *space, const struct sweep_options *opts,
-                            struct hp_error *err)
+/* Checks that <out>/space.json is the one the journal began with. */
+static int check_space_unchanged(const struct sweep *sweep, struct hp_error *err)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/space.json", sweep->opts->out_dir);
+    FILE *in = fopen(path, "rb");
+    if (!in)
+        return hp_error_set(err, "", "%s: cannot open: %s", path, strerror(errno));
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    char buf[65536];
+    size_t n;
+    while (out && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        fwrite(buf, 1, n, out);
+    fclose(in);
+    if (!out)
+        return hp_error_set(err, "", "out of memory");
+    fclose(out);
+    char hash[24];
+    state_hash_text(text, len, hash);
+    free(text);
+    if (strcmp(hash, sweep->state.space_hash) != 0)
+        return hp_error_set(err, "",
+                            "%s was edited since the sweep started (the journal recorded "
+                            "space %s, the file is now %s); results would mix two "
+                            "spaces: restore it, or start a new sweep with hpsearch run",
+                            path, sweep->state.space_hash[0] ? sweep->state.space_hash : "?",
+                            hash);
+    return 0;
+}
+
+static double unix_time(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sweep_free(struct sweep *sweep)
+{
+    free(sweep->running);
+    free(sweep->base_env);
+    journal_close(&sweep->journal);
+    state_free(&sweep->state);
+}
+
+static enum hp_exit_code run_loop(struct sweep *sweep, struct hp_error *err)
+{
+    const struct space *space = sweep->space;
+    uv_update_time(&sweep->loop);
+    sweep->start_ms = uv_now(&sweep->loop);
+    progress_init(&sweep->progress, sweep->opts->live_progress, space);
+    sweep->progress.done_at_start = sweep->state.trials_ok + sweep->state.trials_failed;
+    uv_signal_init(&sweep->loop, &sweep->sigint);
+    uv_signal_init(&sweep->loop, &sweep->sigterm);
+    uv_timer_init(&sweep->loop, &sweep->tick);
+    sweep->handles_open = 1;
+    sweep->sigint.data = sweep->sigterm.data = sweep->tick.data = sweep;
+    uv_signal_start(&sweep->sigint, on_signal, SIGINT);
+    uv_signal_start(&sweep->sigterm, on_signal, SIGTERM);
+    if (sweep->opts->live_progress)
+        uv_timer_start(&sweep->tick, on_tick, 1000, 1000);
+
+    pump(sweep);
+    uv_run(&sweep->loop, UV_RUN_DEFAULT);
+    progress_finish(&sweep->progress);
+
+    const struct sweep_state *state = &sweep->state;
+    uv_update_time(&sweep->loop);
+    double elapsed = (double)(uv_now(&sweep->loop) - sweep->start_ms) / 1000.0;
+    note(sweep, json_pack("{s:s, s:b, s:I, s:I, s:f}", "event", "sweep_end", "complete",
+                          !sweep->stopping, "ok", (json_int_t)state->trials_ok, "failed",
+                          (json_int_t)state->trials_failed, "elapsed_s", elapsed));
+
+    struct results_view view = {state, elapsed};
+    if (results_write(&view, err) < 0)
+        return HP_EXIT_RUNTIME;
+    results_print_summary(&view, stdout);
+    if (sweep->fatal) {
+        *err = sweep->fatal_err;
+        return HP_EXIT_RUNTIME;
+    }
+    if (sweep->interrupted)
+        return sweep->interrupted == SIGTERM ? HP_EXIT_TERMINATED : HP_EXIT_INTERRUPTED;
+    if (sweep->max_failures_hit)
+        return HP_EXIT_MAX_FAILURES;
+    return state->trials_ok > 0 ? HP_EXIT_OK : HP_EXIT_ALL_FAILED;
+}
+
+static enum hp_exit_code sweep_main(const struct space *space,
+                                    const struct sweep_options *opts, int resume,
+                                    struct hp_error *err)
 {
     struct sweep sweep;
     memset(&sweep, 0, sizeof sweep);
@@ -706,64 +625,51 @@ enum hp_exit_code sweep_run(const struct space *space, const struct sweep_option
         hp_error_set(err, "", "out of memory");
         goto out;
     }
-    if (prepare_out_dir(&sweep, err) < 0 || journal_open(&sweep.journal, opts->out_dir, err) < 0)
-        goto out;
-    if (space->strategy->create(&space->params, space->strategy_options, &sweep.strategy,
-                                err) < 0)
-        goto out;
-    size_t planned = strategy_planned(sweep.strategy);
-    sweep.trials_planned = planned * space->seed_count;
-    retention_init(&sweep.retention, space, opts->out_dir);
-
-    json_t *begin = json_pack("{s:s, s:s, s:i, s:I}", "event", "sweep_start", "name",
-                              space->name, "jobs", opts->jobs, "planned_trials",
-                              (json_int_t)sweep.trials_planned);
-    record_event(&sweep, begin);
-    if (sweep.fatal) {
-        *err = sweep.fatal_err;
+    if (state_init(&sweep.state, space, opts->out_dir, err) < 0) {
+        code = HP_EXIT_USAGE;
         goto out;
     }
+    sweep.state.ctx = &sweep;
 
-    uv_update_time(&sweep.loop);
-    sweep.start_ms = uv_now(&sweep.loop);
-    progress_init(&sweep.progress, opts->live_progress, space);
-    uv_signal_init(&sweep.loop, &sweep.sigint);
-    uv_signal_init(&sweep.loop, &sweep.sigterm);
-    sweep.sigint.data = sweep.sigterm.data = &sweep;
-    uv_signal_start(&sweep.sigint, on_signal, SIGINT);
-    uv_signal_start(&sweep.sigterm, on_signal, SIGTERM);
-    uv_timer_init(&sweep.loop, &sweep.tick);
-    sweep.tick.data = &sweep;
-    if (opts->live_progress)
-        uv_timer_start(&sweep.tick, on_tick, 1000, 1000);
-
-    pump(&sweep);
-    uv_run(&sweep.loop, UV_RUN_DEFAULT);
-    progress_finish(&sweep.progress);
-
-    double elapsed = now_s(&sweep);
-    json_t *finish = json_pack("{s:s, s:b, s:I, s:I}", "event", "sweep_end", "complete",
-                               !sweep.stopping, "ok", (json_int_t)sweep.trials_ok,
-                               "failed", (json_int_t)sweep.trials_failed);
-    if (!sweep.fatal)
-        record_event(&sweep, finish);
-    else
-        json_decref(finish);
-
-    struct results_view view = {space,         sweep.configs, sweep.config_count,
-                                opts->out_dir, elapsed,       sweep.retention.best_config,
-                                sweep.retention.has_best};
-    if (results_write(&view, err) < 0)
-        goto out;
-    results_print_summary(&view, stdout);
-    if (sweep.fatal) {
-        *err = sweep.fatal_err;
-        code = HP_EXIT_RUNTIME;
-    } else if (sweep.interrupted) {
-        code = HP_EXIT_INTERRUPTED;
+    if (resume) {
+        long long good_bytes = 0;
+        if (state_replay(&sweep.state, opts->out_dir, &good_bytes, err) < 0)
+            goto out;
+        if (check_space_unchanged(&sweep, err) < 0) {
+            code = HP_EXIT_USAGE;
+            goto out;
+        }
+        if (state_requeue_running(&sweep.state, err) < 0 ||
+            journal_open(&sweep.journal, opts->out_dir, good_bytes, err) < 0)
+            goto out;
+        struct hp_error warn;
+        hp_error_init(&warn);
+        if (retention_sync(&sweep.state, &warn) < 0) {
+            char text[2048];
+            fprintf(stderr, "hpsearch: %s\n", hp_error_format(&warn, text, sizeof text));
+        }
+        sweep.state.on_config_complete = on_config_complete;
+        printf("resuming %s: %zu trials done (%zu failed), %zu to run again\n",
+               opts->out_dir, sweep.state.trials_ok + sweep.state.trials_failed,
+               sweep.state.trials_failed, sweep.state.queue_len - sweep.state.queue_head);
+        note(&sweep, json_pack("{s:s, s:i, s:f}", "event", "resume", "jobs", opts->jobs,
+                               "time", unix_time()));
     } else {
-        code = sweep.trials_ok > 0 ? HP_EXIT_OK : HP_EXIT_ALL_FAILED;
+        char hash[24];
+        if (write_space(&sweep, hash, err) < 0 ||
+            journal_open(&sweep.journal, opts->out_dir, -1, err) < 0)
+            goto out;
+        sweep.state.on_config_complete = on_config_complete;
+        note(&sweep, json_pack("{s:s, s:i, s:s, s:s, s:i, s:I, s:f}", "event",
+                               "sweep_start", "version", 1, "name", space->name,
+                               "space_hash", hash, "jobs", opts->jobs, "planned_trials",
+                               (json_int_t)sweep.state.trials_planned, "time", unix_time()));
     }
+    if (sweep.fatal) {
+        *err = sweep.fatal_err;
+        goto out;
+    }
+    code = run_loop(&sweep, err);
 out:
     /* Handles still open after a failure need their close callbacks to run. */
     uv_walk(&sweep.loop, close_any, NULL);
@@ -771,6 +677,18 @@ out:
     uv_loop_close(&sweep.loop);
     sweep_free(&sweep);
     return code;
+}
+
+enum hp_exit_code sweep_run(const struct space *space, const struct sweep_options *opts,
+                            struct hp_error *err)
+{
+    return sweep_main(space, opts, 0, err);
+}
+
+enum hp_exit_code sweep_resume(const struct space *space, const struct sweep_options *opts,
+                               struct hp_error *err)
+{
+    return sweep_main(space, opts, 1, err);
 }
 
 /* --- dry run ------------------------------------------------------------- */
@@ -825,8 +743,8 @@ enum hp_exit_code sweep_dry_run(const struct space *space,
         configs++;
         for (size_t s = 0; s < space->seed_count && code == HP_EXIT_OK; s++) {
             char trial_id[48];
-            snprintf(trial_id, sizeof trial_id, "c%04zu-s%llu", ask.config_index,
-                     (unsigned long long)space->seeds[s]);
+            snprintf(trial_id, sizeof trial_id, "c%04zu-s%" PRIu64, ask.config_index,
+                     space->seeds[s]);
             char dir[4200];
             snprintf(dir, sizeof dir, "%s/trials/%s", opts->out_dir, trial_id);
             struct trial_identity who = {space->seeds[s], trial_id, dir};

@@ -26,6 +26,13 @@ struct sweep_options {
 enum hp_exit_code sweep_run(const struct space *space, const struct sweep_options *opts,
                             struct hp_error *err);
 
+/* Continues the sweep in opts->out_dir from its journal: finished trials are
+ * kept, trials that were running run again (from their last checkpoint when
+ * they wrote one), and the rest runs. `space` must be loaded from
+ * <out_dir>/space.json; a file edited since the sweep began is refused. */
+enum hp_exit_code sweep_resume(const struct space *space, const struct sweep_options *opts,
+                               struct hp_error *err);
+
 /* Prints every trial the sweep would start, with its argv, to `out`. Returns
  * HP_EXIT_OK or HP_EXIT_RUNTIME. */
 enum hp_exit_code sweep_dry_run(const struct space *space,

@@ -268,6 +268,12 @@ void trial_stop(struct trial *trial)
     arm_timer(trial, trial->kill_grace_s);
 }
 
+void trial_kill(struct trial *trial)
+{
+    if (trial)
+        signal_group(trial, SIGKILL);
+}
+
 void trial_free(struct trial *trial)
 {
     if (!trial)

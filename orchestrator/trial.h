@@ -97,6 +97,9 @@ struct trial *trial_start(uv_loop_t *loop, const struct trial_spec *spec,
  * grace period. Harmless after exit. */
 void trial_stop(struct trial *trial);
 
+/* SIGKILL to the trial's process group now (a second Ctrl-C). NULL is fine. */
+void trial_kill(struct trial *trial);
+
 /* Releases a trial after on_done. */
 void trial_free(struct trial *trial);
 

@@ -6,7 +6,7 @@
 #include <math.h>
 
 #include "check_main.h"
-#include "record.h"
+#include "state.h"
 #include "stats.h"
 
 START_TEST(test_stats_t_quantile_matches_published_table)
@@ -64,12 +64,12 @@ START_TEST(test_stats_ranking_orders_by_mean_then_puts_failures_last)
         configs[i].summary.n = isnan(means[i]) ? 0 : 3;
     }
     size_t order[4];
-    ck_assert_uint_eq(record_rank(configs, 4, 1, order), 4);
+    ck_assert_uint_eq(state_rank(configs, 4, 1, order), 4);
     ck_assert_uint_eq(order[0], 2);
     ck_assert_uint_eq(order[1], 3);
     ck_assert_uint_eq(order[2], 0);
     ck_assert_uint_eq(order[3], 1);
-    ck_assert_uint_eq(record_rank(configs, 4, 0, order), 4); /* minimise */
+    ck_assert_uint_eq(state_rank(configs, 4, 0, order), 4); /* minimise */
     ck_assert_uint_eq(order[0], 0);
     ck_assert_uint_eq(order[3], 1);
 }

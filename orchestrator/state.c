@@ -1,0 +1,699 @@
+/*
+ * The sweep's state and how journal records change it. See state.h.
+ */
+#include "state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "metric_line.h"
+
+const char *state_seed_status_name(enum seed_status status)
+{
+    switch (status) {
+    case SEED_OK:
+        return "ok";
+    case SEED_FAILED:
+        return "failed";
+    case SEED_RUNNING:
+        return "running";
+    case SEED_PENDING:
+        break;
+    }
+    return "pending";
+}
+
+int state_better(double a, double b, int maximize)
+{
+    if (isnan(a))
+        return 0;
+    if (isnan(b))
+        return 1;
+    return maximize ? a > b : a < b;
+}
+
+void state_trial_id(const struct config_record *config, const struct seed_record *seed,
+                    char *buf, size_t size)
+{
+    snprintf(buf, size, "c%04zu-s%" PRIu64, config->index, seed->seed);
+}
+
+void state_trial_dir(const struct sweep_state *state, const struct config_record *config,
+                     const struct seed_record *seed, char *buf, size_t size)
+{
+    char id[48];
+    state_trial_id(config, seed, id, sizeof id);
+    snprintf(buf, size, "%s/trials/%s", state->out_dir, id);
+}
+
+int state_parse_trial_id(const char *trial_id, size_t *config, uint64_t *seed)
+{
+    char *end;
+    if (trial_id[0] != 'c')
+        return -1;
+    errno = 0;
+    unsigned long long c = strtoull(trial_id + 1, &end, 10);
+    if (errno || end == trial_id + 1 || strncmp(end, "-s", 2) != 0)
+        return -1;
+    const char *s = end + 2;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end)
+        return -1;
+    *config = (size_t)c;
+    *seed = (uint64_t)v;
+    return 0;
+}
+
+json_t *state_params(const struct config_record *config)
+{
+    return json_loads(config->params_text, 0, NULL);
+}
+
+/* --- lifetime ------------------------------------------------------------ */
+
+static void attempt_free(struct attempt *a)
+{
+    if (!a)
+        return;
+    for (size_t c = 0; c < a->checkpoint_count; c++)
+        free(a->checkpoints[c]);
+    free(a->checkpoints);
+    free(a->checkpoint_epochs);
+    json_decref(a->last_line);
+    free(a);
+}
+
+static struct attempt *attempt_new(void)
+{
+    struct attempt *a = calloc(1, sizeof *a);
+    if (a) {
+        a->best_epoch = a->last_epoch = -1;
+        a->best = a->last = NAN;
+    }
+    return a;
+}
+
+static void config_free(struct config_record *config)
+{
+    free(config->params_text);
+    for (size_t i = 0; config->seeds && i < config->seed_count; i++) {
+        struct seed_record *seed = &config->seeds[i];
+        free(seed->reason);
+        free(seed->checkpoint);
+        free(seed->resume_from);
+        json_decref(seed->final_line);
+        attempt_free(seed->live);
+    }
+    free(config->seeds);
+}
+
+int state_init(struct sweep_state *state, const struct space *space, const char *out_dir,
+               struct hp_error *err)
+{
+    memset(state, 0, sizeof *state);
+    state->space = space;
+    state->out_dir = out_dir;
+    if (space->strategy->create(&space->params, space->strategy_options, &state->strategy,
+                                err) < 0)
+        return -1;
+    state->trials_planned = strategy_planned(state->strategy) * space->seed_count;
+    return 0;
+}
+
+void state_free(struct sweep_state *state)
+{
+    for (size_t i = 0; i < state->config_count; i++)
+        config_free(&state->configs[i]);
+    free(state->configs);
+    free(state->queue);
+    if (state->strategy)
+        strategy_destroy(state->strategy);
+    memset(state, 0, sizeof *state);
+}
+
+/* --- lookups ------------------------------------------------------------- */
+
+static int add_config(struct sweep_state *state, size_t index, const json_t *params,
+                      struct hp_error *err)
+{
+    if (index != state->config_count)
+        return hp_error_set(err, "", "config %zu arrived out of order (expected %zu)", index,
+                            state->config_count);
+    if (state->config_count == state->config_cap) {
+        size_t cap = state->config_cap ? state->config_cap * 2 : 64;
+        struct config_record *grown = realloc(state->configs, cap * sizeof *grown);
+        if (!grown)
+            return hp_error_set(err, "", "out of memory");
+        state->configs = grown;
+        state->config_cap = cap;
+    }
+    const struct space *space = state->space;
+    struct config_record *config = &state->configs[state->config_count];
+    memset(config, 0, sizeof *config);
+    config->index = index;
+    config->params_text = json_dumps(params, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    config->seeds = calloc(space->seed_count, sizeof *config->seeds);
+    if (!config->params_text || !config->seeds) {
+        free(config->params_text);
+        free(config->seeds);
+        return hp_error_set(err, "", "out of memory");
+    }
+    config->seed_count = space->seed_count;
+    for (size_t i = 0; i < space->seed_count; i++) {
+        config->seeds[i].seed = space->seeds[i];
+        config->seeds[i].score = NAN;
+        config->seeds[i].score_epoch = -1;
+    }
+    state->config_count++;
+    return 0;
+}
+
+/* Finds the seed a record is about, from its "config" and "seed" fields. */
+static int find_seed(struct sweep_state *state, const json_t *record, struct seed_ref *ref,
+                     struct hp_error *err)
+{
+    json_t *config = json_object_get(record, "config");
+    json_t *seed = json_object_get(record, "seed");
+    if (!json_is_integer(config) || !json_is_integer(seed))
+        return hp_error_set(err, "", "record without config and seed");
+    json_int_t c = json_integer_value(config);
+    if (c < 0 || (size_t)c >= state->config_count)
+        return hp_error_set(err, "", "record for unknown config %lld", (long long)c);
+    const struct config_record *record_config = &state->configs[c];
+    for (size_t i = 0; i < record_config->seed_count; i++) {
+        if ((json_int_t)record_config->seeds[i].seed == json_integer_value(seed)) {
+            ref->config = (size_t)c;
+            ref->seed = i;
+            return 0;
+        }
+    }
+    return hp_error_set(err, "", "record for seed %lld, which the space does not list",
+                        (long long)json_integer_value(seed));
+}
+
+static int enqueue(struct sweep_state *state, struct seed_ref ref)
+{
+    if (state->queue_head > 0 && state->queue_head == state->queue_len)
+        state->queue_head = state->queue_len = 0;
+    if (state->queue_len == state->queue_cap) {
+        size_t cap = state->queue_cap ? state->queue_cap * 2 : 16;
+        struct seed_ref *grown = realloc(state->queue, cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        state->queue = grown;
+        state->queue_cap = cap;
+    }
+    state->queue[state->queue_len++] = ref;
+    state->configs[ref.config].seeds[ref.seed].queued = 1;
+    return 0;
+}
+
+/* --- applying records ---------------------------------------------------- */
+
+static int apply_start(struct sweep_state *state, const json_t *record, struct hp_error *err)
+{
+    json_t *config = json_object_get(record, "config");
+    json_t *params = json_object_get(record, "params");
+    if (!json_is_integer(config) || !json_is_object(params))
+        return hp_error_set(err, "", "start record without config or params");
+    size_t index = (size_t)json_integer_value(config);
+    if (index == state->config_count) {
+        /* A config the runner asked for before the journal was replayed: ask
+         * the strategy again so that it stands where it stood, and check that
+         * it proposes the same config (the journal belongs to this space). */
+        struct ask_result ask;
+        memset(&ask, 0, sizeof ask);
+        if (strategy_ask(state->strategy, &ask) < 0 || ask.kind != ASK_CONFIG ||
+            ask.config_index != index || !json_equal(ask.params, params)) {
+            json_decref(ask.params);
+            free(ask.resume_from);
+            return hp_error_set(err, "",
+                                "config %zu in the journal is not what the %s strategy "
+                                "proposes for this space",
+                                index, state->space->strategy->name);
+        }
+        free(ask.resume_from);
+        int rc = add_config(state, index, ask.params, err);
+        json_decref(ask.params);
+        if (rc < 0)
+            return -1;
+    }
+    struct seed_ref ref;
+    if (find_seed(state, record, &ref, err) < 0)
+        return -1;
+    struct seed_record *seed = &state->configs[ref.config].seeds[ref.seed];
+    /* A restart from a checkpoint continues what the attempt reported before;
+     * a restart from scratch begins again. */
+    json_t *resume = json_object_get(record, "resume_from");
+    if (!json_is_string(resume) || !seed->live) {
+        attempt_free(seed->live);
+        seed->live = attempt_new();
+        if (!seed->live)
+            return hp_error_set(err, "", "out of memory");
+    }
+    json_decref(seed->final_line);
+    seed->final_line = NULL;
+    seed->queued = 0;
+    if (seed->status != SEED_RUNNING)
+        state->trials_running++;
+    seed->status = SEED_RUNNING;
+    return 0;
+}
+
+static int add_checkpoint(struct attempt *a, const char *path, long epoch)
+{
+    for (size_t c = 0; c < a->checkpoint_count; c++) {
+        if (strcmp(a->checkpoints[c], path) == 0) {
+            a->checkpoint_epochs[c] = epoch;
+            /* Move it last: the latest report names the freshest file. */
+            char *moved = a->checkpoints[c];
+            memmove(a->checkpoints + c, a->checkpoints + c + 1,
+                    (a->checkpoint_count - c - 1) * sizeof *a->checkpoints);
+            memmove(a->checkpoint_epochs + c, a->checkpoint_epochs + c + 1,
+                    (a->checkpoint_count - c - 1) * sizeof *a->checkpoint_epochs);
+            a->checkpoints[a->checkpoint_count - 1] = moved;
+            a->checkpoint_epochs[a->checkpoint_count - 1] = epoch;
+            return 0;
+        }
+    }
+    size_t n = a->checkpoint_count + 1;
+    char **paths = realloc(a->checkpoints, n * sizeof *paths);
+    if (!paths)
+        return -1;
+    a->checkpoints = paths;
+    long *epochs = realloc(a->checkpoint_epochs, n * sizeof *epochs);
+    if (!epochs)
+        return -1;
+    a->checkpoint_epochs = epochs;
+    paths[n - 1] = strdup(path);
+    if (!paths[n - 1])
+        return -1;
+    epochs[n - 1] = epoch;
+    a->checkpoint_count = n;
+    return 0;
+}
+
+/* A reported value that is not finite means the run diverged: the objective
+ * itself, or any loss. */
+static void check_nonfinite(struct attempt *a, const json_t *line, const char *objective)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)line, key, value) {
+        size_t len = strlen(key);
+        int watched = strcmp(key, objective) == 0 ||
+                      (len >= 4 && strcmp(key + len - 4, "loss") == 0);
+        double v;
+        if (watched && hp_metric_line_number(line, key, &v) == 0 && !isfinite(v)) {
+            a->saw_nonfinite = 1;
+            snprintf(a->nonfinite_key, sizeof a->nonfinite_key, "%s", key);
+            return;
+        }
+    }
+}
+
+static int apply_report(struct sweep_state *state, const json_t *record,
+                        struct hp_error *err)
+{
+    struct seed_ref ref;
+    if (find_seed(state, record, &ref, err) < 0)
+        return -1;
+    struct config_record *config = &state->configs[ref.config];
+    struct seed_record *seed = &config->seeds[ref.seed];
+    struct attempt *a = seed->live;
+    const json_t *line = json_object_get(record, "line");
+    if (!a || !json_is_object(line))
+        return 0; /* a report outside an attempt changes nothing */
+
+    long epoch = -1;
+    json_t *epoch_value = json_object_get(line, "epoch");
+    if (json_is_integer(epoch_value))
+        epoch = (long)json_integer_value(epoch_value);
+
+    json_t *checkpoint = json_object_get(line, "checkpoint");
+    if (json_is_string(checkpoint)) {
+        const char *name = json_string_value(checkpoint);
+        char path[4096];
+        if (name[0] == '/') {
+            snprintf(path, sizeof path, "%s", name);
+        } else {
+            char dir[4000];
+            state_trial_dir(state, config, seed, dir, sizeof dir);
+            snprintf(path, sizeof path, "%s/%s", dir, name);
+        }
+        if (add_checkpoint(a, path, epoch) < 0)
+            return hp_error_set(err, "", "out of memory");
+    }
+    if (json_is_true(json_object_get(line, "final"))) {
+        /* Kept without its timing, so results.json stays reproducible. */
+        json_decref(seed->final_line);
+        seed->final_line = json_deep_copy(line);
+        json_object_del(seed->final_line, "seconds");
+    }
+    if (json_object_get(line, "epoch")) {
+        json_decref(a->last_line);
+        a->last_line = json_incref((json_t *)line);
+    }
+    const char *objective = state->space->objective_metric;
+    check_nonfinite(a, line, objective);
+    double value;
+    if (!a->saw_nonfinite && hp_metric_line_number(line, objective, &value) == 0) {
+        if (!a->has_value || state_better(value, a->best, state->space->maximize)) {
+            a->best = value;
+            a->best_epoch = epoch;
+        }
+        a->last = value;
+        a->last_epoch = epoch;
+        a->has_value = 1;
+    }
+    return 0;
+}
+
+static enum trial_failure failure_from_name(const char *name)
+{
+    for (int f = FAIL_NONE; f <= FAIL_INTERRUPTED; f++)
+        if (name && strcmp(trial_failure_name((enum trial_failure)f), name) == 0)
+            return (enum trial_failure)f;
+    return FAIL_EXIT_CODE;
+}
+
+/* With keep_checkpoints other than "all", a finished attempt's checkpoints
+ * other than `keep` are of no further use. */
+static void drop_attempt_files(const struct sweep_state *state, const struct attempt *a,
+                               const char *keep)
+{
+    if (!a || state->space->keep == KEEP_ALL)
+        return;
+    for (size_t c = 0; c < a->checkpoint_count; c++)
+        if (!keep || strcmp(a->checkpoints[c], keep) != 0)
+            unlink(a->checkpoints[c]);
+}
+
+static void complete_config(struct sweep_state *state, size_t index)
+{
+    struct config_record *config = &state->configs[index];
+    double *values = malloc((config->seed_count + 1) * sizeof *values);
+    size_t n = 0;
+    for (size_t i = 0; values && i < config->seed_count; i++)
+        if (config->seeds[i].status == SEED_OK)
+            values[n++] = config->seeds[i].score;
+    stats_summarize(values, n, &config->summary);
+    free(values);
+    config->failed = config->seed_count - n;
+    config->complete = 1;
+
+    struct config_outcome outcome = {config->index, config->summary.mean,
+                                     config->summary.std, n, config->failed};
+    strategy_tell(state->strategy, &outcome);
+
+    int had_best = state->has_best;
+    size_t previous = state->best_config;
+    int new_best = n > 0 && (!had_best || state_better(config->summary.mean,
+                                                       state->configs[previous].summary.mean,
+                                                       state->space->maximize));
+    if (new_best) {
+        state->best_config = index;
+        state->has_best = 1;
+    }
+    if (state->on_config_complete && !state->replaying)
+        state->on_config_complete(state, index, new_best, previous, had_best, state->ctx);
+}
+
+static int apply_end(struct sweep_state *state, const json_t *record, struct hp_error *err)
+{
+    struct seed_ref ref;
+    if (find_seed(state, record, &ref, err) < 0)
+        return -1;
+    struct config_record *config = &state->configs[ref.config];
+    struct seed_record *seed = &config->seeds[ref.seed];
+    if (seed->status != SEED_RUNNING)
+        return hp_error_set(err, "", "end record for a trial that is not running");
+    state->trials_running--;
+    const char *status = json_string_value(json_object_get(record, "status"));
+    if (!status)
+        return hp_error_set(err, "", "end record without status");
+
+    seed->seconds = json_number_value(json_object_get(record, "seconds"));
+    seed->exit_status = (int)json_integer_value(json_object_get(record, "exit_status"));
+    seed->term_signal = (int)json_integer_value(json_object_get(record, "signal"));
+
+    if (strcmp(status, "interrupted") == 0) {
+        /* Not run to its end: it runs again, from its last checkpoint when it
+         * wrote one, with the same attempt number. */
+        seed->status = SEED_PENDING;
+        free(seed->resume_from);
+        json_t *resume = json_object_get(record, "resume_from");
+        seed->resume_from = json_is_string(resume) ? strdup(json_string_value(resume)) : NULL;
+        return enqueue(state, ref) < 0 ? hp_error_set(err, "", "out of memory") : 0;
+    }
+
+    seed->attempts++;
+    free(seed->reason);
+    seed->reason = NULL;
+    free(seed->checkpoint);
+    seed->checkpoint = NULL;
+    free(seed->resume_from);
+    seed->resume_from = NULL;
+    if (strcmp(status, "ok") == 0) {
+        seed->status = SEED_OK;
+        seed->failure = FAIL_NONE;
+        seed->score = json_number_value(json_object_get(record, "score"));
+        seed->score_epoch = (long)json_integer_value(json_object_get(record, "score_epoch"));
+        json_t *checkpoint = json_object_get(record, "checkpoint");
+        if (json_is_string(checkpoint))
+            seed->checkpoint = strdup(json_string_value(checkpoint));
+    } else {
+        seed->failure = failure_from_name(json_string_value(json_object_get(record, "failure")));
+        const char *reason = json_string_value(json_object_get(record, "reason"));
+        seed->reason = strdup(reason ? reason : "");
+        seed->score = NAN;
+        seed->score_epoch = -1;
+        seed->status = json_is_true(json_object_get(record, "will_retry")) ? SEED_PENDING
+                                                                           : SEED_FAILED;
+    }
+    drop_attempt_files(state, seed->live, seed->checkpoint);
+    attempt_free(seed->live);
+    seed->live = NULL;
+
+    if (seed->status == SEED_PENDING)
+        return enqueue(state, ref) < 0 ? hp_error_set(err, "", "out of memory") : 0;
+    if (seed->status == SEED_OK)
+        state->trials_ok++;
+    else
+        state->trials_failed++;
+    if (++config->finished == config->seed_count)
+        complete_config(state, ref.config);
+    return 0;
+}
+
+int state_apply(struct sweep_state *state, const json_t *record, struct hp_error *err)
+{
+    const char *event = json_string_value(json_object_get(record, "event"));
+    if (!event)
+        return hp_error_set(err, "", "record without \"event\"");
+    if (strcmp(event, "start") == 0)
+        return apply_start(state, record, err);
+    if (strcmp(event, "report") == 0)
+        return apply_report(state, record, err);
+    if (strcmp(event, "end") == 0)
+        return apply_end(state, record, err);
+    if (strcmp(event, "sweep_start") == 0) {
+        const char *hash = json_string_value(json_object_get(record, "space_hash"));
+        snprintf(state->space_hash, sizeof state->space_hash, "%s", hash ? hash : "");
+        state->started_at = json_number_value(json_object_get(record, "time"));
+        state->ended = 0;
+    } else if (strcmp(event, "resume") == 0) {
+        state->resumed_at = json_number_value(json_object_get(record, "time"));
+        state->done_at_resume = state->trials_ok + state->trials_failed;
+        state->ended = 0;
+    } else if (strcmp(event, "sweep_end") == 0) {
+        state->ended = 1;
+    }
+    return 0; /* resume, config, sweep_end: for people and tools */
+}
+
+const char *state_latest_checkpoint(const struct attempt *a)
+{
+    for (size_t c = a ? a->checkpoint_count : 0; c > 0; c--)
+        if (access(a->checkpoints[c - 1], R_OK) == 0)
+            return a->checkpoints[c - 1];
+    return NULL;
+}
+
+int state_requeue_running(struct sweep_state *state, struct hp_error *err)
+{
+    for (size_t c = 0; c < state->config_count; c++) {
+        struct config_record *config = &state->configs[c];
+        for (size_t s = 0; s < config->seed_count; s++) {
+            struct seed_record *seed = &config->seeds[s];
+            if (seed->status != SEED_RUNNING)
+                continue;
+            seed->status = SEED_PENDING;
+            state->trials_running--;
+            free(seed->resume_from);
+            const char *latest = state_latest_checkpoint(seed->live);
+            seed->resume_from = latest ? strdup(latest) : NULL;
+            if (enqueue(state, (struct seed_ref){c, s}) < 0)
+                return hp_error_set(err, "", "out of memory");
+        }
+    }
+    return 0;
+}
+
+void state_hash_text(const char *data, size_t len, char out[24])
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)data[i];
+        h *= 0x100000001b3ULL;
+    }
+    snprintf(out, 24, "%016" PRIx64, h);
+}
+
+/* --- choosing what runs next --------------------------------------------- */
+
+static int fresh(const struct seed_record *seed)
+{
+    return seed->status == SEED_PENDING && !seed->queued && !seed->live &&
+           seed->attempts == 0;
+}
+
+int state_next(struct sweep_state *state, struct seed_ref *next, struct hp_error *err)
+{
+    while (state->queue_head < state->queue_len) {
+        struct seed_ref ref = state->queue[state->queue_head++];
+        struct seed_record *seed = &state->configs[ref.config].seeds[ref.seed];
+        if (seed->queued && seed->status == SEED_PENDING) {
+            *next = ref;
+            return 1;
+        }
+    }
+    for (size_t c = state->cursor; c < state->config_count; c++) {
+        struct config_record *config = &state->configs[c];
+        for (size_t s = 0; s < config->seed_count; s++) {
+            if (fresh(&config->seeds[s])) {
+                *next = (struct seed_ref){c, s};
+                return 1;
+            }
+        }
+        if (c == state->cursor)
+            state->cursor = c + 1; /* every seed started: never look here again */
+    }
+    if (state->strategy_done)
+        return 0;
+    struct ask_result ask;
+    memset(&ask, 0, sizeof ask);
+    if (strategy_ask(state->strategy, &ask) < 0)
+        return hp_error_set(err, "strategy", "the %s strategy failed to propose a config",
+                            state->space->strategy->name);
+    free(ask.resume_from);
+    if (ask.kind == ASK_DONE)
+        state->strategy_done = 1;
+    if (ask.kind != ASK_CONFIG)
+        return 0;
+    int rc = add_config(state, ask.config_index, ask.params, err);
+    json_decref(ask.params);
+    if (rc < 0)
+        return -1;
+    *next = (struct seed_ref){state->config_count - 1, 0};
+    return 1;
+}
+
+/* --- replay -------------------------------------------------------------- */
+
+int state_replay(struct sweep_state *state, const char *dir, long long *good_bytes,
+                 struct hp_error *err)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/journal.jsonl", dir);
+    FILE *in = fopen(path, "r");
+    if (!in)
+        return hp_error_set(err, "", "%s: cannot open: %s", path, strerror(errno));
+    state->replaying = 1;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    long long offset = 0;
+    long line_number = 0;
+    int rc = 0;
+    while ((len = getline(&line, &cap, in)) > 0) {
+        line_number++;
+        if (line[len - 1] != '\n')
+            break; /* torn by a crash mid-write: never acted on, so ignored */
+        json_error_t jerr;
+        json_t *record = json_loadb(line, (size_t)len, 0, &jerr);
+        if (!record) {
+            rc = hp_error_set(err, "", "%s:%ld: not a JSON record (%s)", path, line_number,
+                              jerr.text);
+            break;
+        }
+        struct hp_error apply_err;
+        hp_error_init(&apply_err);
+        if (state_apply(state, record, &apply_err) < 0) {
+            rc = hp_error_set(err, "", "%s:%ld: %s", path, line_number, apply_err.message);
+            json_decref(record);
+            break;
+        }
+        json_decref(record);
+        offset += len;
+    }
+    free(line);
+    fclose(in);
+    state->replaying = 0;
+    if (good_bytes)
+        *good_bytes = offset;
+    return rc;
+}
+
+/* --- ranking ------------------------------------------------------------- */
+
+size_t state_best_seed(const struct config_record *config, int maximize)
+{
+    size_t best = config->seed_count;
+    for (size_t i = 0; i < config->seed_count; i++) {
+        const struct seed_record *seed = &config->seeds[i];
+        if (seed->status != SEED_OK)
+            continue;
+        if (best == config->seed_count ||
+            state_better(seed->score, config->seeds[best].score, maximize))
+            best = i;
+    }
+    return best;
+}
+
+/* qsort has no context argument in C11: the comparison reads these. */
+static const struct config_record *rank_configs;
+static int rank_maximize;
+
+static int compare_configs(const void *pa, const void *pb)
+{
+    const struct config_record *a = &rank_configs[*(const size_t *)pa];
+    const struct config_record *b = &rank_configs[*(const size_t *)pb];
+    int a_ok = a->summary.n > 0;
+    int b_ok = b->summary.n > 0;
+    if (a_ok != b_ok)
+        return a_ok ? -1 : 1;
+    if (a_ok && a->summary.mean != b->summary.mean)
+        return state_better(a->summary.mean, b->summary.mean, rank_maximize) ? -1 : 1;
+    return a->index < b->index ? -1 : (a->index > b->index);
+}
+
+size_t state_rank(const struct config_record *configs, size_t count, int maximize,
+                  size_t *order)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++)
+        if (configs[i].complete)
+            order[n++] = i;
+    rank_configs = configs;
+    rank_maximize = maximize;
+    qsort(order, n, sizeof *order, compare_configs);
+    return n;
+}

@@ -1,0 +1,187 @@
+/*
+ * The sweep's state: what is known about each configuration and each of its
+ * seeds, rebuilt from journal records and nothing else.
+ *
+ * Every change goes through state_apply(record): the runner writes a record to
+ * the journal and then applies it; a resume, `status` or `report` replays the
+ * same records through the same function. So the journal is the truth and
+ * the in-memory state can never say something the journal does not.
+ *
+ * Records (one JSON object each, "event" says which):
+ *   start   {trial, config, seed, attempt, params, resume_from}
+ *   report  {trial, config, seed, line}             one metric line of a trial
+ *   end     {trial, config, seed, attempt, status: ok|failed|interrupted,
+ *            seconds, score, score_epoch, checkpoint, failure, reason,
+ *            will_retry, exit_status, signal, dropped_long_lines}
+ * and informational ones (sweep_start, resume, config, sweep_end) that
+ * state_apply accepts and ignores.
+ *
+ * Memory is kept small per trial (a 100,000-trial sweep must fit in tens of
+ * MB): params are held as compact JSON text, trial ids and directories are
+ * derived on demand, and what a running attempt has reported lives in a
+ * struct attempt that exists only while the attempt runs.
+ */
+#ifndef STATE_H
+#define STATE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "space.h"
+#include "stats.h"
+#include "strategy.h"
+#include "trial.h"
+
+enum seed_status {
+    SEED_PENDING,
+    SEED_RUNNING,
+    SEED_OK,
+    SEED_FAILED,
+};
+
+/* What one running attempt has reported so far. */
+struct attempt {
+    int has_value;
+    double best;           /* best objective value reported */
+    long best_epoch;
+    double last;           /* last objective value reported */
+    long last_epoch;
+    int saw_nonfinite;     /* the objective or a loss was NaN or infinite */
+    char nonfinite_key[64];
+    json_t *last_line;     /* the latest metric line with an "epoch" (owned) */
+    char **checkpoints;    /* absolute paths the attempt reported (owned) */
+    long *checkpoint_epochs;
+    size_t checkpoint_count;
+};
+
+/* One (config, seed) pair over all its attempts. */
+struct seed_record {
+    uint64_t seed;
+    double score;          /* the objective by the score rule; NaN if none */
+    double seconds;        /* wall time of the last attempt */
+    long score_epoch;
+    int attempts;          /* attempts that ended ok or failed (not interrupted) */
+    int exit_status;
+    int term_signal;
+    unsigned char status;  /* enum seed_status */
+    unsigned char failure; /* enum trial_failure */
+    unsigned char queued;  /* in the pending queue */
+    char *reason;          /* failure words (owned), or NULL */
+    char *checkpoint;      /* the checkpoint kept with the score (owned), or NULL */
+    char *resume_from;     /* an interrupted attempt's last checkpoint (owned) */
+    json_t *final_line;    /* the trainer's {"final": true} line, no timing (owned) */
+    struct attempt *live;  /* while an attempt runs (owned) */
+};
+
+struct config_record {
+    size_t index;          /* the strategy's config index == position in the array */
+    char *params_text;     /* the config as compact JSON (owned) */
+    struct seed_record *seeds; /* (seed_count) */
+    size_t seed_count;
+    size_t finished;       /* seeds whose status is ok or failed */
+    int complete;          /* every seed finished; `summary` is valid */
+    size_t failed;
+    struct stats_summary summary;
+};
+
+/* A (config, seed) position. */
+struct seed_ref {
+    size_t config;
+    size_t seed;
+};
+
+struct sweep_state {
+    const struct space *space;
+    const char *out_dir;           /* absolute; borrowed */
+    struct strategy *strategy;     /* owned; asked and told through the state */
+    int strategy_done;
+    struct config_record *configs;
+    size_t config_count;
+    size_t config_cap;
+    struct seed_ref *queue;        /* retries and restarts, run before new seeds */
+    size_t queue_head;
+    size_t queue_len;
+    size_t queue_cap;
+    size_t cursor;                 /* first config that may have unstarted seeds */
+    size_t trials_ok;
+    size_t trials_failed;
+    size_t trials_running;
+    size_t trials_planned;         /* 0 when the strategy cannot say */
+    size_t best_config;            /* valid when has_best */
+    int has_best;
+    int replaying;                 /* applying old records: no file operations */
+    char space_hash[24];           /* from the journal's sweep_start record */
+    double started_at;             /* unix time of sweep_start, 0 if unknown */
+    double resumed_at;             /* unix time of the latest resume, 0 if none */
+    size_t done_at_resume;         /* trials done when it resumed */
+    int ended;                     /* a sweep_end record closes the journal */
+    /* Called after a config completes (live only); may be NULL. */
+    void (*on_config_complete)(struct sweep_state *state, size_t config, int new_best,
+                               size_t previous_best, int had_best, void *ctx);
+    void *ctx;
+};
+
+/* Prepares an empty state and creates the strategy. Returns 0 or -1. */
+int state_init(struct sweep_state *state, const struct space *space, const char *out_dir,
+               struct hp_error *err);
+void state_free(struct sweep_state *state);
+
+/* Applies one record. Returns 0, or -1 when the record contradicts the state
+ * (the journal does not belong to this space), with `err` set. */
+int state_apply(struct sweep_state *state, const json_t *record, struct hp_error *err);
+
+/* Replays journal.jsonl of `dir` into `state` (replaying = 1 meanwhile).
+ * A torn last line is ignored; *good_bytes (may be NULL) receives the length
+ * of the journal's intact prefix. Returns 0 or -1. */
+int state_replay(struct sweep_state *state, const char *dir, long long *good_bytes,
+                 struct hp_error *err);
+
+/* After a replay: trials that were running when the orchestrator died are
+ * queued to run again (from their last checkpoint, when one exists). */
+int state_requeue_running(struct sweep_state *state, struct hp_error *err);
+
+/* Returns the latest checkpoint an attempt reported that still exists, or
+ * NULL (borrowed from the attempt). */
+const char *state_latest_checkpoint(const struct attempt *a);
+
+/* FNV-1a 64 of data[len] as 16 hex digits, for "was space.json edited?". */
+void state_hash_text(const char *data, size_t len, char out[24]);
+
+/* Picks the next seed to start: queued retries and restarts first, then
+ * unstarted seeds of known configs, then a new config from the strategy.
+ * Returns 1 and fills *next, 0 when nothing can start now, -1 on failure. */
+int state_next(struct sweep_state *state, struct seed_ref *next, struct hp_error *err);
+
+/* Returns the config's params as a new JSON object (NULL when out of memory). */
+json_t *state_params(const struct config_record *config);
+
+/* Writes "c0003-s1" into buf (at least 48 bytes). */
+void state_trial_id(const struct config_record *config, const struct seed_record *seed,
+                    char *buf, size_t size);
+
+/* Writes "<out_dir>/trials/<trial id>" into buf. */
+void state_trial_dir(const struct sweep_state *state, const struct config_record *config,
+                     const struct seed_record *seed, char *buf, size_t size);
+
+/* Parses a trial id into (config index, seed value). Returns 0 or -1. */
+int state_parse_trial_id(const char *trial_id, size_t *config, uint64_t *seed);
+
+/* Returns 1 when `a` is strictly better than `b` under the objective's mode
+ * (NaN is worse than anything). */
+int state_better(double a, double b, int maximize);
+
+/* The seed of `config` with the best score, or config->seed_count if none. */
+size_t state_best_seed(const struct config_record *config, int maximize);
+
+/* Orders complete configs: successful ones by mean (best first; ties by
+ * config index), then those where every seed failed. Fills order[] with
+ * indices into configs and returns how many are complete. */
+size_t state_rank(const struct config_record *configs, size_t count, int maximize,
+                  size_t *order);
+
+/* Failure and status names as written in records and results. */
+const char *state_seed_status_name(enum seed_status status);
+
+#endif
