@@ -1,0 +1,139 @@
+#!/bin/sh
+# usage: byo_python.sh sweep HPSEARCH SOURCE_DIR WORK_DIR
+#        byo_python.sh trainer SOURCE_DIR WORK_DIR
+#
+# End-to-end tests of experiments/byo-python, the bring-your-own Python trainer.
+# Both exit 77 (ctest's SKIP_RETURN_CODE) when /usr/bin/python3 has no NumPy.
+#
+#   sweep    runs experiments/byo-python/space.json twice with the real hpsearch
+#            and checks results.json: every trial ok, configs ranked by mean,
+#            best/ holding the best trial's model.npz and nothing else kept,
+#            and the two runs identical apart from elapsed_s.
+#   trainer  runs train.py alone: a bad option exits 2; SIGTERM mid-run saves
+#            model.npz and exits 143 promptly; resuming from that checkpoint
+#            prints exactly the metric lines of an uninterrupted run.
+set -u
+python=/usr/bin/python3
+
+fail() {
+    echo "FAIL: $*"
+    exit 1
+}
+
+if ! "$python" -c "import numpy" 2>/dev/null; then
+    echo "SKIP: $python cannot import numpy (apt-get install python3-numpy)"
+    exit 77
+fi
+
+# Runs a Python check on the files named after it; its assertion message is the reason.
+check() {
+    "$python" -c "$@" || fail "check above failed"
+}
+
+sweep() {
+    hpsearch=$1 src=$2 work=$3
+    rm -rf "$work"
+    mkdir -p "$work"
+    cd "$src" || fail "no source dir $src"
+    for run in run1 run2; do
+        "$hpsearch" run experiments/byo-python/space.json --out "$work/$run" \
+            >"$work/$run.out" 2>&1
+        status=$?
+        [ "$status" -eq 0 ] || { cat "$work/$run.out"; fail "hpsearch exited $status"; }
+    done
+    check '
+import json, os, sys
+import numpy as np
+run = sys.argv[1]
+r = json.load(open(os.path.join(run, "results.json")))
+assert r["trials_ok"] == 12 and r["trials_failed"] == 0, (r["trials_ok"], r["trials_failed"])
+configs = r["configs"]
+assert len(configs) == 6 and r["configs_complete"] == 6, len(configs)
+for seed in (s for c in configs for s in c["seeds"]):
+    assert seed["status"] == "ok", seed
+    assert seed["final"]["epoch"] == 20, seed
+assert [c["rank"] for c in configs] == list(range(1, 7)), "ranks not 1..6"
+means = [c["mean"] for c in configs]
+assert means == sorted(means, reverse=True), "configs not ranked by mean: %s" % means
+assert all(c["n"] == 2 for c in configs)
+best = r["best"]
+assert best["config"] == configs[0]["config"], (best, configs[0]["config"])
+assert configs[0]["params"]["lr"] > 0.05, "the smallest lr should not win: %s" % configs[0]
+info = json.load(open(os.path.join(run, "best", "best.json")))
+assert info["checkpoint"] == "model.npz" and info["trial"] == best["best_trial"], info
+with np.load(os.path.join(run, "best", "model.npz")) as ck:
+    assert str(ck["format"]) == "byo-python/1" and int(ck["epoch"]) == 20
+    assert ck["b1"].size == best["params"]["hidden"]
+kept = sorted(t for t in os.listdir(os.path.join(run, "trials"))
+              if os.path.exists(os.path.join(run, "trials", t, "model.npz")))
+assert kept == [best["best_trial"]], "keep_checkpoints best kept %s" % kept
+' "$work/run1"
+    check '
+import json, sys
+def load(path):
+    r = json.load(open(path))
+    r.pop("elapsed_s")
+    return r
+a, b = load(sys.argv[1]), load(sys.argv[2])
+assert a == b, "two runs of the same space differ"
+' "$work/run1/results.json" "$work/run2/results.json"
+    echo "ok: 12 trials, 6 configs ranked, best/model.npz, two runs identical"
+}
+
+# Waits up to 10 s for FILE to hold a line matching PATTERN.
+wait_for_line() {
+    i=0
+    while ! grep -q "$2" "$1" 2>/dev/null; do
+        i=$((i + 1))
+        [ "$i" -le 200 ] || fail "no line matching $2 in $1 after 10 s"
+        sleep 0.05
+    done
+}
+
+trainer() {
+    src=$1 work=$2
+    train=$src/experiments/byo-python/train.py
+    rm -rf "$work"
+    mkdir -p "$work/full" "$work/cut" "$work/resumed"
+    export OPENBLAS_NUM_THREADS=1 HPSEARCH_SEED=5
+    unset HPSEARCH_RESUME_FROM
+
+    "$python" "$train" --lr=fast >/dev/null 2>"$work/usage.err"
+    status=$?
+    [ "$status" -eq 2 ] || fail "--lr=fast: expected exit 2, got $status"
+    grep -q 'option --lr: expected a number, got' "$work/usage.err" ||
+        fail "--lr=fast: unexpected message: $(cat "$work/usage.err")"
+
+    # 400 epochs take seconds, so the SIGTERM surely lands mid-run.
+    HPSEARCH_TRIAL_DIR=$work/full "$python" "$train" --epochs=400 >"$work/full.out" ||
+        fail "uninterrupted run failed"
+    HPSEARCH_TRIAL_DIR=$work/cut "$python" "$train" --epochs=400 >"$work/cut.out" &
+    pid=$!
+    wait_for_line "$work/cut.out" '"epoch": 3}'
+    kill -TERM "$pid"
+    start=$(date +%s)
+    wait "$pid"
+    status=$?
+    [ "$status" -eq 143 ] || fail "after SIGTERM: expected exit 143, got $status"
+    [ $(($(date +%s) - start)) -le 2 ] || fail "too slow to stop after SIGTERM"
+    [ -f "$work/cut/model.npz" ] || fail "no model.npz after SIGTERM"
+    [ ! -e "$work/cut/model.npz.tmp" ] || fail "a temp checkpoint was left behind"
+    tail -n 1 "$work/cut.out" | grep -q '"checkpoint": "model.npz"' ||
+        fail "the SIGTERM save was not reported"
+
+    HPSEARCH_TRIAL_DIR=$work/resumed HPSEARCH_RESUME_FROM=$work/cut/model.npz \
+        "$python" "$train" --epochs=400 >"$work/resumed.out" || fail "resumed run failed"
+    grep -v '"checkpoint"' "$work/full.out" >"$work/full.metrics"
+    cat "$work/cut.out" "$work/resumed.out" | grep -v '"checkpoint"' >"$work/joined.metrics"
+    cmp -s "$work/full.metrics" "$work/joined.metrics" ||
+        fail "interrupted + resumed metric lines differ from an uninterrupted run"
+    echo "ok: usage error, SIGTERM save (exit 143), bit-identical resume"
+}
+
+mode=${1:-}
+[ $# -gt 0 ] && shift
+case $mode in
+sweep) [ $# -eq 3 ] || fail "usage: $0 sweep HPSEARCH SOURCE_DIR WORK_DIR"; sweep "$@" ;;
+trainer) [ $# -eq 2 ] || fail "usage: $0 trainer SOURCE_DIR WORK_DIR"; trainer "$@" ;;
+*) fail "usage: $0 sweep|trainer ..." ;;
+esac
