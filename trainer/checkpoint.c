@@ -432,18 +432,18 @@ json_t *checkpoint_arch_json(const struct mlp *m)
 }
 
 size_t checkpoint_model_tensors(const struct mlp *m, const float *params,
-                                struct checkpoint_tensor *tensors)
+                                const char *prefix, struct checkpoint_tensor *tensors)
 {
     size_t n = 0;
     for (int l = 0; l < m->nlayers; l++) {
         const struct dense *p = &m->layer[l];
         struct checkpoint_tensor *w = &tensors[n++];
         struct checkpoint_tensor *b = &tensors[n++];
-        snprintf(w->name, sizeof w->name, "layer%d.weight", l);
+        snprintf(w->name, sizeof w->name, "%.24slayer%d.weight", prefix, l);
         w->data = params + (p->w - m->params);
         w->shape[0] = (size_t)p->out;
         w->shape[1] = (size_t)p->in;
-        snprintf(b->name, sizeof b->name, "layer%d.bias", l);
+        snprintf(b->name, sizeof b->name, "%.24slayer%d.bias", prefix, l);
         b->data = params + (p->b - m->params);
         b->shape[0] = (size_t)p->out;
         b->shape[1] = 0;
@@ -493,24 +493,30 @@ int checkpoint_check_arch(const struct checkpoint *ck, const struct mlp *m,
                         other, mine);
 }
 
+int checkpoint_has_tensor(const struct checkpoint *ck, const char *name, size_t count,
+                          struct hp_error *err)
+{
+    int k = find_tensor(ck, name);
+    if (k < 0)
+        return hp_error_set(err, NULL, "has no tensor \"%s\"", name);
+    if (ck->tensor[k].count != count)
+        return hp_error_set(err, NULL, "tensor \"%s\" has %zu values, expected %zu", name,
+                            ck->tensor[k].count, count);
+    return 0;
+}
+
 int checkpoint_load_weights(const struct checkpoint *ck, const struct mlp *m,
-                            float *params, struct hp_error *err)
+                            const char *prefix, float *params, struct hp_error *err)
 {
     if (checkpoint_check_arch(ck, m, err) < 0)
         return -1;
     struct checkpoint_tensor want[2 * MLP_MAX_LAYERS];
-    size_t n = checkpoint_model_tensors(m, params, want);
+    size_t n = checkpoint_model_tensors(m, params, prefix, want);
     /* Check every tensor before copying any, so that a bad file changes
      * nothing. */
-    for (size_t i = 0; i < n; i++) {
-        int k = find_tensor(ck, want[i].name);
-        if (k < 0)
-            return hp_error_set(err, NULL, "has no tensor \"%s\"", want[i].name);
-        if (ck->tensor[k].count != tensor_count(&want[i]))
-            return hp_error_set(err, NULL, "tensor \"%s\" has %zu values, expected %zu",
-                                want[i].name, ck->tensor[k].count,
-                                tensor_count(&want[i]));
-    }
+    for (size_t i = 0; i < n; i++)
+        if (checkpoint_has_tensor(ck, want[i].name, tensor_count(&want[i]), err) < 0)
+            return -1;
     for (size_t i = 0; i < n; i++)
         checkpoint_read_tensor(ck, want[i].name, (float *)want[i].data,
                                tensor_count(&want[i]), err);

@@ -103,22 +103,29 @@ int checkpoint_read_tensor(const struct checkpoint *ck, const char *name, float 
  * "activation"), or NULL when out of memory. */
 json_t *checkpoint_arch_json(const struct mlp *m);
 
-/* Fills tensors[0 .. 2 * m->nlayers) with the model's weights and biases
- * (layer<i>.weight, layer<i>.bias), taken from `params`, a block of the
- * model's layout (m->params, or a copy such as the best epoch's weights).
- * Returns the number of tensors. */
+/* Fills tensors[0 .. 2 * m->nlayers) with the model's weights and biases,
+ * named <prefix>layer<i>.weight and <prefix>layer<i>.bias, taken from
+ * `params`, a block of the model's layout (m->params, or a copy such as the
+ * best epoch's weights). `prefix` is "" for the model itself. Returns the
+ * number of tensors. */
 size_t checkpoint_model_tensors(const struct mlp *m, const float *params,
-                                struct checkpoint_tensor *tensors);
+                                const char *prefix, struct checkpoint_tensor *tensors);
 
 /* Checks that the checkpoint's architecture is exactly the model's. Returns
  * 0, or -1 with `err` naming both architectures. */
 int checkpoint_check_arch(const struct checkpoint *ck, const struct mlp *m,
                           struct hp_error *err);
 
-/* Copies the checkpoint's weights and biases into `params`, a block of the
- * model's layout, after checking the architecture and every tensor's size:
- * nothing is written unless everything fits. Returns 0, or -1 with `err` set. */
+/* Copies the checkpoint's tensors <prefix>layer<i>.weight and .bias into
+ * `params`, a block of the model's layout, after checking the architecture
+ * and every tensor's size: nothing is written unless everything fits.
+ * Returns 0, or -1 with `err` set. */
 int checkpoint_load_weights(const struct checkpoint *ck, const struct mlp *m,
-                            float *params, struct hp_error *err);
+                            const char *prefix, float *params, struct hp_error *err);
+
+/* Checks that the checkpoint holds a tensor `name` of `count` values. Returns
+ * 0, or -1 with `err` set. */
+int checkpoint_has_tensor(const struct checkpoint *ck, const char *name, size_t count,
+                          struct hp_error *err);
 
 #endif

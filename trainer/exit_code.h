@@ -15,7 +15,10 @@
     X(TRAIN_EXIT_USAGE, 2, "usage error: unknown flag, missing value or bad value")      \
     X(TRAIN_EXIT_DIVERGED, 3,                                                            \
       "training diverged: the training loss became NaN or Inf (final line has "          \
-      "\"stopped\": \"nan\")")
+      "\"stopped\": \"nan\")")                                                           \
+    X(TRAIN_EXIT_INTERRUPTED, 4,                                                         \
+      "stopped by SIGTERM or SIGINT at a batch boundary after writing last.ckpt (final " \
+      "line has \"stopped\": \"signal\"); --resume last.ckpt continues exactly")
 
 enum train_exit {
 #define TRAIN_EXIT_ENUM(name, status, meaning) name = status,

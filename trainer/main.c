@@ -37,6 +37,10 @@ int main(int argc, char **argv)
         return TRAIN_EXIT_USAGE;
     }
 
+    if (train_catch_signals() < 0) {
+        perror("hpsearch-train: sigaction");
+        return TRAIN_EXIT_RUNTIME;
+    }
     struct data_config cfg = {
         .kind = (enum data_kind)opt.data,
         .dir = opt.data_dir,

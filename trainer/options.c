@@ -36,6 +36,7 @@ struct option_spec {
     const char *choices; /* OPT_CHOICE: "a|b", in the order of the enum */
     double min, max;
     int min_open;
+    int unrecorded; /* not part of the configuration a checkpoint records */
     const char *help;
 };
 
@@ -158,10 +159,23 @@ static const struct option_spec OPTIONS[] = {
      .metavar = "DIR",
      .def = ".",
      .env = "HPSEARCH_TRIAL_DIR",
-     .help = "folder for best.ckpt (created if missing)"},
+     .unrecorded = 1,
+     .help = "folder for best.ckpt and last.ckpt (created if missing)"},
+    {.name = "resume",
+     .type = OPT_STRING,
+     .offset = FIELD(resume),
+     .metavar = "PATH",
+     .env = "HPSEARCH_RESUME_FROM",
+     .unrecorded = 1,
+     .help = "continue the run saved in PATH (a last.ckpt) exactly where it "
+             "stopped: with the same flags, the metric lines and weights are the "
+             "bits a run that never stopped gives. The architecture, the optimizer "
+             "and the training rows must match; other flags may change (stderr "
+             "lists them)"},
     {.name = "help",
      .type = OPT_FLAG,
      .offset = FIELD(help),
+     .unrecorded = 1,
      .help = "print this help and exit 0"},
 };
 
@@ -444,34 +458,46 @@ void options_print_help(FILE *out)
         else if (spec->def)
             snprintf(text, sizeof text, "%s (default: %s)", spec->help,
                      spec->def[0] ? spec->def : "\"\"");
+        else if (spec->env)
+            snprintf(text, sizeof text, "%s (default: $%s, else none)", spec->help,
+                     spec->env);
         else
             snprintf(text, sizeof text, "%s", spec->help);
         print_wrapped(out, text, COLUMN);
     }
-    fputs(
-        "\n"
-        "Environment:\n"
-        "  HPSEARCH_SEED           default of --seed\n"
-        "  HPSEARCH_TRIAL_DIR      default of --out-dir\n"
-        "  OPENBLAS_NUM_THREADS    BLAS threads; results are bit-identical for a\n"
-        "                          fixed thread count (use 1)\n"
-        "\n"
-        "Output lines on stdout (JSON objects, keys in this order):\n"
-        "  every epoch:    {\"epoch\", \"train_loss\", \"val_loss\", \"val_accuracy\",\n"
-        "                   \"seconds\"}  (seconds: that epoch's wall time, the only\n"
-        "                   field that differs between identical runs)\n"
-        "  new best:       {\"checkpoint\": \"best.ckpt\", \"epoch\"}  (after\n"
-        "                   <out-dir>/best.ckpt is saved)\n"
-        "  at the end:     {\"final\": true, \"best_epoch\", \"best_val_accuracy\",\n"
+    static const char *const epilogue[] = {
+        "",
+        "Environment:",
+        "  HPSEARCH_SEED           default of --seed",
+        "  HPSEARCH_TRIAL_DIR      default of --out-dir",
+        "  HPSEARCH_RESUME_FROM    default of --resume",
+        "  OPENBLAS_NUM_THREADS    BLAS threads; results are bit-identical for a",
+        "                          fixed thread count (use 1)",
+        "",
+        "Files in --out-dir, written atomically (temporary file, fsync, rename):",
+        "  best.ckpt   the best epoch's weights, on each new best validation accuracy",
+        "  last.ckpt   the whole training state, after every epoch and on SIGTERM",
+        "",
+        "Output lines on stdout (JSON objects, keys in this order):",
+        "  every epoch:    {\"epoch\", \"train_loss\", \"val_loss\", \"val_accuracy\",",
+        "                   \"seconds\"}  (seconds: that epoch's wall time, the only",
+        "                   field that differs between identical runs)",
+        "  new best:       {\"checkpoint\": \"best.ckpt\", \"epoch\"}  (after",
+        "                   <out-dir>/best.ckpt is saved)",
+        "  at the end:     {\"final\": true, \"best_epoch\", \"best_val_accuracy\",",
         "                   \"test_loss\", \"test_accuracy\", \"epochs_run\", "
-        "\"seconds\"}\n"
-        "                   (the test set, evaluated once, with the best epoch's\n"
-        "                   weights)\n"
-        "  on divergence:  {\"final\": true, \"stopped\": \"nan\", \"epoch\",\n"
-        "                   \"epochs_run\", \"seconds\"}\n"
-        "\n"
-        "Exit status:\n",
-        out);
+        "\"seconds\"}",
+        "                   (the test set, evaluated once, with the best epoch's",
+        "                   weights)",
+        "  on divergence:  {\"final\": true, \"stopped\": \"nan\", \"epoch\",",
+        "                   \"epochs_run\", \"seconds\"}",
+        "  on a signal:    {\"final\": true, \"stopped\": \"signal\", \"signal\",",
+        "                   \"epochs_run\", \"resume_from\": \"last.ckpt\", \"seconds\"}",
+        "",
+        "Exit status:",
+    };
+    for (size_t i = 0; i < sizeof epilogue / sizeof epilogue[0]; i++)
+        fprintf(out, "%s\n", epilogue[i]);
 #define PRINT_EXIT(name, status, meaning)                                                \
     fprintf(out, "  %d  ", status);                                                      \
     print_wrapped(out, meaning, 5);
@@ -488,6 +514,8 @@ json_t *options_to_json(const struct options *o)
         const struct option_spec *spec = &OPTIONS[i];
         const char *field = (const char *)o + spec->offset;
         json_t *v = NULL;
+        if (spec->unrecorded)
+            continue;
         switch (spec->type) {
         case OPT_CHOICE: {
             int index = *(const int *)field;
@@ -526,8 +554,6 @@ json_t *options_to_json(const struct options *o)
             break;
         }
         case OPT_FLAG:
-            if (strcmp(spec->name, "help") == 0)
-                continue;
             v = json_boolean(*(const int *)field);
             break;
         }

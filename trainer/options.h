@@ -38,7 +38,8 @@ struct options {
     uint64_t split_seed;
     uint64_t data_seed;
     const char *out_dir;
-    int help; /* --help was given */
+    const char *resume; /* NULL: start afresh */
+    int help;           /* --help was given */
 };
 
 /* The result of options_parse when --help was given. */
@@ -54,7 +55,8 @@ int options_parse(struct options *o, int argc, char **argv, struct hp_error *err
 void options_print_help(FILE *out);
 
 /* Returns a new JSON object holding every option's value under its name (the
- * configuration a checkpoint records), or NULL when out of memory. */
+ * configuration a checkpoint records; --out-dir, --resume and --help are
+ * left out since they say where, not what), or NULL when out of memory. */
 json_t *options_to_json(const struct options *o);
 
 #endif

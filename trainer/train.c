@@ -1,10 +1,16 @@
 /*
  * The epoch loop. See train.h for the contract.
  *
- * Randomness: two PCG32 streams derived from --seed, one per purpose (weight
- * init, shuffling), so that a draw added for one purpose never shifts the
- * other's sequence. Each epoch's order is the training rows in ascending
- * order, shuffled by Fisher-Yates from the shuffle stream.
+ * Randomness: PCG32 streams derived from --seed, one per purpose (weight init,
+ * shuffling, dropout, augmentation), so that a draw added for one purpose
+ * never shifts another's sequence. Each epoch's order is the training rows in
+ * ascending order, shuffled by Fisher-Yates from the shuffle stream.
+ *
+ * Resume: the run's progress (progress.h) plus three sets of tensors (the
+ * weights, the best epoch's weights, the optimizer's moments) are what
+ * last.ckpt holds. It is written after every epoch, and at the batch boundary
+ * where a SIGTERM or SIGINT is noticed; loading it puts the run back exactly
+ * where it was, down to the position inside the epoch.
  *
  * Memory: everything is allocated before the first epoch: the model and its
  * buffers (for EVAL_BATCH rows or the batch size, whichever is larger), the
@@ -15,27 +21,53 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "checkpoint.h"
 #include "metric_line.h"
 #include "mlp.h"
 #include "optim.h"
 #include "pcg32.h"
+#include "progress.h"
 
 enum {
     EVAL_BATCH = 1024,
-    PURPOSE_INIT = 0x696e6974,           /* "init" */
-    PURPOSE_SHUFFLE = 0x73687566666cULL, /* "shuffl" */
+    PURPOSE_INIT = 0x696e6974,             /* "init" */
+    PURPOSE_SHUFFLE = 0x73687566666cULL,   /* "shuffl" */
+    PURPOSE_DROPOUT = 0x64726f706f7574ULL, /* "dropout" */
+    PURPOSE_AUGMENT = 0x6175676d656e74ULL, /* "augment" */
 };
 
 static const char BEST_NAME[] = "best.ckpt";
+static const char LAST_NAME[] = "last.ckpt";
 
-/* One training run's state. Fields are set to sentinels first so that
- * trainer_free can release a half-built trainer. */
+/* The signal that asked the run to stop, or 0. Set by the handler only. */
+static volatile sig_atomic_t stop_signal = 0;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+int train_catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0)
+        return -1;
+    return 0;
+}
+
+/* One training run. Fields start at sentinels so that trainer_free can
+ * release a half-built trainer. */
 struct trainer {
     const struct options *opt;
     const struct data *d;
@@ -49,10 +81,13 @@ struct trainer {
     uint32_t *order; /* (train rows) this epoch's order */
     float *best;     /* (nparams) the best epoch's parameters */
     json_t *config;  /* the options, recorded in checkpoints */
-    struct hp_pcg32 init_rng;
-    struct hp_pcg32 shuffle_rng;
+    struct progress prog;
     char best_path[4096];
+    char last_path[4096];
 };
+
+/* How an epoch (or the part of it that ran) ended. */
+enum epoch_end { EPOCH_DONE, EPOCH_DIVERGED, EPOCH_STOPPED };
 
 static double now_seconds(void)
 {
@@ -104,6 +139,7 @@ static void trainer_free(struct trainer *t)
     free(t->order);
     free(t->best);
     json_decref(t->config);
+    progress_free(&t->prog);
 }
 
 static int trainer_init(struct trainer *t, const struct options *opt,
@@ -150,6 +186,8 @@ static int trainer_init(struct trainer *t, const struct options *opt,
     t->config = options_to_json(opt);
     if (!t->x || !t->y || !t->order || !t->best || !t->config)
         return hp_error_set(err, NULL, "out of memory setting up the training");
+    if (progress_init(&t->prog, (int)opt->epochs, err) < 0)
+        return -1;
 
     if (make_dirs(opt->out_dir) != 0) {
         snprintf(err->source, sizeof err->source, "%.511s", opt->out_dir);
@@ -157,14 +195,170 @@ static int trainer_init(struct trainer *t, const struct options *opt,
                             strerror(errno));
     }
     if (snprintf(t->best_path, sizeof t->best_path, "%s/%s", opt->out_dir, BEST_NAME) >=
-        (int)sizeof t->best_path)
+            (int)sizeof t->best_path ||
+        snprintf(t->last_path, sizeof t->last_path, "%s/%s", opt->out_dir, LAST_NAME) >=
+            (int)sizeof t->last_path)
         return hp_error_set(err, NULL, "output folder path is too long");
 
-    hp_pcg32_derive(&t->init_rng, opt->seed, PURPOSE_INIT);
-    hp_pcg32_derive(&t->shuffle_rng, opt->seed, PURPOSE_SHUFFLE);
-    mlp_init_weights(&t->model, &t->init_rng);
+    struct hp_pcg32 init_rng;
+    hp_pcg32_derive(&init_rng, opt->seed, PURPOSE_INIT);
+    mlp_init_weights(&t->model, &init_rng);
+    memcpy(t->best, t->model.params, t->model.nparams * sizeof *t->best);
+    hp_pcg32_derive(&t->prog.shuffle, opt->seed, PURPOSE_SHUFFLE);
+    hp_pcg32_derive(&t->prog.dropout, opt->seed, PURPOSE_DROPOUT);
+    hp_pcg32_derive(&t->prog.augment, opt->seed, PURPOSE_AUGMENT);
+    t->prog.train_rows = d->train.n;
     return 0;
 }
+
+/* ---- checkpoints ------------------------------------------------------------ */
+
+/* The header every checkpoint of this run shares, with `epoch` and the
+ * validation metrics it was taken at. */
+static json_t *header_new(const struct trainer *t, int epoch, double val_loss,
+                          double val_accuracy)
+{
+    return json_pack("{s:o, s:i, s:{s:s, s:f, s:f}, s:O}", "arch",
+                     checkpoint_arch_json(&t->model), "epoch", epoch, "metric", "name",
+                     "val_accuracy", "value", val_accuracy, "val_loss", val_loss,
+                     "config", t->config);
+}
+
+/* best.ckpt: the best epoch's weights (from t->best), for inference and
+ * transfer. */
+static int save_best(struct trainer *t, struct hp_error *err)
+{
+    const struct progress *p = &t->prog;
+    int e = p->best_epoch;
+    json_t *header = header_new(t, e, p->history[e - 1].val_loss, p->best_val_accuracy);
+    if (!header)
+        return hp_error_set(err, NULL, "out of memory building the checkpoint header");
+    struct checkpoint_tensor tensors[2 * MLP_MAX_LAYERS];
+    size_t n = checkpoint_model_tensors(&t->model, t->best, "", tensors);
+    int rc = checkpoint_save(t->best_path, header, tensors, n, err);
+    json_decref(header);
+    return rc;
+}
+
+/* Fills tensors with a block of the model's size. */
+static void block_tensor(struct checkpoint_tensor *tensor, const char *name,
+                         const float *data, size_t count)
+{
+    snprintf(tensor->name, sizeof tensor->name, "%s", name);
+    tensor->data = data;
+    tensor->shape[0] = count;
+    tensor->shape[1] = 0;
+}
+
+/* last.ckpt: the whole state of the run, to resume from. */
+static int save_last(struct trainer *t, struct hp_error *err)
+{
+    struct progress *p = &t->prog;
+    p->step = t->optim.step;
+    const struct epoch_record *r = p->epoch ? &p->history[p->epoch - 1] : NULL;
+    json_t *header =
+        header_new(t, p->epoch, r ? r->val_loss : 0.0, r ? r->val_accuracy : 0.0);
+    json_t *state = progress_to_json(p);
+    if (!header || !state || json_object_set_new(header, "state", state) < 0) {
+        json_decref(header);
+        return hp_error_set(err, NULL, "out of memory building the checkpoint header");
+    }
+    struct checkpoint_tensor tensors[4 * MLP_MAX_LAYERS + 2];
+    size_t n = checkpoint_model_tensors(&t->model, t->model.params, "", tensors);
+    n += checkpoint_model_tensors(&t->model, t->best, "best.", tensors + n);
+    block_tensor(&tensors[n++], "optim.m", t->optim.m, t->optim.nparams);
+    if (t->optim.v)
+        block_tensor(&tensors[n++], "optim.v", t->optim.v, t->optim.nparams);
+    int rc = checkpoint_save(t->last_path, header, tensors, n, err);
+    json_decref(header);
+    return rc;
+}
+
+/* Notes on stderr the recorded options whose value differs now. */
+static void note_changed_options(const json_t *then, const json_t *now)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)now, key, value)
+    {
+        json_t *old = json_object_get(then, key);
+        if (old && json_equal(old, value))
+            continue;
+        char *a = old ? json_dumps(old, JSON_ENCODE_ANY) : NULL;
+        char *b = json_dumps(value, JSON_ENCODE_ANY);
+        fprintf(stderr,
+                "hpsearch-train: note: resuming with --%s %s (the checkpoint had %s)\n",
+                key, b ? b : "?", a ? a : "no value");
+        free(a);
+        free(b);
+    }
+}
+
+/* Puts the run back where last.ckpt at opt->resume left it. Everything is
+ * checked before anything is changed. */
+static int resume(struct trainer *t, struct hp_error *err)
+{
+    struct checkpoint ck;
+    if (checkpoint_load(&ck, t->opt->resume, err) < 0)
+        return -1;
+    int rc = -1;
+    struct progress next;
+    memset(&next, 0, sizeof next);
+    const json_t *state = json_object_get(ck.header, "state");
+    const json_t *then = json_object_get(ck.header, "config");
+    size_t np = t->model.nparams;
+    if (!state) {
+        hp_error_set(err, NULL,
+                     "holds no training state (a best.ckpt has the weights only; resume "
+                     "from a last.ckpt)");
+        goto done;
+    }
+    if (checkpoint_check_arch(&ck, &t->model, err) < 0)
+        goto done;
+    const char *kind = json_string_value(json_object_get(then, "optimizer"));
+    const char *mine = json_string_value(json_object_get(t->config, "optimizer"));
+    if (!kind || !mine || strcmp(kind, mine) != 0) {
+        hp_error_set(err, NULL, "was trained with --optimizer %s; this run uses %s",
+                     kind ? kind : "?", mine ? mine : "?");
+        goto done;
+    }
+    if (progress_init(&next, t->prog.capacity, err) < 0 ||
+        progress_from_json(&next, state, err) < 0)
+        goto done;
+    if (next.train_rows != t->d->train.n) {
+        hp_error_set(err, NULL, "was trained on %zu training rows; this run has %zu",
+                     next.train_rows, t->d->train.n);
+        goto done;
+    }
+    size_t batches = (t->d->train.n + (size_t)t->opt->batch - 1) / (size_t)t->opt->batch;
+    if (next.batch > 0 && next.batch >= batches) {
+        hp_error_set(err, NULL,
+                     "stopped at batch %zu of an epoch; --batch %ld gives only %zu",
+                     next.batch, t->opt->batch, batches);
+        goto done;
+    }
+    if (checkpoint_has_tensor(&ck, "optim.m", np, err) < 0 ||
+        (t->optim.v && checkpoint_has_tensor(&ck, "optim.v", np, err) < 0) ||
+        checkpoint_load_weights(&ck, &t->model, "best.", t->best, err) < 0 ||
+        checkpoint_load_weights(&ck, &t->model, "", t->model.params, err) < 0)
+        goto done;
+    checkpoint_read_tensor(&ck, "optim.m", t->optim.m, np, err);
+    if (t->optim.v)
+        checkpoint_read_tensor(&ck, "optim.v", t->optim.v, np, err);
+    t->optim.step = next.step;
+    progress_free(&t->prog);
+    t->prog = next;
+    memset(&next, 0, sizeof next);
+    note_changed_options(then, t->config);
+    rc = 0;
+
+done:
+    progress_free(&next);
+    checkpoint_free(&ck);
+    return rc;
+}
+
+/* ---- training --------------------------------------------------------------- */
 
 /* Mean loss and accuracy of the current weights on a split, in batches of up
  * to EVAL_BATCH rows. */
@@ -186,52 +380,59 @@ static void evaluate(struct trainer *t, const struct data_split *s, double *loss
     *accuracy = s->n ? (double)correct / (double)s->n : 0.0;
 }
 
-/* One pass over the training rows in a fresh shuffled order. Returns the mean
- * training loss (as computed during the pass); stops early, returning the
- * non-finite value, as soon as a batch's loss is NaN or Inf. */
-static double train_epoch(struct trainer *t)
+/* Draws the epoch's row order from `rng`: the training rows, shuffled. */
+static void draw_order(struct trainer *t, struct hp_pcg32 *rng)
 {
     const struct data_split *train = &t->d->train;
     size_t n = train->n;
-    size_t batch = (size_t)t->opt->batch;
     memcpy(t->order, train->rows, n * sizeof *t->order);
     for (size_t i = n - 1; n > 1 && i > 0; i--) {
-        size_t j = hp_pcg32_bounded(&t->shuffle_rng, (uint32_t)(i + 1));
+        size_t j = hp_pcg32_bounded(rng, (uint32_t)(i + 1));
         uint32_t tmp = t->order[i];
         t->order[i] = t->order[j];
         t->order[j] = tmp;
     }
-    double sum = 0.0;
-    size_t seen = 0;
+}
+
+/* Runs the rest of epoch prog.epoch + 1 from batch prog.batch, updating the
+ * progress after every batch. Stops before a batch when a stop signal has
+ * arrived (EPOCH_STOPPED, progress at that batch), or after a batch whose loss
+ * is NaN or Inf (EPOCH_DIVERGED). On EPOCH_DONE, *train_loss is the epoch's
+ * mean training loss and the progress is at the next epoch's start. */
+static enum epoch_end train_epoch(struct trainer *t, double *train_loss)
+{
+    struct progress *p = &t->prog;
+    const struct data_split *train = &t->d->train;
+    size_t n = train->n;
+    size_t batch = (size_t)t->opt->batch;
+    size_t batches = (n + batch - 1) / batch;
+    /* The order is drawn again from the stream as it was at the epoch's
+     * start, so that a resumed epoch sees the same order. */
+    struct hp_pcg32 shuffle = p->shuffle;
+    draw_order(t, &shuffle);
     float lr = (float)t->opt->lr;
-    for (size_t start = 0; start < n; start += batch) {
+    for (; p->batch < batches; p->batch++) {
+        if (stop_signal)
+            return EPOCH_STOPPED;
+        size_t start = p->batch * batch;
         size_t count = n - start < batch ? n - start : batch;
         data_gather(train->set, t->order + start, count, t->x, t->y);
         mlp_forward(&t->model, t->x, count);
         double loss = mlp_backward(&t->model, t->y, count, NULL);
-        sum += loss;
-        seen += count;
-        if (!isfinite(loss))
-            return loss;
+        p->loss_sum += loss;
+        p->seen += count;
+        if (!isfinite(loss)) {
+            *train_loss = loss;
+            return EPOCH_DIVERGED;
+        }
         optim_step(&t->optim, t->model.params, t->model.grads, t->seg, t->nseg, lr);
     }
-    return seen ? sum / (double)seen : 0.0;
-}
-
-static int save_best(struct trainer *t, int epoch, double val_loss, double val_accuracy,
-                     struct hp_error *err)
-{
-    json_t *header = json_pack("{s:o, s:i, s:{s:s, s:f, s:f}, s:O}", "arch",
-                               checkpoint_arch_json(&t->model), "epoch", epoch, "metric",
-                               "name", "val_accuracy", "value", val_accuracy, "val_loss",
-                               val_loss, "config", t->config);
-    if (!header)
-        return hp_error_set(err, NULL, "out of memory building the checkpoint header");
-    struct checkpoint_tensor tensors[2 * MLP_MAX_LAYERS];
-    size_t n = checkpoint_model_tensors(&t->model, t->model.params, tensors);
-    int rc = checkpoint_save(t->best_path, header, tensors, n, err);
-    json_decref(header);
-    return rc;
+    *train_loss = p->seen ? p->loss_sum / (double)p->seen : 0.0;
+    p->shuffle = shuffle;
+    p->batch = 0;
+    p->seen = 0;
+    p->loss_sum = 0.0;
+    return EPOCH_DONE;
 }
 
 static int emit(struct hp_metric_line *line, FILE *out)
@@ -242,39 +443,73 @@ static int emit(struct hp_metric_line *line, FILE *out)
     return -1;
 }
 
+static const char *signal_name(int sig)
+{
+    return sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "signal";
+}
+
 enum train_exit train_run(const struct options *opt, const struct data *d, FILE *out)
 {
     struct hp_error err;
     hp_error_init(&err);
     struct trainer t;
     enum train_exit status = TRAIN_EXIT_RUNTIME;
+    struct hp_metric_line line;
+    double run_start = now_seconds();
     if (trainer_init(&t, opt, d, out, &err) < 0) {
         diagnose(&err);
         goto done;
     }
+    if (opt->resume) {
+        if (resume(&t, &err) < 0) {
+            diagnose(&err);
+            goto done;
+        }
+        /* A run resumed into a fresh folder still leaves its best weights
+         * there. */
+        if (t.prog.best_epoch > 0 && access(t.best_path, F_OK) != 0 &&
+            save_best(&t, &err) < 0) {
+            diagnose(&err);
+            goto done;
+        }
+    }
 
-    double run_start = now_seconds();
-    int best_epoch = 0;
-    double best_accuracy = -1.0;
-    int epoch = 0;
-    struct hp_metric_line line;
-    while (epoch < opt->epochs) {
-        epoch++;
+    struct progress *p = &t.prog;
+    while (p->epoch < opt->epochs) {
         double epoch_start = now_seconds();
-        double train_loss = train_epoch(&t);
-        double val_loss = 0.0;
-        double val_accuracy = 0.0;
-        evaluate(&t, &d->val, &val_loss, &val_accuracy);
+        double train_loss = 0.0;
+        enum epoch_end end = train_epoch(&t, &train_loss);
+        if (end == EPOCH_STOPPED) {
+            if (save_last(&t, &err) < 0) {
+                diagnose(&err);
+                goto done;
+            }
+            fprintf(stderr,
+                    "hpsearch-train: %s: stopped at epoch %d, batch %zu; wrote %s\n",
+                    signal_name(stop_signal), p->epoch + 1, p->batch, t.last_path);
+            hp_metric_line_init(&line);
+            hp_metric_line_add_raw(&line, "final", "true");
+            hp_metric_line_add_string(&line, "stopped", "signal");
+            hp_metric_line_add_string(&line, "signal", signal_name(stop_signal));
+            hp_metric_line_add_int(&line, "epochs_run", p->epoch);
+            hp_metric_line_add_string(&line, "resume_from", LAST_NAME);
+            hp_metric_line_add_number(&line, "seconds", now_seconds() - run_start);
+            status = emit(&line, out) < 0 ? TRAIN_EXIT_RUNTIME : TRAIN_EXIT_INTERRUPTED;
+            goto done;
+        }
+        struct epoch_record r = {train_loss, 0.0, 0.0};
+        evaluate(&t, &d->val, &r.val_loss, &r.val_accuracy);
+        int epoch = p->epoch + 1;
         hp_metric_line_init(&line);
         hp_metric_line_add_int(&line, "epoch", epoch);
-        hp_metric_line_add_number(&line, "train_loss", train_loss);
-        hp_metric_line_add_number(&line, "val_loss", val_loss);
-        hp_metric_line_add_number(&line, "val_accuracy", val_accuracy);
+        hp_metric_line_add_number(&line, "train_loss", r.train_loss);
+        hp_metric_line_add_number(&line, "val_loss", r.val_loss);
+        hp_metric_line_add_number(&line, "val_accuracy", r.val_accuracy);
         hp_metric_line_add_number(&line, "seconds", now_seconds() - epoch_start);
         if (emit(&line, out) < 0)
             goto done;
 
-        if (!isfinite(train_loss)) {
+        if (end == EPOCH_DIVERGED) {
             fprintf(stderr,
                     "hpsearch-train: epoch %d: the training loss is %s; stopping\n",
                     epoch, isnan(train_loss) ? "NaN" : "infinite");
@@ -288,11 +523,16 @@ enum train_exit train_run(const struct options *opt, const struct data *d, FILE 
             goto done;
         }
 
-        if (val_accuracy > best_accuracy) {
-            best_accuracy = val_accuracy;
-            best_epoch = epoch;
+        if (progress_complete_epoch(p, &r, &err) < 0) {
+            diagnose(&err);
+            goto done;
+        }
+        if (r.val_accuracy > p->best_val_accuracy) {
+            p->best_val_accuracy = r.val_accuracy;
+            p->best_epoch = epoch;
+            p->stale = 0;
             memcpy(t.best, t.model.params, t.model.nparams * sizeof *t.best);
-            if (save_best(&t, epoch, val_loss, val_accuracy, &err) < 0) {
+            if (save_best(&t, &err) < 0) {
                 diagnose(&err);
                 goto done;
             }
@@ -301,6 +541,12 @@ enum train_exit train_run(const struct options *opt, const struct data *d, FILE 
             hp_metric_line_add_int(&line, "epoch", epoch);
             if (emit(&line, out) < 0)
                 goto done;
+        } else {
+            p->stale++;
+        }
+        if (save_last(&t, &err) < 0) {
+            diagnose(&err);
+            goto done;
         }
     }
 
@@ -311,11 +557,11 @@ enum train_exit train_run(const struct options *opt, const struct data *d, FILE 
     evaluate(&t, &d->test, &test_loss, &test_accuracy);
     hp_metric_line_init(&line);
     hp_metric_line_add_raw(&line, "final", "true");
-    hp_metric_line_add_int(&line, "best_epoch", best_epoch);
-    hp_metric_line_add_number(&line, "best_val_accuracy", best_accuracy);
+    hp_metric_line_add_int(&line, "best_epoch", p->best_epoch);
+    hp_metric_line_add_number(&line, "best_val_accuracy", p->best_val_accuracy);
     hp_metric_line_add_number(&line, "test_loss", test_loss);
     hp_metric_line_add_number(&line, "test_accuracy", test_accuracy);
-    hp_metric_line_add_int(&line, "epochs_run", epoch);
+    hp_metric_line_add_int(&line, "epochs_run", p->epoch);
     hp_metric_line_add_number(&line, "seconds", now_seconds() - run_start);
     if (emit(&line, out) < 0)
         goto done;

@@ -15,10 +15,17 @@
 #include "exit_code.h"
 #include "options.h"
 
-/* Trains as `opt` says on `d`, writing the metric lines to `out` and
- * diagnostics to stderr. Returns TRAIN_EXIT_OK, TRAIN_EXIT_DIVERGED (after
- * the final "stopped": "nan" line) or TRAIN_EXIT_RUNTIME (after a message on
- * stderr: out of memory, cannot write a checkpoint or a metric line). */
+/* Makes SIGTERM and SIGINT ask a running train_run to stop at the next batch
+ * boundary (it then writes last.ckpt and returns TRAIN_EXIT_INTERRUPTED).
+ * Returns 0, or -1 when the handlers cannot be installed. */
+int train_catch_signals(void);
+
+/* Trains as `opt` says on `d` (resuming from opt->resume when set), writing
+ * the metric lines to `out` and diagnostics to stderr. Returns TRAIN_EXIT_OK,
+ * TRAIN_EXIT_DIVERGED (after the final "stopped": "nan" line),
+ * TRAIN_EXIT_INTERRUPTED (after last.ckpt and the final "stopped": "signal"
+ * line) or TRAIN_EXIT_RUNTIME (after a message on stderr: out of memory, an
+ * unusable --resume checkpoint, cannot write a checkpoint or a metric line). */
 enum train_exit train_run(const struct options *opt, const struct data *d, FILE *out);
 
 #endif

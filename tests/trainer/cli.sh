@@ -137,10 +137,10 @@ help)
     run a --help
     expect_status 0
     for flag in data data-dir val-size split-seed data-seed hidden activation optimizer \
-        lr momentum weight-decay batch epochs seed out-dir help; do
+        lr momentum weight-decay batch epochs seed out-dir resume help; do
         grep -qE -- "^  --$flag( |$)" "$WORK/a.out" || fail "--help does not list --$flag"
     done
-    for status in 0 1 2 3; do
+    for status in 0 1 2 3 4; do
         grep -qE "^  $status  " "$WORK/a.out" || fail "--help does not document exit $status"
     done
     ;;
@@ -162,6 +162,76 @@ missing_data)
     run b --data fashion-mnist --data-dir "$WORK/bad"
     expect_status 1
     expect_stderr "$WORK/bad/train-images-idx3-ubyte.gz: bad magic number"
+    ;;
+resume_after_sigterm)
+    # 12 epochs straight == the same run stopped by SIGTERM mid-run, then
+    # resumed from its last.ckpt: the same metric lines (apart from
+    # "seconds") and the same checkpoints, byte for byte.
+    ARGS="--hidden 256,256 --batch 8 --epochs 12 --seed 7"
+    run straight $ARGS --out-dir "$WORK/straight"
+    expect_status 0
+    NAME=first
+    "$TRAINER" $ARGS --out-dir "$WORK/stopped" >"$WORK/first.out" 2>"$WORK/first.err" &
+    PID=$!
+    # Wait for the third epoch line, then ask the run to stop.
+    i=0
+    while [ "$(grep -c '"epoch": 3,' "$WORK/first.out")" -eq 0 ] && [ $i -lt 600 ]; do
+        sleep 0.05
+        i=$((i + 1))
+    done
+    kill -TERM $PID
+    wait $PID
+    STATUS=$?
+    expect_status 4
+    expect_stderr 'SIGTERM: stopped at epoch'
+    tail -n 1 "$WORK/first.out" | grep -q '"final": true, "stopped": "signal", "signal": "SIGTERM"' ||
+        fail "last line: $(tail -n 1 "$WORK/first.out")"
+    [ -f "$WORK/stopped/last.ckpt" ] || fail "no last.ckpt"
+    ls "$WORK/stopped" | grep -q tmp && fail "temporary file left: $(ls "$WORK/stopped")"
+    run second $ARGS --out-dir "$WORK/stopped" --resume "$WORK/stopped/last.ckpt"
+    expect_status 0
+    grep -v '"stopped"' "$WORK/first.out" | cat - "$WORK/second.out" >"$WORK/joined.out"
+    strip_seconds "$WORK/straight.out" >"$WORK/a.lines"
+    strip_seconds "$WORK/joined.out" >"$WORK/b.lines"
+    diff "$WORK/a.lines" "$WORK/b.lines" >&2 || fail "resumed run differs from the straight one"
+    cmp "$WORK/straight/best.ckpt" "$WORK/stopped/best.ckpt" || fail "best.ckpt differs"
+    cmp "$WORK/straight/last.ckpt" "$WORK/stopped/last.ckpt" || fail "last.ckpt differs"
+    ;;
+resume_extends_run)
+    # 4 epochs, then resumed with --epochs 8 (through HPSEARCH_RESUME_FROM,
+    # into a fresh folder) == 8 epochs straight.
+    run straight --epochs 8 --seed 2 --out-dir "$WORK/straight"
+    expect_status 0
+    run first --epochs 4 --seed 2 --out-dir "$WORK/first"
+    expect_status 0
+    NAME=second
+    env HPSEARCH_RESUME_FROM="$WORK/first/last.ckpt" "$TRAINER" --epochs 8 --seed 2 \
+        --out-dir "$WORK/second" >"$WORK/second.out" 2>"$WORK/second.err"
+    STATUS=$?
+    expect_status 0
+    expect_stderr 'note: resuming with --epochs 8 (the checkpoint had 4)'
+    grep -v '"final"' "$WORK/first.out" | cat - "$WORK/second.out" >"$WORK/joined.out"
+    strip_seconds "$WORK/straight.out" >"$WORK/a.lines"
+    strip_seconds "$WORK/joined.out" >"$WORK/b.lines"
+    diff "$WORK/a.lines" "$WORK/b.lines" >&2 || fail "extended run differs from the straight one"
+    cmp "$WORK/straight/last.ckpt" "$WORK/second/last.ckpt" || fail "last.ckpt differs"
+    [ -f "$WORK/second/best.ckpt" ] || fail "no best.ckpt in the new folder"
+    ;;
+resume_refuses_mismatch)
+    run a --epochs 2 --hidden 16 --out-dir "$WORK/a"
+    expect_status 0
+    run b --epochs 2 --hidden 32 --out-dir "$WORK/b" --resume "$WORK/a/last.ckpt"
+    expect_status 1
+    expect_stderr "$WORK/a/last.ckpt: incompatible model: the checkpoint holds 20-16-10 relu, this run builds 20-32-10 relu"
+    run c --epochs 2 --hidden 16 --optimizer sgd --out-dir "$WORK/c" --resume "$WORK/a/last.ckpt"
+    expect_status 1
+    expect_stderr 'was trained with --optimizer adam; this run uses sgd'
+    run d --epochs 2 --hidden 16 --out-dir "$WORK/d" --resume "$WORK/a/best.ckpt"
+    expect_status 1
+    expect_stderr 'holds no training state'
+    run e --epochs 2 --out-dir "$WORK/e" --resume "$WORK/nothing.ckpt"
+    expect_status 1
+    expect_stderr "$WORK/nothing.ckpt: cannot open"
     ;;
 *)
     fail "unknown case"

@@ -15,6 +15,7 @@
 #include "checkpoint.h"
 #include "mlp.h"
 #include "pcg32.h"
+#include "progress.h"
 
 static char dir[256];
 static char path[512];
@@ -61,7 +62,7 @@ static void save_model(const struct mlp *m, const char *where)
     hp_error_init(&err);
     json_t *header = json_pack("{s:o, s:i}", "arch", checkpoint_arch_json(m), "epoch", 7);
     struct checkpoint_tensor t[2 * MLP_MAX_LAYERS];
-    size_t n = checkpoint_model_tensors(m, m->params, t);
+    size_t n = checkpoint_model_tensors(m, m->params, "", t);
     int rc = checkpoint_save(where, header, t, n, &err);
     json_decref(header);
     ck_assert_msg(rc == 0, "save failed: %s", err.message);
@@ -75,7 +76,7 @@ static int load_into(struct mlp *m, const char *where, struct hp_error *err)
     struct checkpoint ck;
     if (checkpoint_load(&ck, where, err) < 0)
         return -1;
-    int rc = checkpoint_load_weights(&ck, m, m->params, err);
+    int rc = checkpoint_load_weights(&ck, m, "", m->params, err);
     checkpoint_free(&ck);
     return rc;
 }
@@ -276,7 +277,7 @@ START_TEST(test_checkpoint_atomic_save_leaves_no_temporary_file)
     hp_error_init(&err);
     json_t *header = json_pack("{s:o}", "arch", checkpoint_arch_json(&a));
     struct checkpoint_tensor t[4];
-    size_t n = checkpoint_model_tensors(&a, a.params, t);
+    size_t n = checkpoint_model_tensors(&a, a.params, "", t);
     ck_assert_int_eq(checkpoint_save(missing, header, t, n, &err), -1);
     ck_assert_str_eq(err.source, missing);
     json_decref(header);
@@ -295,6 +296,95 @@ START_TEST(test_checkpoint_missing_file_is_reported)
 }
 END_TEST
 
+static void make_progress(struct progress *p)
+{
+    ck_assert_int_eq(progress_init(p, 2, NULL), 0);
+    p->batch = 17;
+    p->seen = 1088;
+    p->loss_sum = 0.1 + 0.2; /* not a short decimal */
+    p->step = 123456789012LL;
+    p->best_val_accuracy = 1.0 / 3.0;
+    p->train_rows = 4000;
+    hp_pcg32_seed(&p->shuffle, 0xfedcba9876543210ULL, 0x8000000000000001ULL);
+    hp_pcg32_seed(&p->dropout, 1, 2);
+    hp_pcg32_seed(&p->augment, 3, 4);
+    for (int e = 0; e < 5; e++) {
+        struct epoch_record r = {1.0 / (e + 3), 2.0 / (e + 7), 0.5 + e / 11.0};
+        ck_assert_int_eq(progress_complete_epoch(p, &r, NULL), 0);
+    }
+    p->best_epoch = 4;
+    p->stale = 1;
+}
+
+START_TEST(test_progress_round_trips_bit_exactly_through_a_checkpoint)
+{
+    struct progress a;
+    struct progress b;
+    make_progress(&a);
+    ck_assert_int_eq(progress_init(&b, 1, NULL), 0);
+    json_t *header = json_pack("{s:o}", "state", progress_to_json(&a));
+    float dummy = 0.0f;
+    struct checkpoint_tensor t = {"x", &dummy, {1, 0}};
+    struct hp_error err;
+    hp_error_init(&err);
+    ck_assert_int_eq(checkpoint_save(path, header, &t, 1, &err), 0);
+    json_decref(header);
+    struct checkpoint ck;
+    ck_assert_int_eq(checkpoint_load(&ck, path, &err), 0);
+    ck_assert_msg(progress_from_json(&b, json_object_get(ck.header, "state"), &err) == 0,
+                  "%s: %s", err.path, err.message);
+    checkpoint_free(&ck);
+    ck_assert_int_eq(b.epoch, 5);
+    ck_assert_uint_eq(b.batch, 17);
+    ck_assert_uint_eq(b.seen, 1088);
+    ck_assert_int_eq(memcmp(&a.loss_sum, &b.loss_sum, sizeof a.loss_sum), 0);
+    ck_assert_int_eq(memcmp(&a.best_val_accuracy, &b.best_val_accuracy, sizeof(double)),
+                     0);
+    ck_assert_int_eq(b.step, 123456789012LL);
+    ck_assert_int_eq(b.best_epoch, 4);
+    ck_assert_int_eq(b.stale, 1);
+    ck_assert_uint_eq(b.train_rows, 4000);
+    ck_assert_int_eq(memcmp(&a.shuffle, &b.shuffle, sizeof a.shuffle), 0);
+    ck_assert_int_eq(memcmp(&a.dropout, &b.dropout, sizeof a.dropout), 0);
+    ck_assert_int_eq(memcmp(&a.augment, &b.augment, sizeof a.augment), 0);
+    ck_assert_int_eq(memcmp(a.history, b.history, 5 * sizeof *a.history), 0);
+    progress_free(&a);
+    progress_free(&b);
+}
+END_TEST
+
+START_TEST(test_progress_refuses_a_bad_state_and_stays_unchanged)
+{
+    struct progress a;
+    struct progress b;
+    make_progress(&a);
+    make_progress(&b);
+    struct hp_error err;
+    const char *broken[][2] = {
+        {"epoch", "state.history"},   /* history no longer one row per epoch */
+        {"rng", "state.rng.shuffle"}, /* a generator gone */
+        {"loss_sum", "state.loss_sum"},
+    };
+    for (size_t i = 0; i < sizeof broken / sizeof broken[0]; i++) {
+        json_t *j = progress_to_json(&a);
+        if (strcmp(broken[i][0], "epoch") == 0)
+            json_object_set_new(j, "epoch", json_integer(4));
+        else if (strcmp(broken[i][0], "rng") == 0)
+            json_object_del(json_object_get(j, "rng"), "shuffle");
+        else
+            json_object_set_new(j, broken[i][0], json_string("x"));
+        hp_error_init(&err);
+        b.epoch = 99;
+        ck_assert_int_eq(progress_from_json(&b, j, &err), -1);
+        ck_assert_str_eq(err.path, broken[i][1]);
+        ck_assert_int_eq(b.epoch, 99);
+        json_decref(j);
+    }
+    progress_free(&a);
+    progress_free(&b);
+}
+END_TEST
+
 static Suite *checkpoint_suite(void)
 {
     Suite *s = suite_create("checkpoint");
@@ -309,6 +399,8 @@ static Suite *checkpoint_suite(void)
     tcase_add_test(tc, test_checkpoint_wrong_architecture_is_refused);
     tcase_add_test(tc, test_checkpoint_atomic_save_leaves_no_temporary_file);
     tcase_add_test(tc, test_checkpoint_missing_file_is_reported);
+    tcase_add_test(tc, test_progress_round_trips_bit_exactly_through_a_checkpoint);
+    tcase_add_test(tc, test_progress_refuses_a_bad_state_and_stays_unchanged);
     suite_add_tcase(s, tc);
     return s;
 }

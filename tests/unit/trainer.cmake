@@ -5,10 +5,11 @@ hp_add_check_test(check_checkpoint SOURCES unit/check_checkpoint.c LIBS hp_train
 
 # hpsearch-train end to end: tests/trainer/cli.sh CASE TRAINER WORKDIR.
 foreach(case same_seed_identical different_seed_differs env_defaults metric_lines
-             bad_value unknown_flag help diverges missing_data)
+             bad_value unknown_flag help diverges missing_data resume_after_sigterm
+             resume_extends_run resume_refuses_mismatch)
   add_test(NAME trainer_cli_${case}
            COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/trainer/cli.sh ${case}
                    $<TARGET_FILE:hpsearch-train>
                    ${CMAKE_CURRENT_BINARY_DIR}/trainer-cli/${case})
-  set_tests_properties(trainer_cli_${case} PROPERTIES TIMEOUT 60)
+  set_tests_properties(trainer_cli_${case} PROPERTIES TIMEOUT 120)
 endforeach()
