@@ -357,7 +357,7 @@ static int apply_report(struct sweep_state *state, const json_t *record,
         seed->final_line = json_deep_copy(line);
         json_object_del(seed->final_line, "seconds");
     }
-    if (json_object_get(line, "epoch")) {
+    if (json_object_get(line, "epoch") && !json_object_get(line, "checkpoint")) {
         json_decref(a->last_line);
         a->last_line = json_incref((json_t *)line);
     }

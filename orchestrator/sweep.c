@@ -249,8 +249,7 @@ static json_t *end_record(struct sweep *sweep, struct seed_ref ref, const struct
     enum trial_failure failure = FAIL_NONE;
     if (!trial->started) {
         failure = FAIL_SPAWN;
-        snprintf(reason, sizeof reason, "could not start: %s",
-                 uv_strerror(trial->spawn_error));
+        snprintf(reason, sizeof reason, "could not start: %s", strerror(-trial->spawn_error));
     } else if (sweep->interrupted && trial->killed_by_us && !trial->timed_out &&
                !a->saw_nonfinite) {
         const char *latest = state_latest_checkpoint(a);
@@ -417,6 +416,7 @@ static void close_loop_handles(struct sweep *sweep)
     if (!sweep->handles_open)
         return;
     sweep->handles_open = 0;
+    trial_close_loop();
     uv_close((uv_handle_t *)&sweep->tick, NULL);
     uv_close((uv_handle_t *)&sweep->sigint, NULL);
     uv_close((uv_handle_t *)&sweep->sigterm, NULL);
@@ -576,6 +576,7 @@ static enum hp_exit_code run_loop(struct sweep *sweep, struct hp_error *err)
     sweep->sigint.data = sweep->sigterm.data = sweep->tick.data = sweep;
     uv_signal_start(&sweep->sigint, on_signal, SIGINT);
     uv_signal_start(&sweep->sigterm, on_signal, SIGTERM);
+    trial_init_loop(&sweep->loop);
     if (sweep->opts->live_progress)
         uv_timer_start(&sweep->tick, on_tick, 1000, 1000);
 

@@ -1,12 +1,11 @@
 /*
  * Trial process mechanics. See trial.h.
  *
- * Handle lifetime: the process handle, both pipes and the timer are
+ * Handle lifetime: the timer, and the two pipes once the process started, are
  * initialised in trial_start and closed exactly once each, by finish(); the
  * trial counts open handles and calls on_done from the last close callback.
- * The process runs in its own session (UV_PROCESS_DETACHED) so that a stop
- * signal reaches the trainer's own children too, and so a Ctrl-C at the
- * terminal reaches only the orchestrator, which then stops trials in order.
+ * The process leads its own session (spawn.c), so a stop signal reaches the
+ * trainer's own children too.
  */
 #include "trial.h"
 
@@ -19,10 +18,15 @@
 #include <unistd.h>
 
 #include "metric_line.h"
+#include "reaper.h"
+#include "spawn.h"
 
 /* After the process exits, how long to wait for its pipes' EOF: a grandchild
  * that inherited stdout could otherwise hold the trial open for ever. */
 static const double DRAIN_AFTER_EXIT_S = 2.0;
+
+/* stderr is only logged, never parsed: a shorter cap is enough. */
+static const size_t STDERR_MAX_LINE = 64 * 1024;
 
 const char *trial_failure_name(enum trial_failure failure)
 {
@@ -36,6 +40,16 @@ const char *trial_failure_name(enum trial_failure failure)
     return "unknown";
 }
 
+int trial_init_loop(uv_loop_t *loop)
+{
+    return reaper_start(loop);
+}
+
+void trial_close_loop(void)
+{
+    reaper_stop();
+}
+
 static void on_handle_closed(uv_handle_t *handle)
 {
     struct trial *trial = handle->data;
@@ -43,11 +57,10 @@ static void on_handle_closed(uv_handle_t *handle)
         trial->callbacks->on_done(trial);
 }
 
-static void close_handle(struct trial *trial, uv_handle_t *handle)
+static void close_handle(uv_handle_t *handle)
 {
     if (!uv_is_closing(handle))
         uv_close(handle, on_handle_closed);
-    (void)trial;
 }
 
 static void close_log(int *fd)
@@ -63,38 +76,27 @@ static void finish(struct trial *trial)
     if (trial->finishing)
         return;
     trial->finishing = 1;
-    trial->end_ms = uv_now(trial->process.loop);
-    trial->truncated_lines = trial->lines.truncated_lines;
+    trial->end_ms = uv_now(trial->timer.loop);
+    trial->truncated_lines = trial->out_lines.truncated_lines;
     close_log(&trial->out_log);
     close_log(&trial->err_log);
-    close_handle(trial, (uv_handle_t *)&trial->out);
-    close_handle(trial, (uv_handle_t *)&trial->err);
-    close_handle(trial, (uv_handle_t *)&trial->timer);
-    close_handle(trial, (uv_handle_t *)&trial->process);
+    if (trial->pipes_open) {
+        close_handle((uv_handle_t *)&trial->out);
+        close_handle((uv_handle_t *)&trial->err);
+    }
+    close_handle((uv_handle_t *)&trial->timer);
 }
 
 static int streams_open(const struct trial *trial)
 {
-    return !uv_is_closing((const uv_handle_t *)&trial->out) ||
-           !uv_is_closing((const uv_handle_t *)&trial->err);
+    return trial->pipes_open && (!uv_is_closing((const uv_handle_t *)&trial->out) ||
+                                 !uv_is_closing((const uv_handle_t *)&trial->err));
 }
 
 static void maybe_finish(struct trial *trial)
 {
     if (trial->exited && !streams_open(trial))
         finish(trial);
-}
-
-static void on_line(void *ctx, const char *line, size_t len, int truncated)
-{
-    struct trial *trial = ctx;
-    if (truncated)
-        return; /* dropped: a cut-off JSON object would be misread */
-    json_t *object = hp_metric_line_parse(line, len);
-    if (object) {
-        trial->callbacks->on_object(trial, object);
-        json_decref(object);
-    }
 }
 
 static void write_all(int fd, const char *data, size_t n)
@@ -110,6 +112,46 @@ static void write_all(int fd, const char *data, size_t n)
     }
 }
 
+/* Writes one line to a log. A line redrawn with carriage returns (a progress
+ * bar) is logged as what it finally showed, so the log stays readable; an
+ * over-long line is logged cut, with a note. */
+static void log_line(int fd, const char *line, size_t len, int truncated)
+{
+    while (len > 0 && line[len - 1] == '\r')
+        len--;
+    const char *shown = line;
+    for (size_t i = 0; i < len; i++)
+        if (line[i] == '\r')
+            shown = line + i + 1;
+    write_all(fd, shown, len - (size_t)(shown - line));
+    if (truncated) {
+        char note[96];
+        int n = snprintf(note, sizeof note,
+                         " [hpsearch: line longer than %zu bytes, the rest dropped]", len);
+        write_all(fd, note, (size_t)n);
+    }
+    write_all(fd, "\n", 1);
+}
+
+static void on_out_line(void *ctx, const char *line, size_t len, int truncated)
+{
+    struct trial *trial = ctx;
+    log_line(trial->out_log, line, len, truncated);
+    if (truncated)
+        return; /* dropped: a cut-off JSON object would be misread */
+    json_t *object = hp_metric_line_parse(line, len);
+    if (object) {
+        trial->callbacks->on_object(trial, object);
+        json_decref(object);
+    }
+}
+
+static void on_err_line(void *ctx, const char *line, size_t len, int truncated)
+{
+    struct trial *trial = ctx;
+    log_line(trial->err_log, line, len, truncated);
+}
+
 static void alloc_buffer(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
 {
     /* One read buffer per loop is enough: reads are consumed synchronously. */
@@ -123,11 +165,10 @@ static void on_stdout(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 {
     struct trial *trial = stream->data;
     if (nread > 0) {
-        write_all(trial->out_log, buf->base, (size_t)nread);
-        linebuf_feed(&trial->lines, buf->base, (size_t)nread, on_line, trial);
+        linebuf_feed(&trial->out_lines, buf->base, (size_t)nread, on_out_line, trial);
     } else if (nread < 0) {
-        linebuf_finish(&trial->lines, on_line, trial);
-        close_handle(trial, (uv_handle_t *)stream);
+        linebuf_finish(&trial->out_lines, on_out_line, trial);
+        close_handle((uv_handle_t *)stream);
         maybe_finish(trial);
     }
 }
@@ -136,9 +177,10 @@ static void on_stderr(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 {
     struct trial *trial = stream->data;
     if (nread > 0) {
-        write_all(trial->err_log, buf->base, (size_t)nread);
+        linebuf_feed(&trial->err_lines, buf->base, (size_t)nread, on_err_line, trial);
     } else if (nread < 0) {
-        close_handle(trial, (uv_handle_t *)stream);
+        linebuf_finish(&trial->err_lines, on_err_line, trial);
+        close_handle((uv_handle_t *)stream);
         maybe_finish(trial);
     }
 }
@@ -147,9 +189,9 @@ static void signal_group(struct trial *trial, int signum)
 {
     if (!trial->started || trial->exited)
         return;
-    /* The trainer leads its own process group (detached): reach its children. */
-    if (kill(-trial->process.pid, signum) < 0)
-        uv_process_kill(&trial->process, signum);
+    /* The trainer leads its own process group: reach its children too. */
+    if (kill(-trial->pid, signum) < 0)
+        kill(trial->pid, signum);
 }
 
 static void on_timer(uv_timer_t *timer);
@@ -165,9 +207,10 @@ static void on_timer(uv_timer_t *timer)
     struct trial *trial = timer->data;
     if (trial->exited) {
         /* Drain wait over: something else holds the pipes; stop reading. */
-        close_handle(trial, (uv_handle_t *)&trial->out);
-        close_handle(trial, (uv_handle_t *)&trial->err);
-        linebuf_finish(&trial->lines, on_line, trial);
+        close_handle((uv_handle_t *)&trial->out);
+        close_handle((uv_handle_t *)&trial->err);
+        linebuf_finish(&trial->out_lines, on_out_line, trial);
+        linebuf_finish(&trial->err_lines, on_err_line, trial);
         finish(trial);
     } else if (!trial->killed_by_us) {
         trial->timed_out = 1;
@@ -177,15 +220,15 @@ static void on_timer(uv_timer_t *timer)
     }
 }
 
-static void on_process_exit(uv_process_t *process, int64_t exit_status, int term_signal)
+static void on_process_exit(void *data, int exit_status, int term_signal)
 {
-    struct trial *trial = process->data;
+    struct trial *trial = data;
     trial->exited = 1;
     trial->exit_status = exit_status;
     trial->term_signal = term_signal;
     /* Whatever the trainer left behind in its group goes with it: no orphan
      * keeps burning CPU or holding the pipes. ESRCH (nothing left) is normal. */
-    kill(-process->pid, SIGKILL);
+    kill(-trial->pid, SIGKILL);
     if (streams_open(trial))
         arm_timer(trial, trial->drain_s);
     else
@@ -205,7 +248,9 @@ struct trial *trial_start(uv_loop_t *loop, const struct trial_spec *spec,
     struct trial *trial = calloc(1, sizeof *trial);
     if (!trial)
         return NULL;
-    if (linebuf_init(&trial->lines, spec->max_line) < 0) {
+    if (linebuf_init(&trial->out_lines, spec->max_line) < 0 ||
+        linebuf_init(&trial->err_lines, STDERR_MAX_LINE) < 0) {
+        linebuf_free(&trial->out_lines);
         free(trial);
         return NULL;
     }
@@ -216,42 +261,33 @@ struct trial *trial_start(uv_loop_t *loop, const struct trial_spec *spec,
     trial->start_ms = uv_now(loop);
     trial->out_log = open_log(spec->dir, "stdout.log");
     trial->err_log = open_log(spec->dir, "stderr.log");
-
-    uv_pipe_init(loop, &trial->out, 0);
-    uv_pipe_init(loop, &trial->err, 0);
     uv_timer_init(loop, &trial->timer);
-    trial->out.data = trial->err.data = trial->timer.data = trial->process.data = trial;
-    trial->open_handles = 4;
+    trial->timer.data = trial;
+    trial->open_handles = 1;
 
-    uv_stdio_container_t stdio[3];
-    stdio[0].flags = UV_IGNORE;
-    stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
-    stdio[1].data.stream = (uv_stream_t *)&trial->out;
-    stdio[2].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
-    stdio[2].data.stream = (uv_stream_t *)&trial->err;
-
-    uv_process_options_t options;
-    memset(&options, 0, sizeof options);
-    options.exit_cb = on_process_exit;
-    options.file = spec->argv[0];
-    options.args = spec->argv;
-    options.env = spec->env;
-    options.stdio = stdio;
-    options.stdio_count = 3;
-    options.flags = UV_PROCESS_DETACHED;
-
-    int rc = uv_spawn(loop, &trial->process, &options);
+    struct spawned child;
+    int rc = spawn_trial(spec->argv, spec->env, &child);
     if (rc < 0) {
         trial->spawn_error = rc;
         trial->exited = 1;
         char message[512];
         int n = snprintf(message, sizeof message, "hpsearch: could not start %s: %s\n",
-                         spec->argv[0], uv_strerror(rc));
+                         spec->argv[0], strerror(-rc));
         write_all(trial->err_log, message, (size_t)n);
         finish(trial);
         return trial;
     }
     trial->started = 1;
+    trial->pid = child.pid;
+    uv_pipe_init(loop, &trial->out, 0);
+    uv_pipe_init(loop, &trial->err, 0);
+    trial->out.data = trial->err.data = trial;
+    trial->open_handles = 3;
+    trial->pipes_open = 1;
+    uv_pipe_open(&trial->out, child.stdout_fd);
+    uv_pipe_open(&trial->err, child.stderr_fd);
+    if (reaper_watch(child.pid, on_process_exit, trial) < 0)
+        signal_group(trial, SIGKILL); /* out of memory: better no trial than a lost one */
     uv_read_start((uv_stream_t *)&trial->out, alloc_buffer, on_stdout);
     uv_read_start((uv_stream_t *)&trial->err, alloc_buffer, on_stderr);
     if (spec->timeout_s > 0)
@@ -278,6 +314,7 @@ void trial_free(struct trial *trial)
 {
     if (!trial)
         return;
-    linebuf_free(&trial->lines);
+    linebuf_free(&trial->out_lines);
+    linebuf_free(&trial->err_lines);
     free(trial);
 }

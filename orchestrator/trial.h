@@ -1,10 +1,11 @@
 /*
- * One trial: a trainer process started with uv_spawn (no shell), its stdout
- * and stderr pipes, and its timeout timer, all embedded here so that the trial
- * owns its handles. The trial frames stdout into lines (bounded), copies both
- * streams byte for byte into its logs, hands each JSON-object line to its
- * owner, and reports once when the process has exited and every handle is
- * closed. It is freed only from that last close callback.
+ * One trial: a trainer process (started by spawn.c, no shell), its stdout and
+ * stderr pipes and its timeout timer, the libuv handles embedded here so that
+ * the trial owns them; its exit arrives through the reaper. The trial frames
+ * both streams into lines (bounded), logs them (a carriage-return progress bar
+ * as its final state), hands each JSON-object stdout line to its owner, and
+ * reports once when the process has exited and every handle is closed. The
+ * owner frees it from that callback.
  *
  * What this file does not own: scoring, the journal, retries and ranking
  * (sweep.c decides what a line or an exit means).
@@ -15,6 +16,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <uv.h>
 
 #include "linebuf.h"
@@ -59,12 +61,14 @@ struct trial_spec {
 };
 
 struct trial {
-    uv_process_t process;
+    pid_t pid;                /* the trainer, leader of its own process group */
     uv_pipe_t out;
     uv_pipe_t err;
     uv_timer_t timer;         /* timeout, then kill grace, then drain wait */
-    int open_handles;         /* freed when this reaches 0 */
-    struct linebuf lines;
+    int open_handles;         /* on_done when this reaches 0 */
+    int pipes_open;           /* out and err were initialised */
+    struct linebuf out_lines; /* stdout framing: metric lines and the log */
+    struct linebuf err_lines; /* stderr framing: the log */
     int out_log;              /* fd of stdout.log, -1 when closed */
     int err_log;              /* fd of stderr.log */
     const struct trial_callbacks *callbacks;
@@ -75,7 +79,7 @@ struct trial {
 
     /* Outcome, valid in on_done. */
     int started;              /* uv_spawn succeeded */
-    int spawn_error;          /* the libuv error when it did not */
+    int spawn_error;          /* the negative errno when it did not */
     int exited;
     int64_t exit_status;
     int term_signal;
@@ -85,6 +89,12 @@ struct trial {
     uint64_t start_ms;
     uint64_t end_ms;
 };
+
+/* Starts the reaper on `loop`; call once before the first trial_start. */
+int trial_init_loop(uv_loop_t *loop);
+
+/* Stops the reaper; call when no trial is left. */
+void trial_close_loop(void);
 
 /* Allocates a trial and starts its process. Always returns a trial (NULL
  * only when out of memory); a process that could not start is reported

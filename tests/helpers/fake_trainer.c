@@ -14,13 +14,24 @@
  *   longline  a 10 MB line without a newline, then a good line
  *   progress  a carriage-return progress bar on stdout, then good lines
  *   trivial   one metric line and exit (the overhead benchmark's trainer)
+ *   forkpipe  reports, then forks a child that keeps stdout open for 30 s,
+ *             and exits 0 itself
+ *   closeout  reports, closes stdout, lingers 0.2 s, exits 0
+ *   slow      like ok, with 0.1 s per epoch (for interrupting sweeps)
  */
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
 
 static double param(int argc, char **argv, const char *name, double fallback)
 {
@@ -74,6 +85,20 @@ int main(int argc, char **argv)
             printf("\r[%-10.*s] %d%%", i, "##########", i * 10);
         printf("\n");
     }
+    if (strcmp(mode, "forkpipe") == 0) {
+        printf("{\"epoch\": 1, \"val_accuracy\": %.6f}\n", acc);
+        if (fork() == 0) {
+            sleep(30);
+            _exit(0);
+        }
+        return 0;
+    }
+    if (strcmp(mode, "closeout") == 0) {
+        printf("{\"epoch\": 1, \"val_accuracy\": %.6f}\n", acc);
+        fclose(stdout);
+        sleep_ms(200);
+        return 0;
+    }
     if (strcmp(mode, "silent") == 0) {
         printf("training without reporting anything\n");
         return 0;
@@ -87,6 +112,8 @@ int main(int argc, char **argv)
         printf("{\"epoch\": %d, \"train_loss\": %.6f, \"val_accuracy\": %.6f}\n", epoch,
                1.0 - value, value);
         write_checkpoint(dir, epoch);
+        if (strcmp(mode, "slow") == 0)
+            sleep_ms(100);
         if (strcmp(mode, "crash") == 0)
             abort();
         if (strcmp(mode, "exit") == 0)

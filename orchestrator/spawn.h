@@ -1,0 +1,35 @@
+/*
+ * Starting a trial's process: vfork + exec, as posix_spawn does, plus the two
+ * things posix_spawn cannot do that an overnight sweep needs:
+ *
+ *   - the child asks the kernel to SIGKILL it when hpsearch dies
+ *     (PR_SET_PDEATHSIG), so a crashed or killed orchestrator leaves no trial
+ *     burning CPU until morning;
+ *   - the child leads a session of its own, so that stopping a trial reaches
+ *     the processes it started, and a Ctrl-C at the terminal reaches only
+ *     hpsearch, which then stops the trials in order.
+ *
+ * vfork keeps the cost of a start independent of how much memory hpsearch
+ * holds (fork copies page tables; on these machines that dominates), which is
+ * why hpsearch does not use uv_spawn. libuv still drives everything else: the
+ * pipes are uv_pipe_t handles and exits arrive through a SIGCHLD uv_signal_t
+ * (see reaper.h).
+ */
+#ifndef SPAWN_H
+#define SPAWN_H
+
+#include <sys/types.h>
+
+struct spawned {
+    pid_t pid;
+    int stdout_fd;   /* read ends, O_NONBLOCK | O_CLOEXEC; the caller owns them */
+    int stderr_fd;
+};
+
+/* Starts argv[0] (searched in PATH when it has no '/') with `env`, stdin from
+ * /dev/null and stdout and stderr to new pipes. Returns 0, or a negative
+ * errno (the exec's own error when the program could not be run, e.g.
+ * -ENOENT, -EACCES), in which case nothing is left open and no child remains. */
+int spawn_trial(char *const argv[], char *const env[], struct spawned *out);
+
+#endif
