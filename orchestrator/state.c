@@ -505,8 +505,6 @@ int state_apply(struct sweep_state *state, const json_t *record, struct hp_error
     if (strcmp(event, "end") == 0)
         return apply_end(state, record, err);
     if (strcmp(event, "sweep_start") == 0) {
-        const char *hash = json_string_value(json_object_get(record, "space_hash"));
-        snprintf(state->space_hash, sizeof state->space_hash, "%s", hash ? hash : "");
         state->started_at = json_number_value(json_object_get(record, "time"));
         state->ended = 0;
     } else if (strcmp(event, "resume") == 0) {

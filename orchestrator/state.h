@@ -112,7 +112,6 @@ struct sweep_state {
     size_t best_config;            /* valid when has_best */
     int has_best;
     int replaying;                 /* applying old records: no file operations */
-    char space_hash[24];           /* from the journal's sweep_start record */
     double started_at;             /* unix time of sweep_start, 0 if unknown */
     double resumed_at;             /* unix time of the latest resume, 0 if none */
     size_t done_at_resume;         /* trials done when it resumed */

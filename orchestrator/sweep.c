@@ -515,9 +515,32 @@ static int write_space(const struct sweep *sweep, char hash[24], struct hp_error
     return rc;
 }
 
+/* Reads the space hash from the journal's first record (sweep_start). */
+static void journal_space_hash(const char *dir, char hash[24])
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/journal.jsonl", dir);
+    hash[0] = '\0';
+    FILE *in = fopen(path, "r");
+    if (!in)
+        return;
+    char *line = NULL;
+    size_t cap = 0;
+    if (getline(&line, &cap, in) > 0) {
+        json_t *record = json_loads(line, 0, NULL);
+        const char *value = json_string_value(json_object_get(record, "space_hash"));
+        snprintf(hash, 24, "%s", value ? value : "");
+        json_decref(record);
+    }
+    free(line);
+    fclose(in);
+}
+
 /* Checks that <out>/space.json is the one the journal began with. */
 static int check_space_unchanged(const struct sweep *sweep, struct hp_error *err)
 {
+    char recorded[24];
+    journal_space_hash(sweep->opts->out_dir, recorded);
     char path[4200];
     snprintf(path, sizeof path, "%s/space.json", sweep->opts->out_dir);
     FILE *in = fopen(path, "rb");
@@ -537,13 +560,12 @@ static int check_space_unchanged(const struct sweep *sweep, struct hp_error *err
     char hash[24];
     state_hash_text(text, len, hash);
     free(text);
-    if (strcmp(hash, sweep->state.space_hash) != 0)
+    if (strcmp(hash, recorded) != 0)
         return hp_error_set(err, "",
                             "%s was edited since the sweep started (the journal recorded "
                             "space %s, the file is now %s); results would mix two "
                             "spaces: restore it, or start a new sweep with hpsearch run",
-                            path, sweep->state.space_hash[0] ? sweep->state.space_hash : "?",
-                            hash);
+                            path, recorded[0] ? recorded : "?", hash);
     return 0;
 }
 
@@ -634,12 +656,12 @@ static enum hp_exit_code sweep_main(const struct space *space,
 
     if (resume) {
         long long good_bytes = 0;
-        if (state_replay(&sweep.state, opts->out_dir, &good_bytes, err) < 0)
-            goto out;
         if (check_space_unchanged(&sweep, err) < 0) {
             code = HP_EXIT_USAGE;
             goto out;
         }
+        if (state_replay(&sweep.state, opts->out_dir, &good_bytes, err) < 0)
+            goto out;
         if (state_requeue_running(&sweep.state, err) < 0 ||
             journal_open(&sweep.journal, opts->out_dir, good_bytes, err) < 0)
             goto out;

@@ -15,3 +15,7 @@ foreach(case_dir ${invalid_cases})
     set_tests_properties(invalid_space.${case_name} PROPERTIES TIMEOUT 30)
   endif()
 endforeach()
+
+hp_add_check_test(check_e2e_resume SOURCES e2e/check_e2e_resume.c LIBS PkgConfig::JANSSON
+                  TIMEOUT 600)
+add_dependencies(check_e2e_resume hpsearch hpsearch-train)
