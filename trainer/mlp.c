@@ -113,6 +113,10 @@ void mlp_free(struct mlp *m)
     free(m->params);
     free(m->grads);
     free(m->block);
+    for (int l = 0; l <= MLP_MAX_LAYERS; l++) {
+        free(m->mask[l]);
+        free(m->dropped[l]);
+    }
     memset(m, 0, sizeof *m);
 }
 
@@ -160,22 +164,71 @@ static void bias_add(float *z, const float *b, size_t n, int out)
     }
 }
 
-const float *mlp_forward(struct mlp *m, const float *x, size_t n)
+int mlp_set_dropout(struct mlp *m, const float *rates, struct hp_error *err)
+{
+    for (int i = 0; i < m->nlayers - 1; i++)
+        if (!(rates[i] >= 0.0f && rates[i] < 1.0f))
+            return hp_error_set(err, NULL, "dropout rate %g is not in [0, 1)",
+                                (double)rates[i]);
+    for (int i = 0; i < m->nlayers - 1; i++) {
+        int l = i + 1;
+        m->rate[l] = rates[i];
+        if (rates[i] == 0.0f || m->mask[l])
+            continue;
+        m->mask[l] = alloc_floats(m->max_batch * (size_t)m->size[l]);
+        m->dropped[l] = alloc_floats(m->max_batch * (size_t)m->size[l]);
+        if (!m->mask[l] || !m->dropped[l])
+            return hp_error_set(err, NULL, "out of memory allocating dropout masks");
+    }
+    return 0;
+}
+
+/* Draws a mask for `count` units (0 with probability rate, else 1/(1-rate))
+ * and applies it: out = in * mask. */
+static void dropout_apply(float *out, float *mask, const float *in, size_t count,
+                          float rate, struct hp_pcg32 *rng)
+{
+    float keep = 1.0f / (1.0f - rate);
+    for (size_t i = 0; i < count; i++)
+        mask[i] = hp_pcg32_float(rng) < rate ? 0.0f : keep;
+    for (size_t i = 0; i < count; i++)
+        out[i] = in[i] * mask[i];
+}
+
+static const float *forward(struct mlp *m, const float *x, size_t n, struct hp_pcg32 *rng)
 {
     m->input = x;
+    m->dropout_on = rng != NULL;
     const float *h = x;
     for (int l = 0; l < m->nlayers; l++) {
         const struct dense *p = &m->layer[l];
         float *z = m->act[l + 1];
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, p->out, p->in, 1.0f,
                     h, p->in, p->w, p->in, 0.0f, z, p->out);
-        if (l < m->nlayers - 1)
-            bias_activate(z, p->b, n, p->out, m->activation);
-        else
+        if (l == m->nlayers - 1) {
             bias_add(z, p->b, n, p->out);
+            break;
+        }
+        bias_activate(z, p->b, n, p->out, m->activation);
         h = z;
+        if (rng && m->rate[l + 1] > 0.0f) {
+            dropout_apply(m->dropped[l + 1], m->mask[l + 1], z, n * (size_t)p->out,
+                          m->rate[l + 1], rng);
+            h = m->dropped[l + 1];
+        }
     }
     return m->act[m->nlayers];
+}
+
+const float *mlp_forward(struct mlp *m, const float *x, size_t n)
+{
+    return forward(m, x, n, NULL);
+}
+
+const float *mlp_forward_train(struct mlp *m, const float *x, size_t n,
+                               struct hp_pcg32 *rng)
+{
+    return forward(m, x, n, rng);
 }
 
 int mlp_argmax(const float *logits, int classes)
@@ -251,6 +304,25 @@ static void activation_backward(float *dh, const float *h, size_t n, int width,
     }
 }
 
+/* The input layer l saw in the last forward pass: the data, a hidden
+ * output, or that output after dropout. */
+static const float *layer_input(const struct mlp *m, int l)
+{
+    if (l == 0)
+        return m->input;
+    if (m->dropout_on && m->rate[l] > 0.0f)
+        return m->dropped[l];
+    return m->act[l];
+}
+
+/* dh (count) *= mask (count): the gradient through inverted dropout. */
+VECTORIZE_CLONES
+static void mask_backward(float *restrict dh, const float *restrict mask, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        dh[i] *= mask[i];
+}
+
 double mlp_backward(struct mlp *m, const int32_t *y, size_t n, size_t *correct)
 {
     int L = m->nlayers;
@@ -260,7 +332,7 @@ double mlp_backward(struct mlp *m, const int32_t *y, size_t n, size_t *correct)
     for (int l = L - 1; l >= 0; l--) {
         const struct dense *p = &m->layer[l];
         const struct dense *g = &m->grad[l];
-        const float *h = l == 0 ? m->input : m->act[l];
+        const float *h = layer_input(m, l);
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, p->out, p->in, (int)n, 1.0f,
                     dz, p->out, h, p->in, 0.0f, g->w, p->in);
         bias_grad(g->b, dz, n, p->out);
@@ -269,7 +341,9 @@ double mlp_backward(struct mlp *m, const int32_t *y, size_t n, size_t *correct)
         float *dh = dz == m->delta[0] ? m->delta[1] : m->delta[0];
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, p->in, p->out,
                     1.0f, dz, p->out, p->w, p->in, 0.0f, dh, p->in);
-        activation_backward(dh, h, n, p->in, m->activation);
+        if (h != m->act[l])
+            mask_backward(dh, m->mask[l], n * (size_t)p->in);
+        activation_backward(dh, m->act[l], n, p->in, m->activation);
         dz = dh;
     }
     return loss;
@@ -280,6 +354,7 @@ double mlp_backward(struct mlp *m, const int32_t *y, size_t n, size_t *correct)
 const float *mlp_forward_naive(struct mlp *m, const float *x, size_t n)
 {
     m->input = x;
+    m->dropout_on = 0;
     const float *h = x;
     for (int l = 0; l < m->nlayers; l++) {
         const struct dense *p = &m->layer[l];

@@ -51,6 +51,14 @@ struct mlp {
     float *act[MLP_MAX_LAYERS + 1];
     float *delta[2]; /* (max_batch, max size) ping-pong buffers */
     float *block;    /* owned allocation behind act and delta */
+    /* Dropout after hidden layer outputs: rate[l] for act[l], 1 <= l <
+     * nlayers (0: none). mask[l] (max_batch, size[l]) holds 0 or 1/(1-rate)
+     * for each unit of the last training forward pass, and dropped[l] the
+     * output the next layer saw, act[l] * mask[l]. NULL where rate[l] is 0. */
+    float rate[MLP_MAX_LAYERS + 1];
+    float *mask[MLP_MAX_LAYERS + 1];
+    float *dropped[MLP_MAX_LAYERS + 1];
+    int dropout_on; /* the last forward pass applied dropout */
 };
 
 /* Sets up a model with sizes[0..nlayers] (inputs, hidden..., classes) and
@@ -68,9 +76,22 @@ void mlp_free(struct mlp *m);
  * those that feed a tanh and for the output layer. Biases are zero. */
 void mlp_init_weights(struct mlp *m, struct hp_pcg32 *rng);
 
-/* Forward pass of n <= max_batch rows of x (n, size[0]). Returns the logits
- * (n, classes), which live in the model until the next forward call. */
+/* Sets the dropout rate after each hidden layer: rates[i] (0 <= rate < 1) for
+ * hidden layer i + 1, i < nlayers - 1, and allocates the masks. Returns 0, or
+ * -1 with `err` set (bad rate, out of memory). */
+int mlp_set_dropout(struct mlp *m, const float *rates, struct hp_error *err);
+
+/* Forward pass of n <= max_batch rows of x (n, size[0]), without dropout
+ * (evaluation). Returns the logits (n, classes), which live in the model
+ * until the next forward call. */
 const float *mlp_forward(struct mlp *m, const float *x, size_t n);
+
+/* The training forward pass: as mlp_forward, but with inverted dropout after
+ * each hidden layer that has a rate, its masks drawn from `rng` (the dropout
+ * stream: one hp_pcg32_float per unit and row, layer by layer, row-major).
+ * Without any rate it draws nothing and equals mlp_forward. */
+const float *mlp_forward_train(struct mlp *m, const float *x, size_t n,
+                               struct hp_pcg32 *rng);
 
 /* Softmax cross-entropy of logits (n, classes) against labels y (n).
  * Returns the SUM of the per-row losses (in double, rows in order). When
@@ -82,13 +103,14 @@ double mlp_softmax_xent(const float *logits, const int32_t *y, size_t n, int cla
                         float *dlogits, float grad_scale, size_t *correct);
 
 /* Runs softmax cross-entropy on the last forward pass's logits with
- * grad_scale = 1/n (the gradient of the mean loss), then backpropagates:
- * m->grads receives the gradient of the mean loss over the n rows of the last
- * forward call. Returns the loss sum as mlp_softmax_xent does. */
+ * grad_scale = 1/n (the gradient of the mean loss), then backpropagates
+ * (through the dropout masks when the pass was a training one): m->grads
+ * receives the gradient of the mean loss over the n rows of the last forward
+ * call. Returns the loss sum as mlp_softmax_xent does. */
 double mlp_backward(struct mlp *m, const int32_t *y, size_t n, size_t *correct);
 
-/* The naive reference: the same contracts as mlp_forward and mlp_backward,
- * written as plain loops without BLAS. For the tests. */
+/* The naive reference: the same contracts as mlp_forward and mlp_backward
+ * (without dropout), written as plain loops without BLAS. For the tests. */
 const float *mlp_forward_naive(struct mlp *m, const float *x, size_t n);
 double mlp_backward_naive(struct mlp *m, const int32_t *y, size_t n, size_t *correct);
 

@@ -46,20 +46,20 @@ void optim_free(struct optim *o)
 
 VECTORIZE_CLONES
 static void sgd_segment(float *restrict w, const float *restrict g, float *restrict v,
-                        size_t n, float lr, float momentum, float wd)
+                        size_t n, float lr, float momentum, float wd, float shrink)
 {
     for (size_t i = 0; i < n; i++) {
         float grad = g[i] + wd * w[i];
         float vel = momentum * v[i] + grad;
         v[i] = vel;
-        w[i] -= lr * vel;
+        w[i] = w[i] * shrink - lr * vel;
     }
 }
 
 VECTORIZE_CLONES
 static void adam_segment(float *restrict w, const float *restrict g, float *restrict m,
                          float *restrict v, size_t n, float b1, float b2, float step_size,
-                         float inv_sqrt_c2, float eps, float wd)
+                         float inv_sqrt_c2, float eps, float wd, float shrink)
 {
     float one_b1 = 1.0f - b1;
     float one_b2 = 1.0f - b2;
@@ -69,7 +69,7 @@ static void adam_segment(float *restrict w, const float *restrict g, float *rest
         float vi = b2 * v[i] + one_b2 * grad * grad;
         m[i] = mi;
         v[i] = vi;
-        w[i] -= step_size * mi / (sqrtf(vi) * inv_sqrt_c2 + eps);
+        w[i] = w[i] * shrink - step_size * mi / (sqrtf(vi) * inv_sqrt_c2 + eps);
     }
 }
 
@@ -78,12 +78,16 @@ void optim_step(struct optim *o, float *params, const float *grads,
 {
     const struct optim_config *c = &o->cfg;
     o->step++;
+    /* Multiplying by a shrink of exactly 1 and adding 0 * w leave w's bits
+     * alone, so one loop serves both kinds of decay and none. */
+    float l2 = c->decoupled ? 0.0f : c->weight_decay;
+    float shrink = c->decoupled ? (float)(1.0 - (double)lr * c->weight_decay) : 1.0f;
     if (c->kind == OPTIM_SGD) {
         for (int s = 0; s < nseg; s++) {
             size_t off = seg[s].offset;
-            float wd = seg[s].decay ? c->weight_decay : 0.0f;
+            int decay = seg[s].decay;
             sgd_segment(params + off, grads + off, o->m + off, seg[s].count, lr,
-                        c->momentum, wd);
+                        c->momentum, decay ? l2 : 0.0f, decay ? shrink : 1.0f);
         }
         return;
     }
@@ -95,8 +99,9 @@ void optim_step(struct optim *o, float *params, const float *grads,
     float inv_sqrt_c2 = (float)(1.0 / sqrt(c2));
     for (int s = 0; s < nseg; s++) {
         size_t off = seg[s].offset;
-        float wd = seg[s].decay ? c->weight_decay : 0.0f;
+        int decay = seg[s].decay;
         adam_segment(params + off, grads + off, o->m + off, o->v + off, seg[s].count,
-                     c->beta1, c->beta2, step_size, inv_sqrt_c2, c->eps, wd);
+                     c->beta1, c->beta2, step_size, inv_sqrt_c2, c->eps,
+                     decay ? l2 : 0.0f, decay ? shrink : 1.0f);
     }
 }

@@ -24,7 +24,10 @@ struct optim_config {
     float momentum;     /* SGD: 0 for plain SGD */
     float beta1, beta2; /* Adam */
     float eps;          /* Adam */
-    float weight_decay; /* L2: adds weight_decay * w to a decayed segment's gradient */
+    float weight_decay; /* see `decoupled` */
+    int decoupled;      /* 0: L2, weight_decay * w is added to the gradient;
+                           1: decoupled (AdamW, SGDW), w shrinks by lr * weight_decay
+                           before the update, apart from the gradient */
 };
 
 /* A run of parameters that are updated alike. */
@@ -50,12 +53,13 @@ int optim_init(struct optim *o, const struct optim_config *cfg, size_t nparams,
 void optim_free(struct optim *o);
 
 /* One update with learning rate lr of every segment of params from grads
- * (both of nparams floats). For a decayed segment the gradient used is
- * g + weight_decay * w.
+ * (both of nparams floats). For a decayed segment, with L2 decay the gradient
+ * used is g + weight_decay * w; with decoupled decay w first becomes
+ * w * (1 - lr * weight_decay) and g is used as it is. Then
  *   SGD:  v = momentum * v + g;  w -= lr * v
  *   Adam: m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
  *         w -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
- * (t counts from 1, as in PyTorch.) */
+ * (t counts from 1, as in PyTorch's Adam, AdamW and SGD.) */
 void optim_step(struct optim *o, float *params, const float *grads,
                 const struct optim_segment *seg, int nseg, float lr);
 

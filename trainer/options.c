@@ -23,6 +23,7 @@ enum option_type {
     OPT_INT,    /* an integer within [min, max] (long) */
     OPT_SEED,   /* a non-negative 64-bit integer (uint64_t) */
     OPT_LAYERS, /* comma-separated layer sizes, "" or "none" for none */
+    OPT_RATES,  /* comma-separated rates in [0, 1) */
     OPT_FLAG,   /* boolean: --name, --name=true, --name=false (int) */
 };
 
@@ -96,6 +97,14 @@ static const struct option_spec OPTIONS[] = {
      .def = "relu",
      .choices = "relu|tanh",
      .help = "activation of the hidden layers: relu or tanh"},
+    {.name = "dropout",
+     .type = OPT_RATES,
+     .offset = FIELD(dropout),
+     .metavar = "P[,P...]",
+     .def = "0",
+     .help = "dropout rate after each hidden layer (inverted dropout, masks drawn "
+             "from the seed's dropout stream; training batches only): one rate for "
+             "every hidden layer, or one per hidden layer"},
     {.name = "optimizer",
      .type = OPT_CHOICE,
      .offset = FIELD(optimizer),
@@ -127,8 +136,79 @@ static const struct option_spec OPTIONS[] = {
      .def = "0",
      .min = 0,
      .max = 1e6,
-     .help = "L2 weight decay: adds X * w to every weight's gradient (biases "
-             "are not decayed)"},
+     .help = "weight decay of the weights (biases are not decayed); see "
+             "--weight-decay-mode"},
+    {.name = "weight-decay-mode",
+     .type = OPT_CHOICE,
+     .offset = FIELD(weight_decay_mode),
+     .metavar = "MODE",
+     .def = "l2",
+     .choices = "l2|decoupled",
+     .help = "l2: adds X * w to the gradient (what the optimizer sees); decoupled: "
+             "shrinks w by lr * X before each update, apart from the gradient "
+             "(AdamW with --optimizer adam, SGDW with sgd)"},
+    {.name = "lr-schedule",
+     .type = OPT_CHOICE,
+     .offset = FIELD(lr_schedule),
+     .metavar = "NAME",
+     .def = "constant",
+     .choices = "constant|step|cosine",
+     .help = "constant; step: lr * gamma^floor(epoch / --lr-step-epochs); cosine: "
+             "from lr down to --lr-min over the epochs after the warm-up, updated "
+             "every batch"},
+    {.name = "lr-step-epochs",
+     .type = OPT_INT,
+     .offset = FIELD(lr_step_epochs),
+     .metavar = "N",
+     .def = "10",
+     .min = 1,
+     .max = 1e9,
+     .help = "step schedule: epochs between decays"},
+    {.name = "lr-gamma",
+     .type = OPT_NUMBER,
+     .offset = FIELD(lr_gamma),
+     .metavar = "X",
+     .def = "0.1",
+     .min = 0,
+     .max = 1,
+     .min_open = 1,
+     .help = "step schedule: the factor of each decay"},
+    {.name = "lr-min",
+     .type = OPT_NUMBER,
+     .offset = FIELD(lr_min),
+     .metavar = "X",
+     .def = "0",
+     .min = 0,
+     .max = 1e6,
+     .help = "cosine schedule: the rate at the end"},
+    {.name = "warmup-epochs",
+     .type = OPT_INT,
+     .offset = FIELD(warmup_epochs),
+     .metavar = "N",
+     .def = "0",
+     .min = 0,
+     .max = 1e9,
+     .help = "linear warm-up: the rate climbs from lr/U to lr over the first N "
+             "epochs' U updates, then the schedule takes over"},
+    {.name = "patience",
+     .type = OPT_INT,
+     .offset = FIELD(patience),
+     .metavar = "N",
+     .def = "0",
+     .min = 0,
+     .max = 1e9,
+     .help = "early stopping: stop when val_accuracy has not improved by more than "
+             "--min-delta for N epochs (0: never); the kept model is the best "
+             "epoch's either way"},
+    {.name = "min-delta",
+     .type = OPT_NUMBER,
+     .offset = FIELD(min_delta),
+     .metavar = "X",
+     .def = "0",
+     .min = 0,
+     .max = 1,
+     .help = "early stopping: the smallest val_accuracy gain that counts as an "
+             "improvement"},
     {.name = "batch",
      .type = OPT_INT,
      .offset = FIELD(batch),
@@ -279,6 +359,26 @@ static int parse_layers(const char *s, int *sizes, int *count)
     }
 }
 
+static int parse_rates(const char *s, float *rates, int *count)
+{
+    *count = 0;
+    const char *p = s;
+    for (;;) {
+        char *end = NULL;
+        errno = 0;
+        double v = strtod(p, &end);
+        if (end == p || errno != 0 || !(v >= 0.0 && v < 1.0) ||
+            *count == OPTIONS_MAX_HIDDEN)
+            return -1;
+        rates[(*count)++] = (float)v;
+        if (*end == '\0')
+            return 0;
+        if (*end != ',')
+            return -1;
+        p = end + 1;
+    }
+}
+
 static void describe_range(char *buf, size_t size, const struct option_spec *spec)
 {
     if (spec->type == OPT_INT && spec->max >= 1e9)
@@ -354,6 +454,13 @@ static int set_value(struct options *o, const struct option_spec *spec, const ch
                              "(or \"none\"), got \"%s\"",
                              value);
         return 0;
+    case OPT_RATES:
+        if (parse_rates(value, o->dropout, &o->ndropout) < 0)
+            return bad_value(err, spec, env,
+                             "expected up to 16 comma-separated rates from 0 up to (not "
+                             "including) 1, got \"%s\"",
+                             value);
+        return 0;
     case OPT_FLAG:
         if (strcmp(value, "true") == 0 || strcmp(value, "1") == 0) {
             *(int *)field = 1;
@@ -366,6 +473,25 @@ static int set_value(struct options *o, const struct option_spec *spec, const ch
         return bad_value(err, spec, env, "expected true or false, got \"%s\"", value);
     }
     return -1;
+}
+
+/* The rules that join options. Returns 0, or -1 with `err` set. */
+static int check_combination(struct options *o, struct hp_error *err)
+{
+    snprintf(err->source, sizeof err->source, "%s", PROGRAM);
+    if (o->ndropout > 1 && o->ndropout != o->nhidden)
+        return hp_error_set(err, "option --dropout",
+                            "%d rates for %d hidden layers (give one rate for all, or "
+                            "one per hidden layer)",
+                            o->ndropout, o->nhidden);
+    if (o->ndropout == 1)
+        for (int i = 1; i < o->nhidden; i++)
+            o->dropout[i] = o->dropout[0];
+    if (o->nhidden == 0 && o->dropout[0] > 0.0f)
+        return hp_error_set(err, "option --dropout",
+                            "there is no hidden layer to apply dropout to");
+    o->ndropout = o->nhidden;
+    return 0;
 }
 
 int options_parse(struct options *o, int argc, char **argv, struct hp_error *err)
@@ -409,6 +535,8 @@ int options_parse(struct options *o, int argc, char **argv, struct hp_error *err
         if (set_value(o, spec, value, NULL, err) < 0)
             return -1;
     }
+    if (check_combination(o, err) < 0)
+        return -1;
     return o->help ? OPTIONS_HELP : 0;
 }
 
@@ -480,15 +608,17 @@ void options_print_help(FILE *out)
         "",
         "Output lines on stdout (JSON objects, keys in this order):",
         "  every epoch:    {\"epoch\", \"train_loss\", \"val_loss\", \"val_accuracy\",",
-        "                   \"seconds\"}  (seconds: that epoch's wall time, the only",
-        "                   field that differs between identical runs)",
+        "                   \"lr\", \"seconds\"}  (lr: the rate of the epoch's last",
+        "                   update; seconds: that epoch's wall time, the only field",
+        "                   that differs between identical runs)",
         "  new best:       {\"checkpoint\": \"best.ckpt\", \"epoch\"}  (after",
         "                   <out-dir>/best.ckpt is saved)",
-        "  at the end:     {\"final\": true, \"best_epoch\", \"best_val_accuracy\",",
-        "                   \"test_loss\", \"test_accuracy\", \"epochs_run\", "
-        "\"seconds\"}",
-        "                   (the test set, evaluated once, with the best epoch's",
-        "                   weights)",
+        "  at the end:     {\"final\": true, \"stopped\": \"completed\" or",
+        "                   \"early_stopping\", \"reason\", \"epochs_run\", "
+        "\"best_epoch\",",
+        "                   \"best_val_accuracy\", \"test_loss\", \"test_accuracy\",",
+        "                   \"seconds\"}  (the test set, evaluated once, with the",
+        "                   best epoch's weights)",
         "  on divergence:  {\"final\": true, \"stopped\": \"nan\", \"epoch\",",
         "                   \"epochs_run\", \"seconds\"}",
         "  on a signal:    {\"final\": true, \"stopped\": \"signal\", \"signal\",",
@@ -551,6 +681,15 @@ json_t *options_to_json(const struct options *o)
                 len += (size_t)snprintf(text + len, sizeof text - len, "%s%d",
                                         k ? "," : "", o->hidden[k]);
             v = json_string(o->nhidden ? text : "none");
+            break;
+        }
+        case OPT_RATES: {
+            char text[OPTIONS_MAX_HIDDEN * 16 + 8] = "";
+            size_t len = 0;
+            for (int k = 0; k < o->ndropout && len < sizeof text; k++)
+                len += (size_t)snprintf(text + len, sizeof text - len, "%s%.9g",
+                                        k ? "," : "", (double)o->dropout[k]);
+            v = json_string(o->ndropout ? text : "0");
             break;
         }
         case OPT_FLAG:

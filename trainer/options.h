@@ -24,13 +24,23 @@ enum { OPTIONS_MAX_HIDDEN = 16 };
 struct options {
     int data; /* enum data_kind */
     const char *data_dir;
-    int hidden[OPTIONS_MAX_HIDDEN]; /* hidden layer sizes, input side first */
-    int nhidden;                    /* 0: no hidden layer (a linear model) */
-    int activation;                 /* enum activation */
-    int optimizer;                  /* enum optim_kind */
+    int hidden[OPTIONS_MAX_HIDDEN];    /* hidden layer sizes, input side first */
+    int nhidden;                       /* 0: no hidden layer (a linear model) */
+    int activation;                    /* enum activation */
+    float dropout[OPTIONS_MAX_HIDDEN]; /* the rate after each hidden layer */
+    int ndropout;                      /* nhidden once parsed */
+    int optimizer;                     /* enum optim_kind */
     double lr;
     double momentum;
     double weight_decay;
+    int weight_decay_mode; /* 0: l2, 1: decoupled */
+    int lr_schedule;       /* enum schedule_kind */
+    long lr_step_epochs;
+    double lr_gamma;
+    double lr_min;
+    long warmup_epochs;
+    long patience; /* 0: no early stopping */
+    double min_delta;
     long batch;
     long epochs;
     long val_size;
@@ -45,9 +55,10 @@ struct options {
 /* The result of options_parse when --help was given. */
 enum { OPTIONS_HELP = 1 };
 
-/* Fills `o` from the defaults, then the environment, then argv[1..argc).
- * Returns 0, OPTIONS_HELP, or -1 with `err` set to a message that names the
- * option (a usage error: unknown option, missing or bad value). */
+/* Fills `o` from the defaults, then the environment, then argv[1..argc), and
+ * checks the rules that join options (such as one dropout rate per hidden
+ * layer). Returns 0, OPTIONS_HELP, or -1 with `err` set to a message that
+ * names the option (a usage error: unknown option, missing or bad value). */
 int options_parse(struct options *o, int argc, char **argv, struct hp_error *err);
 
 /* Writes the usage text: every option with its default and meaning, the

@@ -4,7 +4,8 @@
  * The JSON form (the "state" object of a last.ckpt header):
  *
  *   {"epoch": 5, "batch": 17, "seen": 1088, "loss_sum": 612.5..., "step": 330,
- *    "best_epoch": 4, "best_val_accuracy": 0.83, "stale": 1, "train_rows": 4000,
+ *    "best_epoch": 4, "best_val_accuracy": 0.83, "stale": 1, "stale_ref": 0.83,
+ *    "train_rows": 4000,
  *    "rng": {"shuffle": "<32 hex digits>", "dropout": "...", "augment": "..."},
  *    "history": [[train_loss, val_loss, val_accuracy], ...]}
  *
@@ -25,6 +26,7 @@ int progress_init(struct progress *p, int capacity, struct hp_error *err)
 {
     memset(p, 0, sizeof *p);
     p->best_val_accuracy = -1.0;
+    p->stale_ref = -1.0;
     p->capacity = capacity > 0 ? capacity : 1;
     p->history = calloc((size_t)p->capacity, sizeof *p->history);
     if (!p->history)
@@ -81,12 +83,13 @@ json_t *progress_to_json(const struct progress *p)
     if (!history)
         return NULL;
     return json_pack(
-        "{s:i, s:I, s:I, s:f, s:I, s:i, s:f, s:i, s:I, s:{s:o, s:o, s:o}, s:o}", "epoch",
-        p->epoch, "batch", (json_int_t)p->batch, "seen", (json_int_t)p->seen, "loss_sum",
-        p->loss_sum, "step", (json_int_t)p->step, "best_epoch", p->best_epoch,
-        "best_val_accuracy", p->best_val_accuracy, "stale", p->stale, "train_rows",
-        (json_int_t)p->train_rows, "rng", "shuffle", rng_json(&p->shuffle), "dropout",
-        rng_json(&p->dropout), "augment", rng_json(&p->augment), "history", history);
+        "{s:i, s:I, s:I, s:f, s:I, s:i, s:f, s:i, s:f, s:I, s:{s:o, s:o, s:o}, s:o}",
+        "epoch", p->epoch, "batch", (json_int_t)p->batch, "seen", (json_int_t)p->seen,
+        "loss_sum", p->loss_sum, "step", (json_int_t)p->step, "best_epoch", p->best_epoch,
+        "best_val_accuracy", p->best_val_accuracy, "stale", p->stale, "stale_ref",
+        p->stale_ref, "train_rows", (json_int_t)p->train_rows, "rng", "shuffle",
+        rng_json(&p->shuffle), "dropout", rng_json(&p->dropout), "augment",
+        rng_json(&p->augment), "history", history);
 }
 
 static int read_int(const json_t *j, const char *key, long long min, long long max,
@@ -164,6 +167,8 @@ int progress_from_json(struct progress *p, const json_t *j, struct hp_error *err
     if (read_int(j, "stale", 0, next.epoch, &v, err) < 0)
         return -1;
     next.stale = (int)v;
+    if (read_number(j, "stale_ref", &next.stale_ref, err) < 0)
+        return -1;
     if (read_int(j, "train_rows", 1, big, &v, err) < 0)
         return -1;
     next.train_rows = (size_t)v;

@@ -37,6 +37,7 @@ struct progress {
     int best_epoch;           /* 0 while there is none */
     double best_val_accuracy; /* -1 while there is none */
     int stale;                /* epochs since the last improvement (early stopping) */
+    double stale_ref;         /* the val_accuracy an improvement must beat by min_delta */
     size_t train_rows;        /* the training split's size: a resume must see the same */
     /* The random streams. `shuffle` is the stream as it was at the start of
      * epoch + 1, before that epoch's order was drawn, so that the order can be

@@ -34,6 +34,7 @@
 #include "optim.h"
 #include "pcg32.h"
 #include "progress.h"
+#include "schedule.h"
 
 enum {
     EVAL_BATCH = 1024,
@@ -81,6 +82,8 @@ struct trainer {
     uint32_t *order; /* (train rows) this epoch's order */
     float *best;     /* (nparams) the best epoch's parameters */
     json_t *config;  /* the options, recorded in checkpoints */
+    struct schedule schedule;
+    double last_lr; /* the rate of the last update */
     struct progress prog;
     char best_path[4096];
     char last_path[4096];
@@ -168,9 +171,23 @@ static int trainer_init(struct trainer *t, const struct options *opt,
         .beta2 = 0.999f,
         .eps = 1e-8f,
         .weight_decay = (float)opt->weight_decay,
+        .decoupled = opt->weight_decay_mode,
     };
     if (optim_init(&t->optim, &oc, t->model.nparams, err) < 0)
         return -1;
+    if (opt->nhidden > 0 && mlp_set_dropout(&t->model, opt->dropout, err) < 0)
+        return -1;
+    size_t batches = (d->train.n + (size_t)opt->batch - 1) / (size_t)opt->batch;
+    t->schedule = (struct schedule){
+        .kind = (enum schedule_kind)opt->lr_schedule,
+        .lr = opt->lr,
+        .lr_min = opt->lr_min,
+        .gamma = opt->lr_gamma,
+        .step_epochs = opt->lr_step_epochs,
+        .warmup_epochs = opt->warmup_epochs,
+        .epochs = opt->epochs,
+        .batches_per_epoch = batches,
+    };
     for (int l = 0; l < nlayers; l++) {
         const struct dense *p = &t->model.layer[l];
         t->seg[t->nseg++] = (struct optim_segment){(size_t)(p->w - t->model.params),
@@ -410,14 +427,13 @@ static enum epoch_end train_epoch(struct trainer *t, double *train_loss)
      * start, so that a resumed epoch sees the same order. */
     struct hp_pcg32 shuffle = p->shuffle;
     draw_order(t, &shuffle);
-    float lr = (float)t->opt->lr;
     for (; p->batch < batches; p->batch++) {
         if (stop_signal)
             return EPOCH_STOPPED;
         size_t start = p->batch * batch;
         size_t count = n - start < batch ? n - start : batch;
         data_gather(train->set, t->order + start, count, t->x, t->y);
-        mlp_forward(&t->model, t->x, count);
+        mlp_forward_train(&t->model, t->x, count, &p->dropout);
         double loss = mlp_backward(&t->model, t->y, count, NULL);
         p->loss_sum += loss;
         p->seen += count;
@@ -425,7 +441,9 @@ static enum epoch_end train_epoch(struct trainer *t, double *train_loss)
             *train_loss = loss;
             return EPOCH_DIVERGED;
         }
-        optim_step(&t->optim, t->model.params, t->model.grads, t->seg, t->nseg, lr);
+        t->last_lr = schedule_lr(&t->schedule, p->epoch, p->batch);
+        optim_step(&t->optim, t->model.params, t->model.grads, t->seg, t->nseg,
+                   (float)t->last_lr);
     }
     *train_loss = p->seen ? p->loss_sum / (double)p->seen : 0.0;
     p->shuffle = shuffle;
@@ -475,6 +493,9 @@ enum train_exit train_run(const struct options *opt, const struct data *d, FILE 
     }
 
     struct progress *p = &t.prog;
+    const char *stopped = "completed";
+    char reason[256];
+    snprintf(reason, sizeof reason, "ran all %ld epochs", opt->epochs);
     while (p->epoch < opt->epochs) {
         double epoch_start = now_seconds();
         double train_loss = 0.0;
@@ -505,6 +526,7 @@ enum train_exit train_run(const struct options *opt, const struct data *d, FILE 
         hp_metric_line_add_number(&line, "train_loss", r.train_loss);
         hp_metric_line_add_number(&line, "val_loss", r.val_loss);
         hp_metric_line_add_number(&line, "val_accuracy", r.val_accuracy);
+        hp_metric_line_add_number(&line, "lr", t.last_lr);
         hp_metric_line_add_number(&line, "seconds", now_seconds() - epoch_start);
         if (emit(&line, out) < 0)
             goto done;
@@ -530,7 +552,6 @@ enum train_exit train_run(const struct options *opt, const struct data *d, FILE 
         if (r.val_accuracy > p->best_val_accuracy) {
             p->best_val_accuracy = r.val_accuracy;
             p->best_epoch = epoch;
-            p->stale = 0;
             memcpy(t.best, t.model.params, t.model.nparams * sizeof *t.best);
             if (save_best(&t, &err) < 0) {
                 diagnose(&err);
@@ -541,12 +562,24 @@ enum train_exit train_run(const struct options *opt, const struct data *d, FILE 
             hp_metric_line_add_int(&line, "epoch", epoch);
             if (emit(&line, out) < 0)
                 goto done;
+        }
+        if (r.val_accuracy > p->stale_ref + opt->min_delta) {
+            p->stale_ref = r.val_accuracy;
+            p->stale = 0;
         } else {
             p->stale++;
         }
         if (save_last(&t, &err) < 0) {
             diagnose(&err);
             goto done;
+        }
+        if (opt->patience > 0 && p->stale >= opt->patience) {
+            snprintf(reason, sizeof reason,
+                     "early stopping: val_accuracy did not improve by more than %g for "
+                     "%d epochs (best %g at epoch %d)",
+                     opt->min_delta, p->stale, p->best_val_accuracy, p->best_epoch);
+            stopped = "early_stopping";
+            break;
         }
     }
 
@@ -557,11 +590,13 @@ enum train_exit train_run(const struct options *opt, const struct data *d, FILE 
     evaluate(&t, &d->test, &test_loss, &test_accuracy);
     hp_metric_line_init(&line);
     hp_metric_line_add_raw(&line, "final", "true");
+    hp_metric_line_add_string(&line, "stopped", stopped);
+    hp_metric_line_add_string(&line, "reason", reason);
+    hp_metric_line_add_int(&line, "epochs_run", p->epoch);
     hp_metric_line_add_int(&line, "best_epoch", p->best_epoch);
     hp_metric_line_add_number(&line, "best_val_accuracy", p->best_val_accuracy);
     hp_metric_line_add_number(&line, "test_loss", test_loss);
     hp_metric_line_add_number(&line, "test_accuracy", test_accuracy);
-    hp_metric_line_add_int(&line, "epochs_run", p->epoch);
     hp_metric_line_add_number(&line, "seconds", now_seconds() - run_start);
     if (emit(&line, out) < 0)
         goto done;

@@ -94,9 +94,10 @@ metric_lines)
     run a --epochs 3 --out-dir "$WORK/a"
     expect_status 0
     [ "$(wc -l <"$WORK/a.out")" -ge 5 ] || fail "too few lines"
-    grep -vE '^\{"epoch": [0-9]+, "train_loss": [-0-9.e]+, "val_loss": [-0-9.e]+, "val_accuracy": [-0-9.e]+, "seconds": [-0-9.e]+\}$' "$WORK/a.out" |
+    NUM='[-0-9.e]+'
+    grep -vE "^\\{\"epoch\": [0-9]+, \"train_loss\": $NUM, \"val_loss\": $NUM, \"val_accuracy\": $NUM, \"lr\": $NUM, \"seconds\": $NUM\\}\$" "$WORK/a.out" |
         grep -vE '^\{"checkpoint": "best.ckpt", "epoch": [0-9]+\}$' |
-        grep -vE '^\{"final": true, "best_epoch": [0-9]+, "best_val_accuracy": [-0-9.e]+, "test_loss": [-0-9.e]+, "test_accuracy": [-0-9.e]+, "epochs_run": 3, "seconds": [-0-9.e]+\}$' \
+        grep -vE "^\\{\"final\": true, \"stopped\": \"completed\", \"reason\": \"ran all 3 epochs\", \"epochs_run\": 3, \"best_epoch\": [0-9]+, \"best_val_accuracy\": $NUM, \"test_loss\": $NUM, \"test_accuracy\": $NUM, \"seconds\": $NUM\\}\$" \
             >"$WORK/other" && fail "unexpected line(s): $(cat "$WORK/other")"
     grep -q '"checkpoint": "best.ckpt", "epoch": 1}' "$WORK/a.out" || fail "no checkpoint line"
     [ -f "$WORK/a/best.ckpt" ] || fail "best.ckpt missing"
@@ -137,7 +138,9 @@ help)
     run a --help
     expect_status 0
     for flag in data data-dir val-size split-seed data-seed hidden activation optimizer \
-        lr momentum weight-decay batch epochs seed out-dir resume help; do
+        lr momentum weight-decay weight-decay-mode dropout lr-schedule lr-step-epochs \
+        lr-gamma lr-min warmup-epochs patience min-delta batch epochs seed out-dir \
+        resume help; do
         grep -qE -- "^  --$flag( |$)" "$WORK/a.out" || fail "--help does not list --$flag"
     done
     for status in 0 1 2 3 4; do
@@ -167,7 +170,9 @@ resume_after_sigterm)
     # 12 epochs straight == the same run stopped by SIGTERM mid-run, then
     # resumed from its last.ckpt: the same metric lines (apart from
     # "seconds") and the same checkpoints, byte for byte.
-    ARGS="--hidden 256,256 --batch 8 --epochs 12 --seed 7"
+    ARGS="--hidden 256,256 --batch 8 --epochs 12 --seed 7 --dropout 0.2,0.1
+          --lr-schedule cosine --warmup-epochs 1 --weight-decay 1e-3
+          --weight-decay-mode decoupled"
     run straight $ARGS --out-dir "$WORK/straight"
     expect_status 0
     NAME=first
@@ -232,6 +237,69 @@ resume_refuses_mismatch)
     run e --epochs 2 --out-dir "$WORK/e" --resume "$WORK/nothing.ckpt"
     expect_status 1
     expect_stderr "$WORK/nothing.ckpt: cannot open"
+    ;;
+early_stopping)
+    # With --patience 2 the run stops two epochs after its best one (no
+    # improvement since), says so, and tests the best epoch's weights.
+    run a --epochs 60 --lr 0.01 --patience 2 --out-dir "$WORK/a"
+    expect_status 0
+    final=$(tail -n 1 "$WORK/a.out")
+    echo "$final" | grep -q '"stopped": "early_stopping", "reason": "early stopping: val_accuracy did not improve by more than 0 for 2 epochs' ||
+        fail "final line: $final"
+    run_epochs=$(echo "$final" | sed -E 's/.*"epochs_run": ([0-9]+).*/\1/')
+    best=$(echo "$final" | sed -E 's/.*"best_epoch": ([0-9]+).*/\1/')
+    [ "$run_epochs" -lt 60 ] || fail "did not stop early"
+    [ "$run_epochs" -eq $((best + 2)) ] || fail "stopped at $run_epochs, best $best"
+    [ "$(grep -c '^{"epoch"' "$WORK/a.out")" -eq "$run_epochs" ] || fail "epoch lines"
+    # min-delta: a gain must exceed it to reset the patience.
+    run b --epochs 60 --lr 0.01 --patience 2 --min-delta 0.5 --out-dir "$WORK/b"
+    expect_status 0
+    tail -n 1 "$WORK/b.out" | grep -q '"epochs_run": 3,' || fail "min-delta: $(tail -n 1 "$WORK/b.out")"
+    ;;
+lr_schedule)
+    # step: halved every 2 epochs; warm-up: a climb over the first epoch;
+    # the epoch line reports the rate of the epoch's last update.
+    run a --epochs 5 --lr 0.001 --lr-schedule step --lr-step-epochs 2 --lr-gamma 0.5 \
+        --out-dir "$WORK/a"
+    expect_status 0
+    grep -o '"lr": [^,]*' "$WORK/a.out" | tr '\n' ' ' >"$WORK/lrs"
+    [ "$(cat "$WORK/lrs")" = '"lr": 0.001 "lr": 0.001 "lr": 0.0005 "lr": 0.0005 "lr": 0.00025 ' ] ||
+        fail "step rates: $(cat "$WORK/lrs")"
+    run b --epochs 3 --lr 0.001 --lr-schedule cosine --lr-min 0.0001 --out-dir "$WORK/b"
+    expect_status 0
+    grep -q '"epoch": 3, .*"lr": 0.0001000' "$WORK/b.out" ||
+        fail "cosine does not end near lr-min: $(grep '"epoch": 3' "$WORK/b.out")"
+    run c --epochs 2 --lr 0.001 --warmup-epochs 1 --out-dir "$WORK/c"
+    expect_status 0
+    grep -q '"epoch": 1, .*"lr": 0.001,' "$WORK/c.out" || fail "warm-up does not reach lr"
+    strip_seconds "$WORK/c.out" | head -n 1 >"$WORK/c1"
+    run d --epochs 2 --lr 0.001 --out-dir "$WORK/d"
+    strip_seconds "$WORK/d.out" | head -n 1 >"$WORK/d1"
+    if cmp -s "$WORK/c1" "$WORK/d1"; then fail "warm-up changed nothing"; fi
+    ;;
+regularization_changes_results)
+    # Dropout and both kinds of weight decay each change the run, and each
+    # is still deterministic.
+    run base --epochs 2 --out-dir "$WORK/base"
+    strip_seconds "$WORK/base.out" >"$WORK/base.lines"
+    for flags in "--dropout 0.3" "--weight-decay 0.1" "--weight-decay 0.1 --weight-decay-mode decoupled"; do
+        run x $flags --epochs 2 --out-dir "$WORK/x"
+        expect_status 0
+        strip_seconds "$WORK/x.out" >"$WORK/x.lines"
+        run y $flags --epochs 2 --out-dir "$WORK/y"
+        strip_seconds "$WORK/y.out" >"$WORK/y.lines"
+        cmp -s "$WORK/x.lines" "$WORK/y.lines" || fail "$flags is not deterministic"
+        if cmp -s "$WORK/x.lines" "$WORK/base.lines"; then fail "$flags changed nothing"; fi
+        cp "$WORK/x.lines" "$WORK/prev.$(echo $flags | tr -dc a-z0-9)"
+    done
+    cmp -s "$WORK/prev.weightdecay01" "$WORK/prev.weightdecay01weightdecaymodedecoupled" &&
+        fail "decoupled decay equals L2 decay"
+    run z --hidden 32,16 --dropout 0.1,0.2,0.3 --out-dir "$WORK/z"
+    expect_status 2
+    expect_stderr 'option --dropout: 3 rates for 2 hidden layers'
+    run w --dropout 1 --out-dir "$WORK/w"
+    expect_status 2
+    expect_stderr 'option --dropout'
     ;;
 *)
     fail "unknown case"

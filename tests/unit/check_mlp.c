@@ -55,11 +55,24 @@ static int model_segments(const struct mlp *m, struct optim_segment *seg)
     return n;
 }
 
+/* When set, the objective runs the training forward pass with dropout masks
+ * drawn from a copy of this generator, so that every evaluation sees the same
+ * masks. */
+static const struct hp_pcg32 *fixed_masks;
+
+static const float *forward_for_test(struct mlp *m, const float *x, size_t n)
+{
+    if (!fixed_masks)
+        return mlp_forward(m, x, n);
+    struct hp_pcg32 rng = *fixed_masks;
+    return mlp_forward_train(m, x, n, &rng);
+}
+
 /* The objective: mean cross-entropy over the batch plus wd * (0.5 |W|^2). */
 static double objective(struct mlp *m, const float *x, const int32_t *y, size_t n,
                         double wd)
 {
-    const float *logits = mlp_forward(m, x, n);
+    const float *logits = forward_for_test(m, x, n);
     double sum = mlp_softmax_xent(logits, y, n, m->size[m->nlayers], NULL, 0.0f, NULL);
     return sum / (double)n + wd * mlp_l2_penalty(m);
 }
@@ -125,21 +138,35 @@ static void check_against_finite_differences(struct mlp *m, const float *analyti
 }
 
 /* Runs forward and backward on the sgemm path and checks the gradient. */
-static void check_gradients(const int *sizes, int nlayers, enum activation act)
+static void check_gradients_dropout(const int *sizes, int nlayers, enum activation act,
+                                    float rate)
 {
     enum { N = 6 };
     struct mlp m;
     make_model(&m, sizes, nlayers, act, N, 11);
+    float rates[MLP_MAX_LAYERS];
+    for (int i = 0; i < nlayers - 1; i++)
+        rates[i] = rate;
+    ck_assert_int_eq(mlp_set_dropout(&m, rates, NULL), 0);
+    struct hp_pcg32 masks;
+    hp_pcg32_seed(&masks, 77, 78);
+    fixed_masks = rate > 0.0f ? &masks : NULL;
     float x[N * 16];
     int32_t y[N];
     random_batch(x, y, N, sizes[0], sizes[nlayers], 12);
-    mlp_forward(&m, x, N);
+    forward_for_test(&m, x, N);
     mlp_backward(&m, y, N, NULL);
     float *analytic = malloc(m.nparams * sizeof *analytic);
     memcpy(analytic, m.grads, m.nparams * sizeof *analytic);
     check_against_finite_differences(&m, analytic, x, y, N, 0.0);
     free(analytic);
     mlp_free(&m);
+    fixed_masks = NULL;
+}
+
+static void check_gradients(const int *sizes, int nlayers, enum activation act)
+{
+    check_gradients_dropout(sizes, nlayers, act, 0.0f);
 }
 
 /* ---- gradients ------------------------------------------------------------ */
@@ -162,6 +189,67 @@ START_TEST(test_gradient_of_dense_tanh_layers_matches_finite_differences)
 {
     const int sizes[] = {6, 7, 5, 4};
     check_gradients(sizes, 3, ACT_TANH);
+}
+END_TEST
+
+START_TEST(test_gradient_through_dropout_matches_finite_differences)
+{
+    const int sizes[] = {6, 9, 8, 4};
+    check_gradients_dropout(sizes, 3, ACT_RELU, 0.3f);
+    check_gradients_dropout(sizes, 3, ACT_TANH, 0.5f);
+}
+END_TEST
+
+START_TEST(test_dropout_drops_at_its_rate_and_scales_the_rest)
+{
+    enum { N = 50 };
+    const int sizes[] = {8, 200, 3};
+    struct mlp m;
+    make_model(&m, sizes, 2, ACT_TANH, N, 61);
+    const float rate = 0.25f;
+    ck_assert_int_eq(mlp_set_dropout(&m, &rate, NULL), 0);
+    float x[N * 8];
+    int32_t y[N];
+    random_batch(x, y, N, 8, 3, 62);
+    struct hp_pcg32 rng;
+    hp_pcg32_seed(&rng, 1, 2);
+    mlp_forward_train(&m, x, N, &rng);
+    int zeros = 0;
+    for (int i = 0; i < N * 200; i++) {
+        float mask = m.mask[1][i];
+        ck_assert(mask == 0.0f || mask == 1.0f / 0.75f);
+        zeros += mask == 0.0f;
+        ck_assert_float_eq(m.dropped[1][i], m.act[1][i] * mask);
+    }
+    ck_assert_int_gt(zeros, (int)(0.23 * N * 200));
+    ck_assert_int_lt(zeros, (int)(0.27 * N * 200));
+
+    /* Evaluation never drops: it matches the naive reference. */
+    float eval[N * 3];
+    memcpy(eval, mlp_forward(&m, x, N), sizeof eval);
+    const float *naive = mlp_forward_naive(&m, x, N);
+    for (int i = 0; i < N * 3; i++)
+        ck_assert_float_eq_tol(eval[i], naive[i], 1e-5f * (1.0f + fabsf(naive[i])));
+    mlp_free(&m);
+}
+END_TEST
+
+START_TEST(test_training_forward_without_dropout_draws_nothing)
+{
+    const int sizes[] = {4, 5, 3};
+    struct mlp m;
+    make_model(&m, sizes, 2, ACT_RELU, 4, 71);
+    float x[4 * 4];
+    int32_t y[4];
+    random_batch(x, y, 4, 4, 3, 72);
+    struct hp_pcg32 rng;
+    hp_pcg32_seed(&rng, 3, 4);
+    struct hp_pcg32 before = rng;
+    float train[4 * 3];
+    memcpy(train, mlp_forward_train(&m, x, 4, &rng), sizeof train);
+    ck_assert_int_eq(memcmp(&rng, &before, sizeof rng), 0);
+    ck_assert_int_eq(memcmp(train, mlp_forward(&m, x, 4), sizeof train), 0);
+    mlp_free(&m);
 }
 END_TEST
 
@@ -333,7 +421,7 @@ END_TEST
 /* Three steps on one decayed weight and one bias, gradients 0.5, -0.25,
  * 0.125, lr 0.1, weight decay 0.01; expected values computed by hand (in
  * double, see the update rules in optim.h). */
-static void run_three_steps(enum optim_kind kind, const double *want_w,
+static void run_three_steps(enum optim_kind kind, int decoupled, const double *want_w,
                             const double *want_b)
 {
     struct optim o;
@@ -342,7 +430,8 @@ static void run_three_steps(enum optim_kind kind, const double *want_w,
                                .beta1 = 0.9f,
                                .beta2 = 0.999f,
                                .eps = 1e-8f,
-                               .weight_decay = 0.01f};
+                               .weight_decay = 0.01f,
+                               .decoupled = decoupled};
     ck_assert_int_eq(optim_init(&o, &cfg, 2, NULL), 0);
     struct optim_segment seg[2] = {{0, 1, 1}, {1, 1, 0}};
     float params[2] = {1.0f, 1.0f};
@@ -361,7 +450,7 @@ START_TEST(test_sgd_momentum_steps_match_hand_computed_values)
 {
     const double w[] = {0.949, 0.927151, 0.894059749};
     const double b[] = {0.95, 0.93, 0.8995};
-    run_three_steps(OPTIM_SGD, w, b);
+    run_three_steps(OPTIM_SGD, 0, w, b);
 }
 END_TEST
 
@@ -369,7 +458,24 @@ START_TEST(test_adam_steps_match_hand_computed_values)
 {
     const double w[] = {0.9000000019607843, 0.8712293476231743, 0.8348430342568426};
     const double b[] = {0.900000002, 0.8733662987078463, 0.8393233849166541};
-    run_three_steps(OPTIM_ADAM, w, b);
+    run_three_steps(OPTIM_ADAM, 0, w, b);
+}
+END_TEST
+
+START_TEST(test_sgdw_decoupled_decay_matches_hand_computed_values)
+{
+    /* w = w * (1 - lr * wd) - lr * v; the bias is not decayed. */
+    const double w[] = {0.949, 0.928051, 0.896622949};
+    const double b[] = {0.95, 0.93, 0.8995};
+    run_three_steps(OPTIM_SGD, 1, w, b);
+}
+END_TEST
+
+START_TEST(test_adamw_decoupled_decay_matches_hand_computed_values)
+{
+    const double w[] = {0.899000002, 0.8714672987058463, 0.8365529176159483};
+    const double b[] = {0.900000002, 0.8733662987078463, 0.8393233849166541};
+    run_three_steps(OPTIM_ADAM, 1, w, b);
 }
 END_TEST
 
@@ -407,6 +513,9 @@ static Suite *mlp_suite(void)
                    test_gradient_of_softmax_cross_entropy_matches_finite_differences);
     tcase_add_test(grad, test_softmax_cross_entropy_values_and_accuracy);
     tcase_add_test(grad, test_gradient_with_weight_decay_matches_finite_differences);
+    tcase_add_test(grad, test_gradient_through_dropout_matches_finite_differences);
+    tcase_add_test(grad, test_dropout_drops_at_its_rate_and_scales_the_rest);
+    tcase_add_test(grad, test_training_forward_without_dropout_draws_nothing);
     suite_add_tcase(s, grad);
 
     TCase *paths = tcase_create("paths");
@@ -421,6 +530,8 @@ static Suite *mlp_suite(void)
     tcase_set_timeout(optim, 30);
     tcase_add_test(optim, test_sgd_momentum_steps_match_hand_computed_values);
     tcase_add_test(optim, test_adam_steps_match_hand_computed_values);
+    tcase_add_test(optim, test_sgdw_decoupled_decay_matches_hand_computed_values);
+    tcase_add_test(optim, test_adamw_decoupled_decay_matches_hand_computed_values);
     tcase_add_test(optim, test_optimizer_leaves_padding_alone);
     suite_add_tcase(s, optim);
     return s;
