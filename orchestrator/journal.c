@@ -1,5 +1,5 @@
 /*
- * Journal appends. See journal.h.
+ * Journal appends and group commits. See journal.h.
  */
 #include "journal.h"
 
@@ -11,8 +11,13 @@
 #include <unistd.h>
 
 int journal_open(struct journal *journal, const char *dir, long long keep_bytes,
+                 uv_loop_t *loop, journal_failed_fn on_failed, void *failed_data,
                  struct hp_error *err)
 {
+    memset(journal, 0, sizeof *journal);
+    journal->loop = loop;
+    journal->on_failed = on_failed;
+    journal->failed_data = failed_data;
     snprintf(journal->path, sizeof journal->path, "%s/journal.jsonl", dir);
     journal->fd = open(journal->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (journal->fd < 0)
@@ -34,13 +39,75 @@ int journal_open(struct journal *journal, const char *dir, long long keep_bytes,
     return 0;
 }
 
+static void run_waiters(struct journal *journal)
+{
+    size_t n = journal->waiter_count;
+    struct journal_waiter *due = malloc((n + 1) * sizeof *due);
+    if (!due)
+        return; /* they stay queued and run at the next sync */
+    size_t due_count = 0;
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (journal->waiters[i].seq <= journal->synced)
+            due[due_count++] = journal->waiters[i];
+        else
+            journal->waiters[kept++] = journal->waiters[i];
+    }
+    journal->waiter_count = kept;
+    /* Callbacks may add waiters: the queue is consistent before they run. */
+    for (size_t i = 0; i < due_count; i++)
+        due[i].fn(due[i].data);
+    free(due);
+}
+
+static void start_sync(struct journal *journal);
+
+static void on_synced(uv_fs_t *req)
+{
+    struct journal *journal = req->data;
+    ssize_t result = req->result;
+    uv_fs_req_cleanup(req);
+    journal->syncing = 0;
+    if (result < 0) {
+        journal->failed = 1;
+        struct hp_error err;
+        hp_error_init(&err);
+        hp_error_set(&err, "", "%s: fdatasync failed: %s", journal->path,
+                     uv_strerror((int)result));
+        if (journal->on_failed)
+            journal->on_failed(journal->failed_data, &err);
+        return;
+    }
+    /* A synchronous flush may have overtaken this sync: never go back. */
+    if (journal->sync_target > journal->synced)
+        journal->synced = journal->sync_target;
+    run_waiters(journal);
+    if (journal->appended > journal->synced)
+        start_sync(journal);
+}
+
+static void start_sync(struct journal *journal)
+{
+    if (journal->syncing || journal->failed || journal->fd < 0)
+        return;
+    journal->syncing = 1;
+    journal->sync_target = journal->appended;
+    journal->sync_req.data = journal;
+    if (uv_fs_fdatasync(journal->loop, &journal->sync_req, journal->fd, on_synced) < 0) {
+        journal->syncing = 0;
+        journal->failed = 1;
+    }
+}
+
 int journal_append(struct journal *journal, const json_t *record, struct hp_error *err)
 {
+    if (journal->failed)
+        return hp_error_set(err, "", "%s: an earlier write failed", journal->path);
     char *line = json_dumps(record, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!line)
         return hp_error_set(err, "", "%s: cannot encode a record", journal->path);
     size_t len = strlen(line);
-    line[len] = '\n'; /* json_dumps leaves room only for the NUL: rewrite it */
+    line[len] = '\n'; /* json_dumps's NUL becomes the newline; nothing reads past */
     size_t off = 0;
     int rc = 0;
     while (off < len + 1) {
@@ -48,6 +115,9 @@ int journal_append(struct journal *journal, const json_t *record, struct hp_erro
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
+            /* A torn line may be left; replay ignores it. Nothing after it is
+             * written: the sweep stops here. */
+            journal->failed = 1;
             rc = hp_error_set(err, "", "%s: write failed: %s", journal->path,
                               strerror(w < 0 ? errno : ENOSPC));
             break;
@@ -55,10 +125,50 @@ int journal_append(struct journal *journal, const json_t *record, struct hp_erro
         off += (size_t)w;
     }
     free(line);
-    if (rc == 0 && fdatasync(journal->fd) < 0)
-        rc = hp_error_set(err, "", "%s: fdatasync failed: %s", journal->path,
-                          strerror(errno));
-    return rc;
+    if (rc < 0)
+        return rc;
+    journal->appended++;
+    if (!journal->loop)
+        return journal_flush(journal, err);
+    start_sync(journal);
+    return 0;
+}
+
+int journal_when_durable(struct journal *journal, journal_durable_fn fn, void *data)
+{
+    if (journal->synced >= journal->appended) {
+        fn(data);
+        return 0;
+    }
+    if (journal->waiter_count == journal->waiter_cap) {
+        size_t cap = journal->waiter_cap ? journal->waiter_cap * 2 : 16;
+        struct journal_waiter *grown = realloc(journal->waiters, cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        journal->waiters = grown;
+        journal->waiter_cap = cap;
+    }
+    journal->waiters[journal->waiter_count++] =
+        (struct journal_waiter){journal->appended, fn, data};
+    return 0;
+}
+
+int journal_flush(struct journal *journal, struct hp_error *err)
+{
+    if (journal->fd < 0 || journal->failed)
+        return journal->failed ? hp_error_set(err, "", "%s: an earlier write failed",
+                                              journal->path)
+                               : 0;
+    if (journal->synced < journal->appended) {
+        if (fdatasync(journal->fd) < 0) {
+            journal->failed = 1;
+            return hp_error_set(err, "", "%s: fdatasync failed: %s", journal->path,
+                                strerror(errno));
+        }
+        journal->synced = journal->appended;
+    }
+    run_waiters(journal);
+    return 0;
 }
 
 long journal_writer_pid(const char *dir)
@@ -78,7 +188,14 @@ long journal_writer_pid(const char *dir)
 
 void journal_close(struct journal *journal)
 {
-    if (journal->fd >= 0)
+    if (journal->fd >= 0) {
+        struct hp_error ignored;
+        hp_error_init(&ignored);
+        journal_flush(journal, &ignored);
         close(journal->fd);
+    }
     journal->fd = -1;
+    free(journal->waiters);
+    journal->waiters = NULL;
+    journal->waiter_count = journal->waiter_cap = 0;
 }

@@ -1,31 +1,74 @@
 /*
  * The journal: runs/<name>/journal.jsonl, append-only, one JSON object per
- * line, every record on disk (write + fdatasync) before journal_append
- * returns, so the orchestrator never acts on something it has not recorded.
- * It is the sweep's truth: results.json, results.csv and best/ derive from it.
+ * line. It is the sweep's truth: results.json, results.csv and best/ derive
+ * from it, and a resume replays it.
+ *
+ * Durability is a group commit. journal_append writes the record at once (so
+ * the order on disk is the order of events, and a crash of hpsearch alone
+ * loses nothing), and an fdatasync runs in libuv's thread pool for every
+ * record appended since the last one: one fsync covers all the records that
+ * arrived meanwhile, and the loop goes on starting trials while the disk
+ * works. What cannot be undone waits for durability: journal_when_durable
+ * runs its callback once every record appended so far is on disk. Starting a
+ * trial need not wait: if its record were lost, a resume runs it again.
  */
 #ifndef JOURNAL_H
 #define JOURNAL_H
 
 #include <jansson.h>
+#include <stdint.h>
+#include <uv.h>
 
 #include "error.h"
+
+typedef void (*journal_durable_fn)(void *data);
+typedef void (*journal_failed_fn)(void *data, const struct hp_error *err);
+
+struct journal_waiter {
+    uint64_t seq;             /* durable once synced >= seq */
+    journal_durable_fn fn;
+    void *data;
+};
 
 struct journal {
     int fd;
     char path[4096];
+    uv_loop_t *loop;          /* NULL: every append syncs on the spot */
+    uv_fs_t sync_req;
+    int syncing;
+    uint64_t appended;        /* records written */
+    uint64_t synced;          /* records known to be on disk */
+    uint64_t sync_target;     /* what the fsync in flight covers */
+    struct journal_waiter *waiters;
+    size_t waiter_count;
+    size_t waiter_cap;
+    journal_failed_fn on_failed;
+    void *failed_data;
+    int failed;
 };
 
-/* Opens (creating) the journal in `dir` for appending. When keep_bytes >= 0
- * the file is first cut to that length: a resume drops a torn last line so
- * that the next record starts on a line of its own. Returns 0 or -1. */
+/* Opens (creating) the journal in `dir` for appending, taking the sweep's
+ * writer lock. When keep_bytes >= 0 the file is first cut to that length: a
+ * resume drops a torn last line so the next record starts a line of its own.
+ * With a loop, fsyncs run in its thread pool; `on_failed` (may be NULL) hears
+ * of a failed fsync. Returns 0 or -1. */
 int journal_open(struct journal *journal, const char *dir, long long keep_bytes,
+                 uv_loop_t *loop, journal_failed_fn on_failed, void *failed_data,
                  struct hp_error *err);
 
-/* Appends `record` (borrowed) as one line and makes it durable. Returns 0,
- * or -1 with `err` naming the journal and the system error (disk full). */
+/* Appends `record` (borrowed) as one line. Returns 0, or -1 with `err`
+ * naming the journal and the system error (a full disk). */
 int journal_append(struct journal *journal, const json_t *record, struct hp_error *err);
 
+/* Runs fn(data) once everything appended so far is on disk (at once when it
+ * already is). Returns 0 or -1 when out of memory. */
+int journal_when_durable(struct journal *journal, journal_durable_fn fn, void *data);
+
+/* Makes everything durable now, synchronously, and runs the waiters.
+ * Returns 0 or -1. */
+int journal_flush(struct journal *journal, struct hp_error *err);
+
+/* Flushes and closes. */
 void journal_close(struct journal *journal);
 
 /* Returns the pid of the hpsearch that holds `dir`'s journal open for

@@ -470,6 +470,32 @@ static void on_tick(uv_timer_t *timer)
 
 /* --- the run ------------------------------------------------------------- */
 
+/* Retention deletes files: it waits until the records that decided it are on
+ * disk (see journal.h). */
+struct retention_job {
+    struct sweep *sweep;
+    size_t index;
+    size_t previous_best;
+    int new_best;
+    int had_best;
+};
+
+static void run_retention(void *data)
+{
+    struct retention_job *job = data;
+    struct hp_error err;
+    hp_error_init(&err);
+    if (retention_config_complete(&job->sweep->state, job->index, job->new_best,
+                                  job->previous_best, job->had_best, &err) < 0)
+        progress_warn(&job->sweep->progress, &err);
+    free(job);
+}
+
+static void on_journal_failed(void *data, const struct hp_error *err)
+{
+    fail_sweep(data, err);
+}
+
 static void on_config_complete(struct sweep_state *state, size_t index, int new_best,
                                size_t previous_best, int had_best, void *ctx)
 {
@@ -483,10 +509,12 @@ static void on_config_complete(struct sweep_state *state, size_t index, int new_
         json_object_set_new(record, "std", json_real(config->summary.std));
     }
     note(sweep, record);
-    struct hp_error err;
-    hp_error_init(&err);
-    if (retention_config_complete(state, index, new_best, previous_best, had_best, &err) < 0)
-        progress_warn(&sweep->progress, &err);
+    struct retention_job *job = malloc(sizeof *job);
+    if (!job)
+        return; /* out of memory: files are kept, which is safe */
+    *job = (struct retention_job){sweep, index, previous_best, new_best, had_best};
+    if (journal_when_durable(&sweep->journal, run_retention, job) < 0)
+        free(job);
 }
 
 static void close_any(uv_handle_t *handle, void *arg)
@@ -612,6 +640,10 @@ static enum hp_exit_code run_loop(struct sweep *sweep, struct hp_error *err)
     note(sweep, json_pack("{s:s, s:b, s:I, s:I, s:f}", "event", "sweep_end", "complete",
                           !sweep->stopping, "ok", (json_int_t)state->trials_ok, "failed",
                           (json_int_t)state->trials_failed, "elapsed_s", elapsed));
+    struct hp_error flush_err;
+    hp_error_init(&flush_err);
+    if (journal_flush(&sweep->journal, &flush_err) < 0)
+        fail_sweep(sweep, &flush_err); /* what was on disk before stays valid */
 
     struct results_view view = {state, elapsed};
     if (results_write(&view, err) < 0)
@@ -663,7 +695,8 @@ static enum hp_exit_code sweep_main(const struct space *space,
         if (state_replay(&sweep.state, opts->out_dir, &good_bytes, err) < 0)
             goto out;
         if (state_requeue_running(&sweep.state, err) < 0 ||
-            journal_open(&sweep.journal, opts->out_dir, good_bytes, err) < 0)
+            journal_open(&sweep.journal, opts->out_dir, good_bytes, &sweep.loop,
+                         on_journal_failed, &sweep, err) < 0)
             goto out;
         struct hp_error warn;
         hp_error_init(&warn);
@@ -680,7 +713,8 @@ static enum hp_exit_code sweep_main(const struct space *space,
     } else {
         char hash[24];
         if (write_space(&sweep, hash, err) < 0 ||
-            journal_open(&sweep.journal, opts->out_dir, -1, err) < 0)
+            journal_open(&sweep.journal, opts->out_dir, -1, &sweep.loop, on_journal_failed,
+                         &sweep, err) < 0)
             goto out;
         sweep.state.on_config_complete = on_config_complete;
         note(&sweep, json_pack("{s:s, s:i, s:s, s:s, s:i, s:I, s:f}", "event",
