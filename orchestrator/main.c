@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -348,6 +349,10 @@ static enum hp_exit_code run_command(const struct cli *cli, const struct space *
 
 int main(int argc, char **argv)
 {
+    /* A full disk or a closed stdout must be an error code to handle, not a
+     * signal that kills the sweep mid-write. */
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
     struct cli cli;
     int parsed = parse_cli(argc, argv, &cli);
     if (parsed != 0)

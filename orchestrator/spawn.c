@@ -45,8 +45,8 @@ static int resolve(const char *file, char *path, size_t size)
     return saw_eacces ? -EACCES : -ENOENT;
 }
 
-/* The signals libuv may have handlers for in hpsearch. */
-static const int HANDLED_SIGNALS[] = {SIGINT, SIGTERM, SIGCHLD, SIGHUP, SIGPIPE};
+/* The signals hpsearch handles or ignores; a trainer starts with the defaults. */
+static const int HANDLED_SIGNALS[] = {SIGINT, SIGTERM, SIGCHLD, SIGHUP, SIGPIPE, SIGXFSZ};
 
 int spawn_trial(char *const argv[], char *const env[], struct spawned *out)
 {

@@ -291,6 +291,37 @@ START_TEST(test_refuses_to_overwrite_an_existing_sweep)
 }
 END_TEST
 
+/* A journal write that fails (here: the file-size limit, as a full disk would)
+ * stops the sweep with a clear message; what was recorded stays valid and a
+ * resume finishes the sweep. */
+START_TEST(test_full_disk_stops_the_sweep_and_loses_nothing)
+{
+    const char *dir = WORK "/full";
+    fresh_dir(dir);
+    char space[1024];
+    snprintf(space, sizeof space,
+             "{\"name\": \"e2e-full\", \"command\": [\"%s/fake_trainer\", \"ok\"],\n"
+             " \"strategy\": {\"type\": \"grid\"}, \"seeds\": 1,\n"
+             " \"params\": {\"x\": {\"type\": \"int\", \"low\": 0, \"high\": 39, "
+             "\"step\": 1}}}\n",
+             BIN);
+    write_text(WORK "/full/space.json", space);
+    ck_assert_int_eq(run("cd '%s' && sh -c 'ulimit -f 8; exec \"$0\" run space.json --out out' "
+                         "'%s/hpsearch' > log.txt 2> err.txt",
+                         dir, BIN),
+                     1);
+    ck_assert_int_eq(run("grep -q 'journal.jsonl: write failed: File too large' '%s/err.txt'",
+                         dir),
+                     0);
+    ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' status out > status.txt", dir, BIN), 0);
+    ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' resume out > resume.txt 2>&1", dir, BIN), 0);
+    json_t *results = load_json(WORK "/full/out/results.json");
+    ck_assert_int_eq(json_integer_value(json_object_get(results, "trials_ok")), 40);
+    ck_assert_uint_eq(json_array_size(json_object_get(results, "configs")), 40);
+    json_decref(results);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("e2e_sweep");
@@ -301,6 +332,7 @@ int main(void)
     tcase_add_test(tc, test_sweep_classifies_every_kind_of_trial_failure);
     tcase_add_test(tc, test_dry_run_lists_every_trial_and_starts_nothing);
     tcase_add_test(tc, test_refuses_to_overwrite_an_existing_sweep);
+    tcase_add_test(tc, test_full_disk_stops_the_sweep_and_loses_nothing);
     suite_add_tcase(s, tc);
     return hp_check_run(s);
 }
