@@ -85,39 +85,96 @@ static int publish_best(const struct sweep_state *state, const struct config_rec
     return rc;
 }
 
-int retention_config_complete(const struct sweep_state *state, size_t index, int new_best,
-                              size_t previous_best, int had_best, struct hp_error *err)
+int retention_init(struct retention *r, const struct space *space)
+{
+    r->top = NULL;
+    r->top_count = 0;
+    r->k = space->keep == KEEP_ALL ? 0 : (size_t)space->keep_top;
+    if (r->k > 0) {
+        r->top = calloc(r->k + 1, sizeof *r->top);
+        if (!r->top)
+            return -1;
+    }
+    return 0;
+}
+
+void retention_free(struct retention *r)
+{
+    free(r->top);
+    r->top = NULL;
+    r->top_count = 0;
+}
+
+/* Whether configs[a] ranks before configs[b]: better mean, then lower index. */
+static int ranks_before(const struct sweep_state *state, size_t a, size_t b)
+{
+    double ma = state->configs[a].summary.mean;
+    double mb = state->configs[b].summary.mean;
+    if (ma != mb)
+        return state_better(ma, mb, state->space->maximize);
+    return a < b;
+}
+
+/* The kept checkpoint of a config: its best seed's. */
+static const char *kept_checkpoint(const struct sweep_state *state,
+                                   const struct config_record *config)
+{
+    size_t best = state_best_seed(config, state->space->maximize);
+    return best < config->seed_count ? config->seeds[best].checkpoint : NULL;
+}
+
+int retention_config_complete(struct retention *r, const struct sweep_state *state,
+                              size_t index, struct hp_error *err)
 {
     const struct config_record *config = &state->configs[index];
-    int keep_all = state->space->keep == KEEP_ALL;
-    if (!new_best) {
-        if (!keep_all)
-            drop_config(config, NULL);
-        return 0;
+    int rc = 0;
+    if (state->has_best && state->best_config == index)
+        rc = publish_best(state, config, err);
+    if (r->k == 0)
+        return rc;
+    /* A config keeps at most its best seed's checkpoint. */
+    drop_config(config, kept_checkpoint(state, config));
+    if (config->summary.n == 0)
+        return rc;
+    /* Insert into the top K (kept sorted); what falls out loses its file. */
+    size_t pos = r->top_count;
+    while (pos > 0 && ranks_before(state, index, r->top[pos - 1]))
+        pos--;
+    if (pos >= r->k) {
+        drop_config(config, NULL);
+        return rc;
     }
-    const struct seed_record *seed =
-        &config->seeds[state_best_seed(config, state->space->maximize)];
-    int rc = publish_best(state, config, err);
-    if (!keep_all) {
-        if (had_best)
-            drop_config(&state->configs[previous_best], NULL);
-        drop_config(config, seed->checkpoint);
+    memmove(r->top + pos + 1, r->top + pos, (r->top_count - pos) * sizeof *r->top);
+    r->top[pos] = index;
+    if (++r->top_count > r->k) {
+        drop_config(&state->configs[r->top[r->k]], NULL);
+        r->top_count = r->k;
     }
     return rc;
 }
 
-int retention_sync(const struct sweep_state *state, struct hp_error *err)
+int retention_sync(struct retention *r, const struct sweep_state *state,
+                   struct hp_error *err)
 {
+    if (r->k > 0) {
+        size_t *order = malloc((state->config_count + 1) * sizeof *order);
+        if (!order)
+            return hp_error_set(err, "", "out of memory");
+        size_t ranked = state_rank(state->configs, state->config_count,
+                                   state->space->maximize, order);
+        r->top_count = 0;
+        for (size_t i = 0; i < ranked; i++) {
+            const struct config_record *config = &state->configs[order[i]];
+            if (config->summary.n > 0 && r->top_count < r->k) {
+                r->top[r->top_count++] = order[i];
+                drop_config(config, kept_checkpoint(state, config));
+            } else {
+                drop_config(config, NULL);
+            }
+        }
+        free(order);
+    }
     if (!state->has_best)
         return 0;
-    const struct config_record *best = &state->configs[state->best_config];
-    if (state->space->keep != KEEP_ALL) {
-        for (size_t i = 0; i < state->config_count; i++)
-            if (state->configs[i].complete && i != state->best_config)
-                drop_config(&state->configs[i], NULL);
-        const struct seed_record *seed =
-            &best->seeds[state_best_seed(best, state->space->maximize)];
-        drop_config(best, seed->checkpoint);
-    }
-    return publish_best(state, best, err);
+    return publish_best(state, &state->configs[state->best_config], err);
 }

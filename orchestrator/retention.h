@@ -3,26 +3,40 @@
  *
  * The best seed of the best config so far has its checkpoint placed in
  * <out>/best/ (hard link or copy, atomically) with best.json describing it.
- * With keep_checkpoints "best", a finished attempt keeps only the checkpoint
- * that goes with its score (state.c drops the rest), and a completed config
- * that is not the best drops that one too, so an overnight sweep's disk use
- * stays flat; with "all", everything stays. Only files that a trial reported
- * through {"checkpoint": ...} lines are ever deleted.
+ * keep_checkpoints decides the rest: with "best" (top-1) or "top-K", a
+ * finished attempt keeps only the checkpoint that goes with its score (state.c
+ * drops the others), a config keeps only its best seed's, and only the K best
+ * configs keep theirs, so an overnight sweep's disk use stays flat; with
+ * "all", everything stays. Only files that a trial reported through
+ * {"checkpoint": ...} lines are ever deleted.
  */
 #ifndef RETENTION_H
 #define RETENTION_H
 
+#include <stddef.h>
+
 #include "error.h"
 #include "state.h"
 
-/* configs[index] just completed (see struct sweep_state's on_config_complete).
- * Returns 0, or -1 with `err` set (a warning: the sweep goes on). */
-int retention_config_complete(const struct sweep_state *state, size_t index, int new_best,
-                              size_t previous_best, int had_best, struct hp_error *err);
+struct retention {
+    size_t *top;        /* (capacity k) config indices, best first */
+    size_t top_count;
+    size_t k;           /* 0: keep everything */
+};
 
-/* Makes best/ and the trial files agree with `state` after a replay: best/
- * describes the best config, and every other complete config's checkpoints are
- * gone (with "best"). Idempotent. Returns 0 or -1. */
-int retention_sync(const struct sweep_state *state, struct hp_error *err);
+/* Prepares for `space`'s keep_checkpoints. Returns 0 or -1. */
+int retention_init(struct retention *r, const struct space *space);
+void retention_free(struct retention *r);
+
+/* configs[index] just completed, and the records that say so are durable.
+ * Updates best/ when it is the new best and deletes what is no longer kept.
+ * Returns 0, or -1 with `err` set (a warning: the sweep goes on). */
+int retention_config_complete(struct retention *r, const struct sweep_state *state,
+                              size_t index, struct hp_error *err);
+
+/* Makes best/, the top-K set and the trial files agree with `state` after a
+ * replay. Idempotent. Returns 0 or -1. */
+int retention_sync(struct retention *r, const struct sweep_state *state,
+                   struct hp_error *err);
 
 #endif

@@ -472,14 +472,37 @@ static int load_timeout(struct loader *ld, const json_t *v, const char *path)
     return 0;
 }
 
+enum { KEEP_TOP_MAX = 1000 };
+
 static int load_keep(struct loader *ld, const json_t *v, const char *path)
 {
-    static const char *const words[2] = {"best", "all"};
-    int index = 0;
-    if (load_word(ld, v, path, words, &index) != 0)
-        return -1;
-    ld->out->keep = index == 0 ? KEEP_BEST : KEEP_ALL;
-    return 0;
+    ld->out->keep = KEEP_BEST;
+    ld->out->keep_top = 1;
+    if (!v)
+        return 0;
+    const char *text = json_string_value(v);
+    if (text && strcmp(text, "best") == 0)
+        return 0;
+    if (text && strcmp(text, "all") == 0) {
+        ld->out->keep = KEEP_ALL;
+        ld->out->keep_top = 0;
+        return 0;
+    }
+    if (text && strncmp(text, "top-", 4) == 0) {
+        char *end;
+        errno = 0;
+        long k = strtol(text + 4, &end, 10);
+        if (!errno && end != text + 4 && !*end && k >= 1 && k <= KEEP_TOP_MAX) {
+            ld->out->keep = k == 1 ? KEEP_BEST : KEEP_TOP;
+            ld->out->keep_top = (int)k;
+            return 0;
+        }
+    }
+    char got[128];
+    search_space_describe(v, got, sizeof got);
+    return hp_error_set(ld->err, path,
+                        "must be \"best\", \"all\" or \"top-K\" with K from 1 to %d (got %s)",
+                        KEEP_TOP_MAX, got);
 }
 
 /* ---- params ------------------------------------------------------------- */

@@ -20,6 +20,7 @@
 enum keep_checkpoints {
     KEEP_BEST, /* only the best config's best seed, copied to <out>/best/ */
     KEEP_ALL,  /* every trial keeps its files; best/ still gets its copy */
+    KEEP_TOP,  /* "top-K": the best seed of each of the K best configs */
 };
 
 enum score_rule {
@@ -44,7 +45,9 @@ struct space {
     double timeout_s;            /* "timeout_s", 0 = no limit */
     int retries;                 /* "retries", default 0 */
     int max_failures;            /* "max_failures", 0 = no limit */
-    enum keep_checkpoints keep;  /* "keep_checkpoints", default best */
+    enum keep_checkpoints keep;  /* "keep_checkpoints": "best" (default), "all", "top-K" */
+    int keep_top;                /* configs whose checkpoints stay: 1 for best, K for
+                                    top-K, 0 for all */
     struct search_space params;  /* "params" */
     json_t *document;            /* the whole parsed file (owned reference) */
 };

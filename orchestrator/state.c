@@ -413,17 +413,15 @@ static void complete_config(struct sweep_state *state, size_t index)
                                      config->summary.std, n, config->failed};
     strategy_tell(state->strategy, &outcome);
 
-    int had_best = state->has_best;
-    size_t previous = state->best_config;
-    int new_best = n > 0 && (!had_best || state_better(config->summary.mean,
-                                                       state->configs[previous].summary.mean,
-                                                       state->space->maximize));
-    if (new_best) {
+    if (n > 0 && (!state->has_best ||
+                  state_better(config->summary.mean,
+                               state->configs[state->best_config].summary.mean,
+                               state->space->maximize))) {
         state->best_config = index;
         state->has_best = 1;
     }
     if (state->on_config_complete && !state->replaying)
-        state->on_config_complete(state, index, new_best, previous, had_best, state->ctx);
+        state->on_config_complete(state, index, state->ctx);
 }
 
 static int apply_end(struct sweep_state *state, const json_t *record, struct hp_error *err)

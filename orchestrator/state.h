@@ -116,9 +116,8 @@ struct sweep_state {
     double resumed_at;             /* unix time of the latest resume, 0 if none */
     size_t done_at_resume;         /* trials done when it resumed */
     int ended;                     /* a sweep_end record closes the journal */
-    /* Called after a config completes (live only); may be NULL. */
-    void (*on_config_complete)(struct sweep_state *state, size_t config, int new_best,
-                               size_t previous_best, int had_best, void *ctx);
+    /* Called after a config completes (not while replaying); may be NULL. */
+    void (*on_config_complete)(struct sweep_state *state, size_t config, void *ctx);
     void *ctx;
 };
 

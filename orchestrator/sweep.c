@@ -45,6 +45,7 @@ struct sweep {
     struct trial **running;    /* (jobs) slots; NULL when free */
     size_t running_count;
     struct journal journal;
+    struct retention retention;
     struct progress progress;
     uv_signal_t sigint;
     uv_signal_t sigterm;
@@ -475,9 +476,6 @@ static void on_tick(uv_timer_t *timer)
 struct retention_job {
     struct sweep *sweep;
     size_t index;
-    size_t previous_best;
-    int new_best;
-    int had_best;
 };
 
 static void run_retention(void *data)
@@ -485,8 +483,8 @@ static void run_retention(void *data)
     struct retention_job *job = data;
     struct hp_error err;
     hp_error_init(&err);
-    if (retention_config_complete(&job->sweep->state, job->index, job->new_best,
-                                  job->previous_best, job->had_best, &err) < 0)
+    if (retention_config_complete(&job->sweep->retention, &job->sweep->state, job->index,
+                                  &err) < 0)
         progress_warn(&job->sweep->progress, &err);
     free(job);
 }
@@ -496,8 +494,7 @@ static void on_journal_failed(void *data, const struct hp_error *err)
     fail_sweep(data, err);
 }
 
-static void on_config_complete(struct sweep_state *state, size_t index, int new_best,
-                               size_t previous_best, int had_best, void *ctx)
+static void on_config_complete(struct sweep_state *state, size_t index, void *ctx)
 {
     struct sweep *sweep = ctx;
     const struct config_record *config = &state->configs[index];
@@ -512,7 +509,7 @@ static void on_config_complete(struct sweep_state *state, size_t index, int new_
     struct retention_job *job = malloc(sizeof *job);
     if (!job)
         return; /* out of memory: files are kept, which is safe */
-    *job = (struct retention_job){sweep, index, previous_best, new_best, had_best};
+    *job = (struct retention_job){sweep, index};
     if (journal_when_durable(&sweep->journal, run_retention, job) < 0)
         free(job);
 }
@@ -609,6 +606,7 @@ static void sweep_free(struct sweep *sweep)
     free(sweep->running);
     free(sweep->base_env);
     journal_close(&sweep->journal);
+    retention_free(&sweep->retention);
     state_free(&sweep->state);
 }
 
@@ -685,6 +683,10 @@ static enum hp_exit_code sweep_main(const struct space *space,
         goto out;
     }
     sweep.state.ctx = &sweep;
+    if (retention_init(&sweep.retention, space) < 0) {
+        hp_error_set(err, "", "out of memory");
+        goto out;
+    }
 
     if (resume) {
         long long good_bytes = 0;
@@ -700,7 +702,7 @@ static enum hp_exit_code sweep_main(const struct space *space,
             goto out;
         struct hp_error warn;
         hp_error_init(&warn);
-        if (retention_sync(&sweep.state, &warn) < 0) {
+        if (retention_sync(&sweep.retention, &sweep.state, &warn) < 0) {
             char text[2048];
             fprintf(stderr, "hpsearch: %s\n", hp_error_format(&warn, text, sizeof text));
         }

@@ -322,6 +322,91 @@ START_TEST(test_full_disk_stops_the_sweep_and_loses_nothing)
 }
 END_TEST
 
+/* keep_checkpoints "top-2": the best seed of each of the two best configs. */
+START_TEST(test_keep_top_k_keeps_the_best_seed_of_the_k_best_configs)
+{
+    const char *dir = WORK "/topk";
+    fresh_dir(dir);
+    char space[1024];
+    snprintf(space, sizeof space,
+             "{\"name\": \"e2e-topk\", \"command\": [\"%s/fake_trainer\", \"ok\"],\n"
+             " \"strategy\": {\"type\": \"grid\"}, \"seeds\": 2, \"keep_checkpoints\": \"top-2\",\n"
+             " \"params\": {\"x\": {\"type\": \"choice\", \"values\": [0.9, 0.3, 0.6, 0.0, 0.5]}}}\n",
+             BIN);
+    write_text(WORK "/topk/space.json", space);
+    ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' run space.json --out out -j 2 > log.txt 2>&1",
+                         dir, BIN),
+                     0);
+    /* x = 0.3 (config 1) is best, x = 0.5 (config 4) second; seed 1 scores higher. */
+    ck_assert_int_eq(count_files(WORK "/topk/out/trials", ".ckpt"), 2);
+    ck_assert_int_eq(access(WORK "/topk/out/trials/c0001-s1/best.ckpt", R_OK), 0);
+    ck_assert_int_eq(access(WORK "/topk/out/trials/c0004-s1/best.ckpt", R_OK), 0);
+    ck_assert_int_eq(count_files(WORK "/topk/out/best", ".ckpt"), 1);
+}
+END_TEST
+
+/* max_failures stops launching once reached: exit status 4, and the
+ * remaining trials are left for a resume. */
+START_TEST(test_max_failures_stops_the_sweep_cleanly)
+{
+    const char *dir = WORK "/maxfail";
+    fresh_dir(dir);
+    char space[1024];
+    snprintf(space, sizeof space,
+             "{\"name\": \"e2e-maxfail\", \"command\": [\"%s/fake_trainer\", \"crash\"],\n"
+             " \"strategy\": {\"type\": \"grid\"}, \"seeds\": 1, \"max_failures\": 3,\n"
+             " \"retries\": 1, \"parallel\": 1,\n"
+             " \"params\": {\"x\": {\"type\": \"int\", \"low\": 0, \"high\": 9, \"step\": 1}}}\n",
+             BIN);
+    write_text(WORK "/maxfail/space.json", space);
+    ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' run space.json --out out > log.txt 2> err.txt",
+                         dir, BIN),
+                     4);
+    ck_assert_int_eq(run("grep -q 'max_failures is 3' '%s/err.txt'", dir), 0);
+    json_t *results = load_json(WORK "/maxfail/out/results.json");
+    ck_assert_int_eq(json_integer_value(json_object_get(results, "trials_failed")), 3);
+    /* Each failed trial ran twice (one retry), each attempt's reason recorded. */
+    json_t *seed = json_array_get(json_object_get(json_array_get(json_object_get(results,
+                                                                                 "configs"),
+                                                                 0),
+                                                  "seeds"),
+                                  0);
+    ck_assert_int_eq(json_integer_value(json_object_get(seed, "attempts")), 2);
+    ck_assert_int_eq(run("test $(grep -c '\"will_retry\":true' '%s/out/journal.jsonl') -eq 3",
+                         dir),
+                     0);
+    json_decref(results);
+}
+END_TEST
+
+/* Ctrl-C: the running trials are asked to stop, the journal stays
+ * consistent, the exit status is 130, and a resume finishes the sweep. */
+START_TEST(test_interrupt_stops_trials_and_resume_finishes)
+{
+    const char *dir = WORK "/sigint";
+    fresh_dir(dir);
+    char space[1024];
+    snprintf(space, sizeof space,
+             "{\"name\": \"e2e-sigint\", \"command\": [\"%s/fake_trainer\", \"slow\"],\n"
+             " \"strategy\": {\"type\": \"grid\"}, \"seeds\": 2, \"parallel\": 2,\n"
+             " \"params\": {\"x\": {\"type\": \"choice\", \"values\": [0.1, 0.2, 0.3]}}}\n",
+             BIN);
+    write_text(WORK "/sigint/space.json", space);
+    ck_assert_int_eq(run("cd '%s' && { '%s/hpsearch' run space.json --out out > log.txt 2>&1 & "
+                         "pid=$!; sleep 0.5; kill -INT $pid; wait $pid; echo $? > status.txt; }",
+                         dir, BIN),
+                     0);
+    ck_assert_int_eq(run("grep -qx 130 '%s/status.txt'", dir), 0);
+    ck_assert_int_eq(run("grep -q '\"status\":\"interrupted\"' '%s/out/journal.jsonl'", dir),
+                     0);
+    ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' resume out > resume.txt 2>&1", dir, BIN), 0);
+    json_t *results = load_json(WORK "/sigint/out/results.json");
+    ck_assert_int_eq(json_integer_value(json_object_get(results, "trials_ok")), 6);
+    ck_assert_int_eq(json_integer_value(json_object_get(results, "trials_failed")), 0);
+    json_decref(results);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("e2e_sweep");
@@ -333,6 +418,9 @@ int main(void)
     tcase_add_test(tc, test_dry_run_lists_every_trial_and_starts_nothing);
     tcase_add_test(tc, test_refuses_to_overwrite_an_existing_sweep);
     tcase_add_test(tc, test_full_disk_stops_the_sweep_and_loses_nothing);
+    tcase_add_test(tc, test_keep_top_k_keeps_the_best_seed_of_the_k_best_configs);
+    tcase_add_test(tc, test_max_failures_stops_the_sweep_cleanly);
+    tcase_add_test(tc, test_interrupt_stops_trials_and_resume_finishes);
     suite_add_tcase(s, tc);
     return hp_check_run(s);
 }
