@@ -24,18 +24,15 @@
 #include "command.h"
 #include "fsutil.h"
 #include "journal.h"
+#include "launch.h"
 #include "progress.h"
 #include "results.h"
 #include "retention.h"
 #include "state.h"
 #include "trial.h"
 
-extern char **environ;
-
 /* A stdout line longer than this is dropped (and counted): bounded memory. */
 static const size_t MAX_METRIC_LINE = 1u << 20;
-
-enum { TRIAL_ENV_VARS = 7 };
 
 struct sweep {
     const struct space *space;
@@ -57,8 +54,7 @@ struct sweep {
     int fatal;
     struct hp_error fatal_err;
     uint64_t start_ms;
-    char **base_env;           /* environ without the variables we set */
-    size_t base_env_count;
+    struct launch_context launch;
 };
 
 /* The trial's owner data: which seed it runs. */
@@ -112,71 +108,6 @@ static void note(struct sweep *sweep, json_t *record)
         commit(sweep, record);
     else
         json_decref(record);
-}
-
-/* --- the child's environment ------------------------------------------- */
-
-static int is_our_variable(const char *entry)
-{
-    static const char *const names[] = {"HPSEARCH_TRIAL_ID=", "HPSEARCH_SEED=",
-                                        "HPSEARCH_TRIAL_DIR=", "HPSEARCH_PARAMS=",
-                                        "HPSEARCH_RESUME_FROM=", "OPENBLAS_NUM_THREADS=",
-                                        "OMP_NUM_THREADS="};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strncmp(entry, names[i], strlen(names[i])) == 0)
-            return 1;
-    return 0;
-}
-
-static int capture_base_env(struct sweep *sweep)
-{
-    size_t n = 0;
-    while (environ[n])
-        n++;
-    sweep->base_env = calloc(n + 1, sizeof *sweep->base_env);
-    if (!sweep->base_env)
-        return -1;
-    for (size_t i = 0; i < n; i++)
-        if (!is_our_variable(environ[i]))
-            sweep->base_env[sweep->base_env_count++] = environ[i];
-    return 0;
-}
-
-static char *env_entry(const char *name, const char *value)
-{
-    size_t size = strlen(name) + strlen(value) + 2;
-    char *entry = malloc(size);
-    if (entry)
-        snprintf(entry, size, "%s=%s", name, value);
-    return entry;
-}
-
-/* Fills env[] (base entries borrowed, ours in owned[]) for one trial. */
-static int build_env(struct sweep *sweep, const char *trial_id, uint64_t seed,
-                     const char *dir, const char *params, const char *resume_from,
-                     char **env, char **owned)
-{
-    char seed_text[32];
-    char threads[16];
-    snprintf(seed_text, sizeof seed_text, "%" PRIu64, seed);
-    snprintf(threads, sizeof threads, "%d", sweep->space->threads_per_trial);
-    size_t n = 0;
-    owned[n++] = env_entry("HPSEARCH_TRIAL_ID", trial_id);
-    owned[n++] = env_entry("HPSEARCH_SEED", seed_text);
-    owned[n++] = env_entry("HPSEARCH_TRIAL_DIR", dir);
-    owned[n++] = env_entry("HPSEARCH_PARAMS", params);
-    owned[n++] = env_entry("OPENBLAS_NUM_THREADS", threads);
-    owned[n++] = env_entry("OMP_NUM_THREADS", threads);
-    if (resume_from)
-        owned[n++] = env_entry("HPSEARCH_RESUME_FROM", resume_from);
-    memcpy(env, sweep->base_env, sweep->base_env_count * sizeof *env);
-    for (size_t i = 0; i < n; i++) {
-        if (!owned[i])
-            return -1;
-        env[sweep->base_env_count + i] = owned[i];
-    }
-    env[sweep->base_env_count + n] = NULL;
-    return 0;
 }
 
 /* --- records ------------------------------------------------------------- */
@@ -369,26 +300,21 @@ static void launch(struct sweep *sweep, struct seed_ref ref)
         return;
     }
 
-    struct trial_identity who = {seed->seed, trial_id, dir};
-    char **argv = NULL;
-    char **env = calloc(sweep->base_env_count + TRIAL_ENV_VARS + 1, sizeof *env);
-    char *owned[TRIAL_ENV_VARS] = {0};
+    struct launch_spec spec;
     struct running_seed *owner = calloc(1, sizeof *owner);
     struct trial *trial = NULL;
-    if (env && owner &&
-        command_build(sweep->space->command, params, &who, sweep->opts->trainer_path, &argv,
-                      &err) == 0 &&
-        build_env(sweep, trial_id, seed->seed, dir, config->params_text, resume_copy, env,
-                  owned) == 0) {
+    if (owner && launch_spec_build(&sweep->launch, params, config->params_text, seed->seed,
+                                   trial_id, dir, resume_copy, &spec, &err) == 0) {
         owner->sweep = sweep;
         owner->ref = ref;
-        struct trial_spec spec = {argv,
-                                  env,
-                                  dir,
-                                  sweep->space->timeout_s,
-                                  sweep->opts->kill_grace_s,
-                                  MAX_METRIC_LINE};
-        trial = trial_start(&sweep->loop, &spec, &TRIAL_CALLBACKS, owner);
+        struct trial_spec trial_spec = {spec.argv,
+                                        spec.env,
+                                        dir,
+                                        sweep->space->timeout_s,
+                                        sweep->opts->kill_grace_s,
+                                        MAX_METRIC_LINE};
+        trial = trial_start(&sweep->loop, &trial_spec, &TRIAL_CALLBACKS, owner);
+        launch_spec_free(&spec);
     }
     if (trial) {
         for (size_t i = 0; i < (size_t)sweep->opts->jobs; i++) {
@@ -406,10 +332,6 @@ static void launch(struct sweep *sweep, struct seed_ref ref)
     }
     json_decref(params);
     free(resume_copy);
-    command_argv_free(argv);
-    for (size_t i = 0; i < TRIAL_ENV_VARS; i++)
-        free(owned[i]);
-    free(env);
 }
 
 static void close_loop_handles(struct sweep *sweep)
@@ -604,7 +526,7 @@ static double unix_time(void)
 static void sweep_free(struct sweep *sweep)
 {
     free(sweep->running);
-    free(sweep->base_env);
+    launch_context_free(&sweep->launch);
     journal_close(&sweep->journal);
     retention_free(&sweep->retention);
     state_free(&sweep->state);
@@ -674,7 +596,8 @@ static enum hp_exit_code sweep_main(const struct space *space,
         return HP_EXIT_RUNTIME;
     }
     sweep.running = calloc((size_t)opts->jobs, sizeof *sweep.running);
-    if (!sweep.running || capture_base_env(&sweep) < 0) {
+    if (!sweep.running ||
+        launch_context_init(&sweep.launch, space, opts->trainer_path) < 0) {
         hp_error_set(err, "", "out of memory");
         goto out;
     }

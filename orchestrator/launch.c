@@ -1,0 +1,103 @@
+/*
+ * Trial argv and environment. See launch.h.
+ */
+#include "launch.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "command.h"
+
+extern char **environ;
+
+static int is_protocol_variable(const char *entry)
+{
+    static const char *const names[] = {"HPSEARCH_TRIAL_ID=", "HPSEARCH_SEED=",
+                                        "HPSEARCH_TRIAL_DIR=", "HPSEARCH_PARAMS=",
+                                        "HPSEARCH_RESUME_FROM=", "OPENBLAS_NUM_THREADS=",
+                                        "OMP_NUM_THREADS="};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strncmp(entry, names[i], strlen(names[i])) == 0)
+            return 1;
+    return 0;
+}
+
+int launch_context_init(struct launch_context *ctx, const struct space *space,
+                        const char *trainer_path)
+{
+    memset(ctx, 0, sizeof *ctx);
+    ctx->space = space;
+    ctx->trainer_path = trainer_path;
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    ctx->base_env = calloc(n + 1, sizeof *ctx->base_env);
+    if (!ctx->base_env)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (!is_protocol_variable(environ[i]))
+            ctx->base_env[ctx->base_env_count++] = environ[i];
+    return 0;
+}
+
+void launch_context_free(struct launch_context *ctx)
+{
+    free(ctx->base_env);
+    ctx->base_env = NULL;
+}
+
+static char *env_entry(const char *name, const char *value)
+{
+    size_t size = strlen(name) + strlen(value) + 2;
+    char *entry = malloc(size);
+    if (entry)
+        snprintf(entry, size, "%s=%s", name, value);
+    return entry;
+}
+
+void launch_spec_free(struct launch_spec *spec)
+{
+    command_argv_free(spec->argv);
+    free(spec->env);
+    for (size_t i = 0; i < LAUNCH_OWN_VARS; i++)
+        free(spec->own[i]);
+    memset(spec, 0, sizeof *spec);
+}
+
+int launch_spec_build(const struct launch_context *ctx, const json_t *params,
+                      const char *params_text, uint64_t seed, const char *trial_id,
+                      const char *dir, const char *resume_from, struct launch_spec *out,
+                      struct hp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    struct trial_identity who = {seed, trial_id, dir};
+    if (command_build(ctx->space->command, params, &who, ctx->trainer_path, &out->argv,
+                      err) < 0)
+        return -1;
+    char seed_text[32];
+    char threads[16];
+    snprintf(seed_text, sizeof seed_text, "%" PRIu64, seed);
+    snprintf(threads, sizeof threads, "%d", ctx->space->threads_per_trial);
+    size_t n = 0;
+    out->own[n++] = env_entry("HPSEARCH_TRIAL_ID", trial_id);
+    out->own[n++] = env_entry("HPSEARCH_SEED", seed_text);
+    out->own[n++] = env_entry("HPSEARCH_TRIAL_DIR", dir);
+    out->own[n++] = env_entry("HPSEARCH_PARAMS", params_text);
+    out->own[n++] = env_entry("OPENBLAS_NUM_THREADS", threads);
+    out->own[n++] = env_entry("OMP_NUM_THREADS", threads);
+    if (resume_from)
+        out->own[n++] = env_entry("HPSEARCH_RESUME_FROM", resume_from);
+    out->env = calloc(ctx->base_env_count + n + 1, sizeof *out->env);
+    int ok = out->env != NULL;
+    for (size_t i = 0; i < n; i++)
+        ok = ok && out->own[i];
+    if (!ok) {
+        launch_spec_free(out);
+        return hp_error_set(err, "", "out of memory starting trial %s", trial_id);
+    }
+    memcpy(out->env, ctx->base_env, ctx->base_env_count * sizeof *out->env);
+    memcpy(out->env + ctx->base_env_count, out->own, n * sizeof *out->env);
+    return 0;
+}

@@ -1,0 +1,46 @@
+/*
+ * What a trial is started with: its argv (the space's command template,
+ * command.c) and its environment (the trial protocol's variables on top of
+ * hpsearch's own environment). Shared by the sweep and by `rerun`, so a rerun
+ * starts exactly what the sweep started.
+ */
+#ifndef LAUNCH_H
+#define LAUNCH_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "space.h"
+
+enum { LAUNCH_OWN_VARS = 7 };
+
+struct launch_context {
+    const struct space *space;   /* borrowed */
+    const char *trainer_path;    /* hpsearch-train beside hpsearch, or NULL; borrowed */
+    char **base_env;             /* environ minus the protocol's variables (borrowed entries) */
+    size_t base_env_count;
+};
+
+struct launch_spec {
+    char **argv;                     /* NULL-terminated, owned */
+    char **env;                      /* NULL-terminated; entries borrowed or in own[] */
+    char *own[LAUNCH_OWN_VARS];      /* the protocol's variables, owned */
+};
+
+/* Captures the environment once. Returns 0 or -1 (out of memory). */
+int launch_context_init(struct launch_context *ctx, const struct space *space,
+                        const char *trainer_path);
+void launch_context_free(struct launch_context *ctx);
+
+/* Builds argv and env for one trial. `params` is the config (borrowed) and
+ * `params_text` its compact JSON; resume_from may be NULL. Returns 0 or -1
+ * with `err` set; on failure `out` holds nothing. */
+int launch_spec_build(const struct launch_context *ctx, const json_t *params,
+                      const char *params_text, uint64_t seed, const char *trial_id,
+                      const char *dir, const char *resume_from, struct launch_spec *out,
+                      struct hp_error *err);
+void launch_spec_free(struct launch_spec *spec);
+
+#endif
