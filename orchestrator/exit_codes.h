@@ -14,6 +14,7 @@
     X(HP_EXIT_ALL_FAILED, 3, "the sweep finished but every trial failed")             \
     X(HP_EXIT_MAX_FAILURES, 4,                                                       \
       "stopped after max_failures failed trials; resume continues it")               \
+    X(HP_EXIT_DIFFERENT, 5, "rerun: the trial's metric lines differ from the sweep's")     \
     X(HP_EXIT_INTERRUPTED, 130,                                                      \
       "interrupted by SIGINT (Ctrl-C); finished results are kept, resume continues")  \
     X(HP_EXIT_TERMINATED, 143,                                                       \

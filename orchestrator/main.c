@@ -14,6 +14,7 @@
 #include "error.h"
 #include "exit_codes.h"
 #include "inspect.h"
+#include "rerun.h"
 #include "space.h"
 #include "sweep.h"
 
@@ -23,6 +24,7 @@ enum command_id {
     CMD_STATUS,
     CMD_REPORT,
     CMD_BEST,
+    CMD_RERUN,
     CMD_COUNT,
 };
 
@@ -42,6 +44,8 @@ static const struct command_spec COMMANDS[] = {
      "counts, running trials' latest metrics, best so far, elapsed and ETA"},
     {CMD_REPORT, "report", "DIR", 1, "the ranked configs with mean, std, 95% CI, n, every seed"},
     {CMD_BEST, "best", "DIR", 1, "the best config as JSON with the path of its checkpoint"},
+    {CMD_RERUN, "rerun", "DIR TRIAL", 2,
+     "run a finished trial again and check its metric lines are bit-identical"},
 };
 
 enum option_id {
@@ -88,6 +92,7 @@ struct cli {
     enum report_format format;
     const char *out;
     const char *operand;
+    const char *operand2;  /* rerun's TRIAL */
 };
 
 static void print_help(FILE *out)
@@ -214,10 +219,12 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
                         cli->command = &COMMANDS[c];
                 if (!cli->command)
                     return usage_error("unknown command \"%s\"%s (expected: run, resume, "
-                                       "status, report or best)",
+                                       "status, report, best or rerun)",
                                        arg, "");
             } else if (!cli->operand) {
                 cli->operand = arg;
+            } else if (!cli->operand2 && cli->command->operand_count == 2) {
+                cli->operand2 = arg;
             } else {
                 return usage_error("unexpected argument \"%s\"%s", arg, "");
             }
@@ -246,9 +253,9 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
             return rc;
     }
     if (!cli->command)
-        return usage_error("missing command%s%s (expected: run, resume, status, report or best)",
+        return usage_error("missing command%s%s (expected: run, resume, status, report, best or rerun)",
                            "", "");
-    if (!cli->operand)
+    if (!cli->operand || (cli->command->operand_count == 2 && !cli->operand2))
         return usage_error("%s: missing %s", cli->command->name, cli->command->operands);
     return 0;
 }
@@ -340,6 +347,9 @@ static enum hp_exit_code run_command(const struct cli *cli, const struct space *
     case CMD_BEST:
         code = inspect_best(space, dir, stdout, err);
         break;
+    case CMD_RERUN:
+        code = rerun_trial(space, dir, cli->operand2, trainer, stdout, err);
+        break;
     default:
         code = HP_EXIT_USAGE;
     }
@@ -398,6 +408,7 @@ int main(int argc, char **argv)
                  cli.out ? cli.out : space.name);
         dir = absolute_path(relative);
     }
+    hp_error_init(&err); /* errors from here on are not the space file's */
     enum hp_exit_code code = HP_EXIT_RUNTIME;
     if (!dir)
         fprintf(stderr, "hpsearch: cannot resolve the output directory\n");

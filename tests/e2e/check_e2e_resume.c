@@ -275,10 +275,40 @@ START_TEST(test_status_report_and_best_read_a_sweep)
     ck_assert_ptr_nonnull(strstr(checkpoint, "/s/best/"));
     json_decref(best);
     json_decref(report);
+    /* The real trainer reproduces a trial bit for bit. */
+    ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' rerun s c0001-s1 > rerun.txt", dir, BIN), 0);
+    ck_assert_int_eq(run("grep -q 'identical: all [0-9]* metric lines are bit-identical' "
+                         "'%s/rerun.txt'",
+                         dir),
+                     0);
+    ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' rerun s c0007-s0 2> err.txt", dir, BIN), 2);
     ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' report s --format yaml 2> err.txt", dir,
                          BIN),
                      2);
     ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' status nowhere 2> err.txt", dir, BIN), 2);
+}
+END_TEST
+
+/* A trainer that is not reproducible is caught, with the first difference. */
+START_TEST(test_rerun_shows_the_first_difference)
+{
+    const char *dir = WORK "-noisy";
+    ck_assert_int_eq(run("rm -rf '%s' && mkdir -p '%s'", dir, dir), 0);
+    char path[512];
+    snprintf(path, sizeof path, "%s/space.json", dir);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "{\"name\": \"noisy\", \"command\": [\"%s/fake_trainer\", \"noisy\"], "
+               "\"params\": {}}\n",
+            BIN);
+    fclose(f);
+    ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' run space.json --out s > /dev/null", dir, BIN),
+                     0);
+    ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' rerun s c0000-s0 > rerun.txt", dir, BIN), 5);
+    ck_assert_int_eq(run("grep -q 'DIFFERENT: metric line 1 of 6 differs' '%s/rerun.txt' && "
+                         "grep -q '^  sweep: {\"epoch\":1' '%s/rerun.txt' && "
+                         "grep -q '^  rerun: {\"epoch\":1' '%s/rerun.txt'",
+                         dir, dir, dir),
+                     0);
 }
 END_TEST
 
@@ -290,6 +320,7 @@ int main(void)
     tcase_add_test(tc, test_killed_and_resumed_sweep_matches_an_uninterrupted_one);
     tcase_add_test(tc, test_resume_refuses_an_edited_space);
     tcase_add_test(tc, test_status_report_and_best_read_a_sweep);
+    tcase_add_test(tc, test_rerun_shows_the_first_difference);
     suite_add_tcase(s, tc);
     return hp_check_run(s);
 }

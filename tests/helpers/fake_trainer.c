@@ -18,6 +18,8 @@
  *             and exits 0 itself
  *   closeout  reports, closes stdout, lingers 0.2 s, exits 0
  *   slow      like ok, with 0.1 s per epoch (for interrupting sweeps)
+ *   noisy     like ok, but the values depend on the process id: a trainer
+ *             that is not reproducible
  */
 #include <math.h>
 #include <signal.h>
@@ -63,6 +65,8 @@ int main(int argc, char **argv)
     double seed = seed_text ? strtod(seed_text, NULL) : 0;
     double x = param(argc, argv, "x", 0.5);
     double acc = 1.0 - (x - 0.3) * (x - 0.3) + seed / 1000.0;
+    if (strcmp(mode, "noisy") == 0)
+        acc -= (double)(getpid() % 997) * 1e-6;
     setvbuf(stdout, NULL, _IOLBF, 0);
 
     if (strcmp(mode, "trivial") == 0) {

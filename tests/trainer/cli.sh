@@ -89,20 +89,41 @@ env_defaults)
     expect_stderr 'environment HPSEARCH_SEED'
     ;;
 metric_lines)
-    # Every line is a JSON object of the documented keys; a checkpoint line
-    # follows each improvement and names a file that exists.
+    # Every line is a JSON object with the documented keys in the documented
+    # order; a checkpoint line follows each improvement and names a file that
+    # exists.
     run a --epochs 3 --out-dir "$WORK/a"
     expect_status 0
-    [ "$(wc -l <"$WORK/a.out")" -ge 5 ] || fail "too few lines"
-    NUM='[-0-9.e]+'
-    grep -vE "^\\{\"epoch\": [0-9]+, \"train_loss\": $NUM, \"val_loss\": $NUM, \"val_accuracy\": $NUM, \"lr\": $NUM, \"seconds\": $NUM\\}\$" "$WORK/a.out" |
-        grep -vE '^\{"checkpoint": "best.ckpt", "epoch": [0-9]+\}$' |
-        grep -vE "^\\{\"final\": true, \"stopped\": \"completed\", \"reason\": \"ran all 3 epochs\", \"epochs_run\": 3, \"best_epoch\": [0-9]+, \"best_val_accuracy\": $NUM, \"test_loss\": $NUM, \"test_accuracy\": $NUM, \"seconds\": $NUM\\}\$" \
-            >"$WORK/other" && fail "unexpected line(s): $(cat "$WORK/other")"
+    [ ! -s "$WORK/a.err" ] || fail "unexpected stderr: $(cat "$WORK/a.err")"
+    EPOCH_KEYS='"epoch":"train_loss":"val_loss":"val_accuracy":"val_macro_f1":"val_recall":"grad_norm":"grad_flag":"clipped":"lr":"seconds":'
+    BEST_KEYS='"checkpoint":"epoch":'
+    FINAL_KEYS='"final":"stopped":"reason":"epochs_run":"best_epoch":"best_val_accuracy":"test_loss":"test_accuracy":"test_macro_f1":"test_confusion":"fit":"fit_reason":"seconds":'
+    while IFS= read -r line; do
+        case "$line" in
+        '{'*'}') ;;
+        *) fail "not a JSON object: $line" ;;
+        esac
+        keys=$(printf '%s\n' "$line" | sed -E 's/"(reason|fit_reason)": "[^"]*"/"\1": ""/g' |
+            grep -oE '"[a-z0-9_]+":' | tr -d '\n')
+        case "$keys" in
+        "$EPOCH_KEYS" | "$BEST_KEYS" | "$FINAL_KEYS") ;;
+        *) fail "unexpected keys $keys in $line" ;;
+        esac
+    done <"$WORK/a.out"
+    [ "$(grep -c '^{"epoch"' "$WORK/a.out")" -eq 3 ] || fail "not 3 epoch lines"
+    grep -q '"val_recall": \[[-0-9.e]*\(, [-0-9.e]*\)\{9\}\]' "$WORK/a.out" || fail "val_recall is not 10 numbers"
+    grep -q '"grad_norm": \[[-0-9.e]*, [-0-9.e]*\]' "$WORK/a.out" || fail "grad_norm is not 2 numbers"
     grep -q '"checkpoint": "best.ckpt", "epoch": 1}' "$WORK/a.out" || fail "no checkpoint line"
     [ -f "$WORK/a/best.ckpt" ] || fail "best.ckpt missing"
-    tail -n 1 "$WORK/a.out" | grep -q '^{"final": true' || fail "last line is not final"
-    [ ! -s "$WORK/a.err" ] || fail "unexpected stderr: $(cat "$WORK/a.err")"
+    [ -f "$WORK/a/last.ckpt" ] || fail "last.ckpt missing"
+    final=$(tail -n 1 "$WORK/a.out")
+    echo "$final" | grep -q '^{"final": true, "stopped": "completed", "reason": "ran all 3 epochs", "epochs_run": 3,' ||
+        fail "final line: $final"
+    # The test confusion matrix: 10 rows of 10 counts adding up to the 1000
+    # test rows.
+    total=$(echo "$final" | sed -E 's/.*"test_confusion": \[\[([0-9, ]*(\], \[[0-9, ]*)*)\]\].*/\1/' |
+        tr -c '0-9' ' ' | awk '{ for (i = 1; i <= NF; i++) { s += $i; n++ } } END { print n, s }')
+    [ "$total" = "100 1000" ] || fail "confusion matrix: $total"
     ;;
 bad_value)
     run a --lr fast
@@ -139,7 +160,8 @@ help)
     expect_status 0
     for flag in data data-dir val-size split-seed data-seed hidden activation optimizer \
         lr momentum weight-decay weight-decay-mode dropout lr-schedule lr-step-epochs \
-        lr-gamma lr-min warmup-epochs patience min-delta batch epochs seed out-dir \
+        lr-gamma lr-min warmup-epochs patience min-delta clip-grad-norm batch epochs \
+        seed out-dir \
         resume help; do
         grep -qE -- "^  --$flag( |$)" "$WORK/a.out" || fail "--help does not list --$flag"
     done
@@ -300,6 +322,37 @@ regularization_changes_results)
     run w --dropout 1 --out-dir "$WORK/w"
     expect_status 2
     expect_stderr 'option --dropout'
+    ;;
+gradient_diagnostics)
+    # Deep narrow ReLU stacks die: the flag says "vanishing". A huge SGD step
+    # makes the norms blow up: "exploding". Clipping to a tiny norm clips
+    # every batch (63 of 4000 rows in 64s) and changes the run.
+    run a --hidden 2,2,2,2,2,2,2,2,2,2 --epochs 2 --out-dir "$WORK/a"
+    expect_status 0
+    grep -q '"grad_flag": "vanishing"' "$WORK/a.out" || fail "no vanishing flag"
+    run b --optimizer sgd --lr 3 --epochs 2 --out-dir "$WORK/b"
+    grep -q '"grad_flag": "exploding"' "$WORK/b.out" || fail "no exploding flag"
+    run c --epochs 2 --out-dir "$WORK/c"
+    expect_status 0
+    grep -q '"grad_flag": "ok", "clipped": 0,' "$WORK/c.out" || fail "a plain run is not ok"
+    run d --epochs 2 --clip-grad-norm 0.05 --out-dir "$WORK/d"
+    expect_status 0
+    [ "$(grep -c '"clipped": 63,' "$WORK/d.out")" -eq 2 ] || fail "not every batch clipped"
+    strip_seconds "$WORK/c.out" | grep '^{"epoch"' | sed -E 's/"clipped": [0-9]+, //' >"$WORK/c.lines"
+    strip_seconds "$WORK/d.out" | grep '^{"epoch"' | sed -E 's/"clipped": [0-9]+, //' >"$WORK/d.lines"
+    if cmp -s "$WORK/c.lines" "$WORK/d.lines"; then fail "clipping changed nothing"; fi
+    ;;
+fit_verdict)
+    # A large net at a high rate for long overfits; a tiny rate for two
+    # epochs underfits.
+    run a --hidden 512,512 --lr 0.003 --epochs 25 --out-dir "$WORK/a"
+    expect_status 0
+    tail -n 1 "$WORK/a.out" | grep -q '"fit": "overfit", "fit_reason": "val_loss rose from' ||
+        fail "not overfit: $(tail -n 1 "$WORK/a.out")"
+    run b --lr 0.0001 --epochs 2 --out-dir "$WORK/b"
+    expect_status 0
+    tail -n 1 "$WORK/b.out" | grep -q '"fit": "underfit", "fit_reason": "val_loss still at its lowest' ||
+        fail "not underfit: $(tail -n 1 "$WORK/b.out")"
     ;;
 *)
     fail "unknown case"

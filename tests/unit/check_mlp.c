@@ -399,6 +399,37 @@ START_TEST(test_forward_is_bitwise_repeatable)
 }
 END_TEST
 
+START_TEST(test_grad_sumsq_and_scaling_match_plain_sums)
+{
+    enum { N = 9 };
+    const int sizes[] = {37, 21, 5};
+    struct mlp m;
+    make_model(&m, sizes, 2, ACT_RELU, N, 81);
+    float x[N * 37];
+    int32_t y[N];
+    random_batch(x, y, N, 37, 5, 82);
+    mlp_forward(&m, x, N);
+    mlp_backward(&m, y, N, NULL);
+    double sumsq[2];
+    mlp_grad_sumsq(&m, sumsq);
+    for (int l = 0; l < 2; l++) {
+        double want = 0.0;
+        const struct dense *g = &m.grad[l];
+        for (int i = 0; i < g->out * g->in; i++)
+            want += (double)g->w[i] * g->w[i];
+        for (int i = 0; i < g->out; i++)
+            want += (double)g->b[i] * g->b[i];
+        ck_assert_double_eq_tol(sumsq[l], want, 1e-6 * want);
+    }
+    mlp_scale_grads(&m, 0.5f);
+    double halved[2];
+    mlp_grad_sumsq(&m, halved);
+    ck_assert_double_eq_tol(halved[0], 0.25 * sumsq[0], 1e-6 * sumsq[0]);
+    ck_assert_double_eq_tol(halved[1], 0.25 * sumsq[1], 1e-6 * sumsq[1]);
+    mlp_free(&m);
+}
+END_TEST
+
 START_TEST(test_init_uses_he_for_relu_and_glorot_for_tanh)
 {
     const int sizes[] = {400, 300, 10};
@@ -524,6 +555,7 @@ static Suite *mlp_suite(void)
     tcase_add_test(paths, test_sgemm_path_matches_naive_reference_tanh);
     tcase_add_test(paths, test_forward_is_bitwise_repeatable);
     tcase_add_test(paths, test_init_uses_he_for_relu_and_glorot_for_tanh);
+    tcase_add_test(paths, test_grad_sumsq_and_scaling_match_plain_sums);
     suite_add_tcase(s, paths);
 
     TCase *optim = tcase_create("optim");
