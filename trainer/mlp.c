@@ -349,6 +349,48 @@ double mlp_backward(struct mlp *m, const int32_t *y, size_t n, size_t *correct)
     return loss;
 }
 
+/* Sum of squares in LANES independent float accumulators, lane k taking
+ * elements k, k + LANES, ...; the lanes and the tail are then added in
+ * double, in order. The vectorizer maps lanes to vector elements, so the
+ * result is the same at every vector width. */
+VECTORIZE_CLONES
+static double sum_squares(const float *restrict v, size_t n)
+{
+    enum { LANES = 16 };
+    float acc[LANES] = {0};
+    size_t i = 0;
+    for (; i + LANES <= n; i += LANES)
+        for (int k = 0; k < LANES; k++)
+            acc[k] += v[i + k] * v[i + k];
+    double total = 0.0;
+    for (int k = 0; k < LANES; k++)
+        total += acc[k];
+    for (; i < n; i++)
+        total += (double)v[i] * v[i];
+    return total;
+}
+
+void mlp_grad_sumsq(const struct mlp *m, double *sumsq)
+{
+    for (int l = 0; l < m->nlayers; l++) {
+        const struct dense *g = &m->grad[l];
+        sumsq[l] = sum_squares(g->w, (size_t)g->out * (size_t)g->in) +
+                   sum_squares(g->b, (size_t)g->out);
+    }
+}
+
+VECTORIZE_CLONES
+static void scale(float *restrict v, size_t n, float factor)
+{
+    for (size_t i = 0; i < n; i++)
+        v[i] *= factor;
+}
+
+void mlp_scale_grads(struct mlp *m, float factor)
+{
+    scale(m->grads, m->nparams, factor);
+}
+
 /* ---- the naive reference ------------------------------------------------ */
 
 const float *mlp_forward_naive(struct mlp *m, const float *x, size_t n)

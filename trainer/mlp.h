@@ -114,6 +114,14 @@ double mlp_backward(struct mlp *m, const int32_t *y, size_t n, size_t *correct);
 const float *mlp_forward_naive(struct mlp *m, const float *x, size_t n);
 double mlp_backward_naive(struct mlp *m, const int32_t *y, size_t n, size_t *correct);
 
+/* The squared L2 norm of each layer's gradient (weights and biases) from the
+ * last backward pass, into sumsq[0 .. nlayers). The sum runs in 16 float
+ * lanes combined in double, the same order at every vector width. */
+void mlp_grad_sumsq(const struct mlp *m, double *sumsq);
+
+/* Multiplies the whole gradient by `factor` (gradient-norm clipping). */
+void mlp_scale_grads(struct mlp *m, float factor);
+
 /* The L2 penalty 0.5 * sum of squared weights (biases excluded), in double.
  * Its gradient is the weights themselves; optim.c adds weight_decay * w to the
  * weight gradients when it steps. Reported for the tests only: the trainer's

@@ -41,6 +41,7 @@ struct options {
     long warmup_epochs;
     long patience; /* 0: no early stopping */
     double min_delta;
+    double clip_grad_norm; /* 0: no clipping */
     long batch;
     long epochs;
     long val_size;

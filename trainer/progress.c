@@ -3,7 +3,8 @@
  *
  * The JSON form (the "state" object of a last.ckpt header):
  *
- *   {"epoch": 5, "batch": 17, "seen": 1088, "loss_sum": 612.5..., "step": 330,
+ *   {"epoch": 5, "batch": 17, "seen": 1088, "loss_sum": 612.5...,
+ *    "grad_norm_sum": [17 numbers], "clipped": 3, "step": 330,
  *    "best_epoch": 4, "best_val_accuracy": 0.83, "stale": 1, "stale_ref": 0.83,
  *    "train_rows": 4000,
  *    "rng": {"shuffle": "<32 hex digits>", "dropout": "...", "augment": "..."},
@@ -72,24 +73,35 @@ static json_t *rng_json(const struct hp_pcg32 *rng)
 json_t *progress_to_json(const struct progress *p)
 {
     json_t *history = json_array();
+    json_t *norms = json_array();
     for (int e = 0; history && e < p->epoch; e++) {
         const struct epoch_record *r = &p->history[e];
         json_t *row = json_pack("[fff]", r->train_loss, r->val_loss, r->val_accuracy);
         if (!row || json_array_append_new(history, row) < 0) {
             json_decref(history);
-            return NULL;
+            history = NULL;
         }
     }
-    if (!history)
+    for (int l = 0; norms && l < MLP_MAX_LAYERS; l++)
+        if (json_array_append_new(norms, json_real(p->grad_norm_sum[l])) < 0) {
+            json_decref(norms);
+            norms = NULL;
+        }
+    if (!history || !norms) {
+        json_decref(history);
+        json_decref(norms);
         return NULL;
-    return json_pack(
-        "{s:i, s:I, s:I, s:f, s:I, s:i, s:f, s:i, s:f, s:I, s:{s:o, s:o, s:o}, s:o}",
-        "epoch", p->epoch, "batch", (json_int_t)p->batch, "seen", (json_int_t)p->seen,
-        "loss_sum", p->loss_sum, "step", (json_int_t)p->step, "best_epoch", p->best_epoch,
-        "best_val_accuracy", p->best_val_accuracy, "stale", p->stale, "stale_ref",
-        p->stale_ref, "train_rows", (json_int_t)p->train_rows, "rng", "shuffle",
-        rng_json(&p->shuffle), "dropout", rng_json(&p->dropout), "augment",
-        rng_json(&p->augment), "history", history);
+    }
+    return json_pack("{s:i, s:I, s:I, s:f, s:o, s:I, s:I, s:i, s:f, s:i, s:f, s:I, "
+                     "s:{s:o, s:o, s:o}, s:o}",
+                     "epoch", p->epoch, "batch", (json_int_t)p->batch, "seen",
+                     (json_int_t)p->seen, "loss_sum", p->loss_sum, "grad_norm_sum", norms,
+                     "clipped", (json_int_t)p->clipped, "step", (json_int_t)p->step,
+                     "best_epoch", p->best_epoch, "best_val_accuracy",
+                     p->best_val_accuracy, "stale", p->stale, "stale_ref", p->stale_ref,
+                     "train_rows", (json_int_t)p->train_rows, "rng", "shuffle",
+                     rng_json(&p->shuffle), "dropout", rng_json(&p->dropout), "augment",
+                     rng_json(&p->augment), "history", history);
 }
 
 static int read_int(const json_t *j, const char *key, long long min, long long max,
@@ -156,6 +168,19 @@ int progress_from_json(struct progress *p, const json_t *j, struct hp_error *err
     next.seen = (size_t)v;
     if (read_number(j, "loss_sum", &next.loss_sum, err) < 0)
         return -1;
+    const json_t *norms = json_object_get(j, "grad_norm_sum");
+    if (!json_is_array(norms) || json_array_size(norms) != MLP_MAX_LAYERS)
+        return hp_error_set(err, "state.grad_norm_sum", "missing or not %d numbers",
+                            MLP_MAX_LAYERS);
+    for (int l = 0; l < MLP_MAX_LAYERS; l++) {
+        const json_t *v = json_array_get(norms, (size_t)l);
+        if (!json_is_number(v))
+            return hp_error_set(err, "state.grad_norm_sum", "item %d is not a number", l);
+        next.grad_norm_sum[l] = json_number_value(v);
+    }
+    if (read_int(j, "clipped", 0, big, &v, err) < 0)
+        return -1;
+    next.clipped = (size_t)v;
     if (read_int(j, "step", 0, big, &v, err) < 0)
         return -1;
     next.step = v;

@@ -19,6 +19,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "mlp.h"
 #include "pcg32.h"
 
 /* What one completed epoch measured. */
@@ -29,16 +30,18 @@ struct epoch_record {
 };
 
 struct progress {
-    int epoch;                /* epochs completed */
-    size_t batch;             /* batches done of epoch + 1 (0 at an epoch boundary) */
-    size_t seen;              /* training rows in those batches */
-    double loss_sum;          /* their training loss, summed in batch order */
-    long long step;           /* optimizer updates so far */
-    int best_epoch;           /* 0 while there is none */
-    double best_val_accuracy; /* -1 while there is none */
-    int stale;                /* epochs since the last improvement (early stopping) */
-    double stale_ref;         /* the val_accuracy an improvement must beat by min_delta */
-    size_t train_rows;        /* the training split's size: a resume must see the same */
+    int epoch;       /* epochs completed */
+    size_t batch;    /* batches done of epoch + 1 (0 at an epoch boundary) */
+    size_t seen;     /* training rows in those batches */
+    double loss_sum; /* their training loss, summed in batch order */
+    double grad_norm_sum[MLP_MAX_LAYERS]; /* their per-layer gradient norms, summed */
+    size_t clipped;                       /* their batches whose gradient was clipped */
+    long long step;                       /* optimizer updates so far */
+    int best_epoch;                       /* 0 while there is none */
+    double best_val_accuracy;             /* -1 while there is none */
+    int stale;         /* epochs since the last improvement (early stopping) */
+    double stale_ref;  /* the val_accuracy an improvement must beat by min_delta */
+    size_t train_rows; /* the training split's size: a resume must see the same */
     /* The random streams. `shuffle` is the stream as it was at the start of
      * epoch + 1, before that epoch's order was drawn, so that the order can be
      * drawn again on resume; the others are where they are now. */

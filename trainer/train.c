@@ -30,6 +30,7 @@
 
 #include "checkpoint.h"
 #include "metric_line.h"
+#include "metrics.h"
 #include "mlp.h"
 #include "optim.h"
 #include "pcg32.h"
@@ -38,7 +39,8 @@
 
 enum {
     EVAL_BATCH = 1024,
-    PURPOSE_INIT = 0x696e6974,             /* "init" */
+    MAX_LISTED_CLASSES = 32,   /* per-class lists and matrices in lines up to this */
+    PURPOSE_INIT = 0x696e6974, /* "init" */
     PURPOSE_SHUFFLE = 0x73687566666cULL,   /* "shuffl" */
     PURPOSE_DROPOUT = 0x64726f706f7574ULL, /* "dropout" */
     PURPOSE_AUGMENT = 0x6175676d656e74ULL, /* "augment" */
@@ -83,7 +85,8 @@ struct trainer {
     float *best;     /* (nparams) the best epoch's parameters */
     json_t *config;  /* the options, recorded in checkpoints */
     struct schedule schedule;
-    double last_lr; /* the rate of the last update */
+    double last_lr;             /* the rate of the last update */
+    struct confusion confusion; /* of the last evaluation */
     struct progress prog;
     char best_path[4096];
     char last_path[4096];
@@ -143,6 +146,7 @@ static void trainer_free(struct trainer *t)
     free(t->best);
     json_decref(t->config);
     progress_free(&t->prog);
+    metrics_confusion_free(&t->confusion);
 }
 
 static int trainer_init(struct trainer *t, const struct options *opt,
@@ -205,6 +209,8 @@ static int trainer_init(struct trainer *t, const struct options *opt,
         return hp_error_set(err, NULL, "out of memory setting up the training");
     if (progress_init(&t->prog, (int)opt->epochs, err) < 0)
         return -1;
+    if (metrics_confusion_init(&t->confusion, d->pool.classes) < 0)
+        return hp_error_set(err, NULL, "out of memory setting up the training");
 
     if (make_dirs(opt->out_dir) != 0) {
         snprintf(err->source, sizeof err->source, "%.511s", opt->out_dir);
@@ -378,19 +384,21 @@ done:
 /* ---- training --------------------------------------------------------------- */
 
 /* Mean loss and accuracy of the current weights on a split, in batches of up
- * to EVAL_BATCH rows. */
+ * to EVAL_BATCH rows; `confusion` (cleared first) receives the predictions. */
 static void evaluate(struct trainer *t, const struct data_split *s, double *loss,
-                     double *accuracy)
+                     double *accuracy, struct confusion *confusion)
 {
     double sum = 0.0;
     size_t correct = 0;
     int classes = t->model.size[t->model.nlayers];
+    metrics_confusion_clear(confusion);
     for (size_t start = 0; start < s->n; start += EVAL_BATCH) {
         size_t count = s->n - start < EVAL_BATCH ? s->n - start : EVAL_BATCH;
         data_gather(s->set, s->rows + start, count, t->x, t->y);
         const float *logits = mlp_forward(&t->model, t->x, count);
         size_t right = 0;
         sum += mlp_softmax_xent(logits, t->y, count, classes, NULL, 0.0f, &right);
+        metrics_confusion_add(confusion, logits, t->y, count);
         correct += right;
     }
     *loss = s->n ? sum / (double)s->n : 0.0;
@@ -411,12 +419,39 @@ static void draw_order(struct trainer *t, struct hp_pcg32 *rng)
     }
 }
 
+/* Adds the last backward pass's per-layer gradient norms to the epoch's
+ * sums, and clips the gradient to --clip-grad-norm when it is longer. */
+static void watch_gradient(struct trainer *t)
+{
+    struct progress *p = &t->prog;
+    double sumsq[MLP_MAX_LAYERS];
+    mlp_grad_sumsq(&t->model, sumsq);
+    double total = 0.0;
+    for (int l = 0; l < t->model.nlayers; l++) {
+        p->grad_norm_sum[l] += sqrt(sumsq[l]);
+        total += sumsq[l];
+    }
+    double norm = sqrt(total);
+    if (t->opt->clip_grad_norm > 0.0 && norm > t->opt->clip_grad_norm) {
+        mlp_scale_grads(&t->model, (float)(t->opt->clip_grad_norm / norm));
+        p->clipped++;
+    }
+}
+
+/* What an epoch's line reports about training, beyond the loss. */
+struct epoch_training {
+    double loss;
+    double grad_norm[MLP_MAX_LAYERS]; /* mean over the epoch's batches */
+    size_t clipped;
+    size_t batches;
+};
+
 /* Runs the rest of epoch prog.epoch + 1 from batch prog.batch, updating the
  * progress after every batch. Stops before a batch when a stop signal has
  * arrived (EPOCH_STOPPED, progress at that batch), or after a batch whose loss
- * is NaN or Inf (EPOCH_DIVERGED). On EPOCH_DONE, *train_loss is the epoch's
- * mean training loss and the progress is at the next epoch's start. */
-static enum epoch_end train_epoch(struct trainer *t, double *train_loss)
+ * is NaN or Inf (EPOCH_DIVERGED, out->loss that value). On EPOCH_DONE, `out`
+ * holds the epoch's means and the progress is at the next epoch's start. */
+static enum epoch_end train_epoch(struct trainer *t, struct epoch_training *out)
 {
     struct progress *p = &t->prog;
     const struct data_split *train = &t->d->train;
@@ -438,18 +473,25 @@ static enum epoch_end train_epoch(struct trainer *t, double *train_loss)
         p->loss_sum += loss;
         p->seen += count;
         if (!isfinite(loss)) {
-            *train_loss = loss;
+            out->loss = loss;
             return EPOCH_DIVERGED;
         }
+        watch_gradient(t);
         t->last_lr = schedule_lr(&t->schedule, p->epoch, p->batch);
         optim_step(&t->optim, t->model.params, t->model.grads, t->seg, t->nseg,
                    (float)t->last_lr);
     }
-    *train_loss = p->seen ? p->loss_sum / (double)p->seen : 0.0;
+    out->loss = p->seen ? p->loss_sum / (double)p->seen : 0.0;
+    out->batches = batches;
+    out->clipped = p->clipped;
+    for (int l = 0; l < t->model.nlayers; l++)
+        out->grad_norm[l] = p->grad_norm_sum[l] / (double)batches;
     p->shuffle = shuffle;
     p->batch = 0;
     p->seen = 0;
     p->loss_sum = 0.0;
+    p->clipped = 0;
+    memset(p->grad_norm_sum, 0, sizeof p->grad_norm_sum);
     return EPOCH_DONE;
 }
 
@@ -461,9 +503,150 @@ static int emit(struct hp_metric_line *line, FILE *out)
     return -1;
 }
 
+/* Adds `values` as a JSON array under `key`. */
+static void add_numbers(struct hp_metric_line *line, const char *key,
+                        const double *values, int n)
+{
+    char text[HP_METRIC_LINE_MAX];
+    if (metrics_json_numbers(text, sizeof text, values, n) == 0)
+        hp_metric_line_add_raw(line, key, text);
+    else
+        line->overflow = 1;
+}
+
+static int emit_epoch(struct trainer *t, int epoch, const struct epoch_record *r,
+                      const struct epoch_training *tr, double seconds)
+{
+    int nlayers = t->model.nlayers;
+    int classes = t->confusion.classes;
+    double recall[HP_METRIC_LINE_MAX / 8];
+    struct hp_metric_line line;
+    hp_metric_line_init(&line);
+    hp_metric_line_add_int(&line, "epoch", epoch);
+    hp_metric_line_add_number(&line, "train_loss", r->train_loss);
+    hp_metric_line_add_number(&line, "val_loss", r->val_loss);
+    hp_metric_line_add_number(&line, "val_accuracy", r->val_accuracy);
+    hp_metric_line_add_number(&line, "val_macro_f1", metrics_macro_f1(&t->confusion));
+    if (classes <= MAX_LISTED_CLASSES) {
+        metrics_recall(&t->confusion, recall);
+        add_numbers(&line, "val_recall", recall, classes);
+    }
+    if (tr) {
+        add_numbers(&line, "grad_norm", tr->grad_norm, nlayers);
+        hp_metric_line_add_string(&line, "grad_flag",
+                                  metrics_grad_flag(tr->grad_norm, nlayers));
+        hp_metric_line_add_int(&line, "clipped", (long long)tr->clipped);
+    }
+    hp_metric_line_add_number(&line, "lr", t->last_lr);
+    hp_metric_line_add_number(&line, "seconds", seconds);
+    return emit(&line, t->out);
+}
+
 static const char *signal_name(int sig)
 {
     return sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "signal";
+}
+
+/* The final line of a run that stopped on a signal, after last.ckpt. */
+static int emit_stopped(struct trainer *t, double seconds)
+{
+    struct hp_metric_line line;
+    hp_metric_line_init(&line);
+    hp_metric_line_add_raw(&line, "final", "true");
+    hp_metric_line_add_string(&line, "stopped", "signal");
+    hp_metric_line_add_string(&line, "signal", signal_name(stop_signal));
+    hp_metric_line_add_int(&line, "epochs_run", t->prog.epoch);
+    hp_metric_line_add_string(&line, "resume_from", LAST_NAME);
+    hp_metric_line_add_number(&line, "seconds", seconds);
+    return emit(&line, t->out);
+}
+
+/* The final line of a run whose training loss became NaN or Inf. */
+static int emit_diverged(struct trainer *t, int epoch, double seconds)
+{
+    struct hp_metric_line line;
+    hp_metric_line_init(&line);
+    hp_metric_line_add_raw(&line, "final", "true");
+    hp_metric_line_add_string(&line, "stopped", "nan");
+    hp_metric_line_add_int(&line, "epoch", epoch);
+    hp_metric_line_add_int(&line, "epochs_run", epoch);
+    hp_metric_line_add_number(&line, "seconds", seconds);
+    return emit(&line, t->out);
+}
+
+/* Tests the best epoch's weights on the test set, once, and writes the final
+ * line. */
+static int test_and_emit_final(struct trainer *t, const char *stopped, const char *reason,
+                               double run_start)
+{
+    const struct progress *p = &t->prog;
+    memcpy(t->model.params, t->best, t->model.nparams * sizeof *t->best);
+    double test_loss = 0.0;
+    double test_accuracy = 0.0;
+    evaluate(t, &t->d->test, &test_loss, &test_accuracy, &t->confusion);
+    char fit_reason[512];
+    const char *fit = metrics_fit(p->history, p->epoch, fit_reason, sizeof fit_reason);
+    struct hp_metric_line line;
+    hp_metric_line_init(&line);
+    hp_metric_line_add_raw(&line, "final", "true");
+    hp_metric_line_add_string(&line, "stopped", stopped);
+    hp_metric_line_add_string(&line, "reason", reason);
+    hp_metric_line_add_int(&line, "epochs_run", p->epoch);
+    hp_metric_line_add_int(&line, "best_epoch", p->best_epoch);
+    hp_metric_line_add_number(&line, "best_val_accuracy", p->best_val_accuracy);
+    hp_metric_line_add_number(&line, "test_loss", test_loss);
+    hp_metric_line_add_number(&line, "test_accuracy", test_accuracy);
+    hp_metric_line_add_number(&line, "test_macro_f1", metrics_macro_f1(&t->confusion));
+    if (t->confusion.classes <= MAX_LISTED_CLASSES) {
+        char text[HP_METRIC_LINE_MAX];
+        if (metrics_json_confusion(text, sizeof text, &t->confusion) == 0)
+            hp_metric_line_add_raw(&line, "test_confusion", text);
+    }
+    hp_metric_line_add_string(&line, "fit", fit);
+    hp_metric_line_add_string(&line, "fit_reason", fit_reason);
+    hp_metric_line_add_number(&line, "seconds", now_seconds() - run_start);
+    return emit(&line, t->out);
+}
+
+/* After an epoch's line: keeps the best weights (best.ckpt and its line),
+ * counts epochs without improvement, writes last.ckpt. Returns 1 when early
+ * stopping ends the run (reason in `reason`), 0 to go on, -1 on failure. */
+static int finish_epoch(struct trainer *t, const struct epoch_record *r, char *reason,
+                        size_t size, struct hp_error *err)
+{
+    struct progress *p = &t->prog;
+    const struct options *opt = t->opt;
+    if (progress_complete_epoch(p, r, err) < 0)
+        return -1;
+    if (r->val_accuracy > p->best_val_accuracy) {
+        p->best_val_accuracy = r->val_accuracy;
+        p->best_epoch = p->epoch;
+        memcpy(t->best, t->model.params, t->model.nparams * sizeof *t->best);
+        if (save_best(t, err) < 0)
+            return -1;
+        struct hp_metric_line line;
+        hp_metric_line_init(&line);
+        hp_metric_line_add_string(&line, "checkpoint", BEST_NAME);
+        hp_metric_line_add_int(&line, "epoch", p->epoch);
+        if (hp_metric_line_finish(&line, t->out) < 0)
+            return hp_error_set(err, NULL, "cannot write a metric line to stdout");
+    }
+    if (r->val_accuracy > p->stale_ref + opt->min_delta) {
+        p->stale_ref = r->val_accuracy;
+        p->stale = 0;
+    } else {
+        p->stale++;
+    }
+    if (save_last(t, err) < 0)
+        return -1;
+    if (opt->patience > 0 && p->stale >= opt->patience) {
+        snprintf(reason, size,
+                 "early stopping: val_accuracy did not improve by more than %g for %d "
+                 "epochs (best %g at epoch %d)",
+                 opt->min_delta, p->stale, p->best_val_accuracy, p->best_epoch);
+        return 1;
+    }
+    return 0;
 }
 
 enum train_exit train_run(const struct options *opt, const struct data *d, FILE *out)
@@ -472,7 +655,6 @@ enum train_exit train_run(const struct options *opt, const struct data *d, FILE 
     hp_error_init(&err);
     struct trainer t;
     enum train_exit status = TRAIN_EXIT_RUNTIME;
-    struct hp_metric_line line;
     double run_start = now_seconds();
     if (trainer_init(&t, opt, d, out, &err) < 0) {
         diagnose(&err);
@@ -498,8 +680,9 @@ enum train_exit train_run(const struct options *opt, const struct data *d, FILE 
     snprintf(reason, sizeof reason, "ran all %ld epochs", opt->epochs);
     while (p->epoch < opt->epochs) {
         double epoch_start = now_seconds();
-        double train_loss = 0.0;
-        enum epoch_end end = train_epoch(&t, &train_loss);
+        struct epoch_training tr;
+        memset(&tr, 0, sizeof tr);
+        enum epoch_end end = train_epoch(&t, &tr);
         if (end == EPOCH_STOPPED) {
             if (save_last(&t, &err) < 0) {
                 diagnose(&err);
@@ -508,97 +691,38 @@ enum train_exit train_run(const struct options *opt, const struct data *d, FILE 
             fprintf(stderr,
                     "hpsearch-train: %s: stopped at epoch %d, batch %zu; wrote %s\n",
                     signal_name(stop_signal), p->epoch + 1, p->batch, t.last_path);
-            hp_metric_line_init(&line);
-            hp_metric_line_add_raw(&line, "final", "true");
-            hp_metric_line_add_string(&line, "stopped", "signal");
-            hp_metric_line_add_string(&line, "signal", signal_name(stop_signal));
-            hp_metric_line_add_int(&line, "epochs_run", p->epoch);
-            hp_metric_line_add_string(&line, "resume_from", LAST_NAME);
-            hp_metric_line_add_number(&line, "seconds", now_seconds() - run_start);
-            status = emit(&line, out) < 0 ? TRAIN_EXIT_RUNTIME : TRAIN_EXIT_INTERRUPTED;
+            status = emit_stopped(&t, now_seconds() - run_start) < 0
+                         ? TRAIN_EXIT_RUNTIME
+                         : TRAIN_EXIT_INTERRUPTED;
             goto done;
         }
-        struct epoch_record r = {train_loss, 0.0, 0.0};
-        evaluate(&t, &d->val, &r.val_loss, &r.val_accuracy);
+        struct epoch_record r = {tr.loss, 0.0, 0.0};
+        evaluate(&t, &d->val, &r.val_loss, &r.val_accuracy, &t.confusion);
         int epoch = p->epoch + 1;
-        hp_metric_line_init(&line);
-        hp_metric_line_add_int(&line, "epoch", epoch);
-        hp_metric_line_add_number(&line, "train_loss", r.train_loss);
-        hp_metric_line_add_number(&line, "val_loss", r.val_loss);
-        hp_metric_line_add_number(&line, "val_accuracy", r.val_accuracy);
-        hp_metric_line_add_number(&line, "lr", t.last_lr);
-        hp_metric_line_add_number(&line, "seconds", now_seconds() - epoch_start);
-        if (emit(&line, out) < 0)
+        int diverged = end == EPOCH_DIVERGED;
+        if (emit_epoch(&t, epoch, &r, diverged ? NULL : &tr,
+                       now_seconds() - epoch_start) < 0)
             goto done;
-
-        if (end == EPOCH_DIVERGED) {
+        if (diverged) {
             fprintf(stderr,
                     "hpsearch-train: epoch %d: the training loss is %s; stopping\n",
-                    epoch, isnan(train_loss) ? "NaN" : "infinite");
-            hp_metric_line_init(&line);
-            hp_metric_line_add_raw(&line, "final", "true");
-            hp_metric_line_add_string(&line, "stopped", "nan");
-            hp_metric_line_add_int(&line, "epoch", epoch);
-            hp_metric_line_add_int(&line, "epochs_run", epoch);
-            hp_metric_line_add_number(&line, "seconds", now_seconds() - run_start);
-            status = emit(&line, out) < 0 ? TRAIN_EXIT_RUNTIME : TRAIN_EXIT_DIVERGED;
+                    epoch, isnan(tr.loss) ? "NaN" : "infinite");
+            status = emit_diverged(&t, epoch, now_seconds() - run_start) < 0
+                         ? TRAIN_EXIT_RUNTIME
+                         : TRAIN_EXIT_DIVERGED;
             goto done;
         }
-
-        if (progress_complete_epoch(p, &r, &err) < 0) {
+        int rc = finish_epoch(&t, &r, reason, sizeof reason, &err);
+        if (rc < 0) {
             diagnose(&err);
             goto done;
         }
-        if (r.val_accuracy > p->best_val_accuracy) {
-            p->best_val_accuracy = r.val_accuracy;
-            p->best_epoch = epoch;
-            memcpy(t.best, t.model.params, t.model.nparams * sizeof *t.best);
-            if (save_best(&t, &err) < 0) {
-                diagnose(&err);
-                goto done;
-            }
-            hp_metric_line_init(&line);
-            hp_metric_line_add_string(&line, "checkpoint", BEST_NAME);
-            hp_metric_line_add_int(&line, "epoch", epoch);
-            if (emit(&line, out) < 0)
-                goto done;
-        }
-        if (r.val_accuracy > p->stale_ref + opt->min_delta) {
-            p->stale_ref = r.val_accuracy;
-            p->stale = 0;
-        } else {
-            p->stale++;
-        }
-        if (save_last(&t, &err) < 0) {
-            diagnose(&err);
-            goto done;
-        }
-        if (opt->patience > 0 && p->stale >= opt->patience) {
-            snprintf(reason, sizeof reason,
-                     "early stopping: val_accuracy did not improve by more than %g for "
-                     "%d epochs (best %g at epoch %d)",
-                     opt->min_delta, p->stale, p->best_val_accuracy, p->best_epoch);
+        if (rc == 1) {
             stopped = "early_stopping";
             break;
         }
     }
-
-    /* The test set, once, with the best epoch's weights. */
-    memcpy(t.model.params, t.best, t.model.nparams * sizeof *t.best);
-    double test_loss = 0.0;
-    double test_accuracy = 0.0;
-    evaluate(&t, &d->test, &test_loss, &test_accuracy);
-    hp_metric_line_init(&line);
-    hp_metric_line_add_raw(&line, "final", "true");
-    hp_metric_line_add_string(&line, "stopped", stopped);
-    hp_metric_line_add_string(&line, "reason", reason);
-    hp_metric_line_add_int(&line, "epochs_run", p->epoch);
-    hp_metric_line_add_int(&line, "best_epoch", p->best_epoch);
-    hp_metric_line_add_number(&line, "best_val_accuracy", p->best_val_accuracy);
-    hp_metric_line_add_number(&line, "test_loss", test_loss);
-    hp_metric_line_add_number(&line, "test_accuracy", test_accuracy);
-    hp_metric_line_add_number(&line, "seconds", now_seconds() - run_start);
-    if (emit(&line, out) < 0)
+    if (test_and_emit_final(&t, stopped, reason, run_start) < 0)
         goto done;
     status = TRAIN_EXIT_OK;
 
