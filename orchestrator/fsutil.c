@@ -94,6 +94,44 @@ int fsutil_write_atomic(const char *path, const void *data, size_t len,
     return 0;
 }
 
+FILE *fsutil_stream_open(const char *path, char *tmp, size_t size, struct hp_error *err)
+{
+    snprintf(tmp, size, "%s.tmp.%ld", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    FILE *stream = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!stream) {
+        hp_error_set(err, "", "%s: cannot create: %s", tmp, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+    }
+    return stream;
+}
+
+int fsutil_stream_commit(FILE *stream, const char *tmp, const char *path,
+                         struct hp_error *err)
+{
+    int failed = ferror(stream) || fflush(stream) != 0 || fsync(fileno(stream)) != 0;
+    int saved = errno;
+    if (fclose(stream) != 0 && !failed) {
+        failed = 1;
+        saved = errno;
+    }
+    if (failed) {
+        unlink(tmp);
+        return hp_error_set(err, "", "%s: write failed: %s", path, strerror(saved));
+    }
+    if (rename(tmp, path) < 0) {
+        saved = errno;
+        unlink(tmp);
+        return hp_error_set(err, "", "%s: cannot rename into place: %s", path,
+                            strerror(saved));
+    }
+    char dir[4096];
+    parent_dir(path, dir, sizeof dir);
+    fsutil_sync_dir(dir);
+    return 0;
+}
+
 static int copy_file(const char *src, const char *dst)
 {
     int in = open(src, O_RDONLY | O_CLOEXEC);

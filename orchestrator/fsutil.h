@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "error.h"
 
@@ -18,6 +19,14 @@ int fsutil_mkdirs(const char *path, struct hp_error *err);
 /* Writes data[len] to `path` atomically and durably. Returns 0 or -1. */
 int fsutil_write_atomic(const char *path, const void *data, size_t len,
                         struct hp_error *err);
+
+/* Streams a file into place atomically: fsutil_stream_open creates a
+ * temporary file beside `path` (its name in tmp[size]); fsutil_stream_commit
+ * checks that every write succeeded, fsyncs, closes and renames it into
+ * place (and removes it on failure). Returns the stream / 0, or NULL / -1. */
+FILE *fsutil_stream_open(const char *path, char *tmp, size_t size, struct hp_error *err);
+int fsutil_stream_commit(FILE *stream, const char *tmp, const char *path,
+                         struct hp_error *err);
 
 /* Makes `dst` hold the contents of `src`: a hard link when possible, else a
  * copy; either way via a temporary name and rename, so `dst` is never half

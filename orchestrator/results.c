@@ -55,18 +55,11 @@ json_t *results_config_json(const struct config_record *config, size_t rank)
                      number_or_null(s->min), "max", number_or_null(s->max), "seeds", seeds);
 }
 
-json_t *results_to_json(const struct results_view *view)
+/* The document's head: everything but the configs. Returns a new object. */
+static json_t *results_head(const struct results_view *view, size_t ranked)
 {
     const struct sweep_state *state = view->state;
     const struct space *space = state->space;
-    size_t *order = malloc((state->config_count + 1) * sizeof *order);
-    if (!order)
-        return NULL;
-    size_t ranked = state_rank(state->configs, state->config_count, space->maximize, order);
-    json_t *configs = json_array();
-    for (size_t r = 0; r < ranked; r++)
-        json_array_append_new(configs, results_config_json(&state->configs[order[r]], r + 1));
-    free(order);
     json_t *best = json_null();
     if (state->has_best) {
         const struct config_record *config = &state->configs[state->best_config];
@@ -79,14 +72,63 @@ json_t *results_to_json(const struct results_view *view)
                          config->summary.mean, "best_trial", trial_id, "best_trial_value",
                          seed->score);
     }
-    return json_pack("{s:s, s:{s:s, s:s, s:s}, s:s, s:I, s:I, s:I, s:o, s:o, s:f}", "name",
+    return json_pack("{s:s, s:{s:s, s:s, s:s}, s:s, s:I, s:I, s:I, s:o, s:f}", "name",
                      space->name, "objective", "metric", space->objective_metric, "mode",
                      space->maximize ? "max" : "min", "score",
                      space->score == SCORE_LAST ? "last" : "best", "strategy",
                      space->strategy->name, "configs_complete", (json_int_t)ranked,
                      "trials_ok", (json_int_t)state->trials_ok, "trials_failed",
-                     (json_int_t)state->trials_failed, "best", best, "configs", configs,
-                     "elapsed_s", view->elapsed_s);
+                     (json_int_t)state->trials_failed, "best", best, "elapsed_s",
+                     view->elapsed_s);
+}
+
+/* Writes `text` with every line but the first indented by `indent` spaces. */
+static void write_indented(FILE *out, const char *text, int indent)
+{
+    for (const char *p = text; *p; p++) {
+        fputc(*p, out);
+        if (*p == '\n')
+            fprintf(out, "%*s", indent, "");
+    }
+}
+
+/* results.json, streamed one config at a time so that a sweep of 100,000
+ * configs never holds the whole document in memory. The layout is what
+ * json_dumps with JSON_INDENT(2) would write for the whole document. */
+void results_write_json(const struct results_view *view, FILE *out)
+{
+    const struct sweep_state *state = view->state;
+    size_t *order = malloc((state->config_count + 1) * sizeof *order);
+    if (!order)
+        return;
+    size_t ranked = state_rank(state->configs, state->config_count,
+                               state->space->maximize, order);
+    json_t *head = results_head(view, ranked);
+    char *head_text = head ? json_dumps(head, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(head);
+    if (!head_text) {
+        free(order);
+        return;
+    }
+    /* The head without its closing brace, then the configs array. */
+    size_t head_len = strlen(head_text);
+    while (head_len > 0 && head_text[head_len - 1] != '}')
+        head_len--;
+    while (head_len > 0 && (head_text[head_len - 1] == '}' || head_text[head_len - 1] == '\n'))
+        head_len--;
+    fwrite(head_text, 1, head_len, out);
+    free(head_text);
+    fputs(",\n  \"configs\": [", out);
+    for (size_t r = 0; r < ranked; r++) {
+        json_t *config = results_config_json(&state->configs[order[r]], r + 1);
+        char *text = config ? json_dumps(config, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+        json_decref(config);
+        fputs(r ? ",\n    " : "\n    ", out);
+        write_indented(out, text ? text : "null", 4);
+        free(text);
+    }
+    fputs(ranked ? "\n  ]\n}\n" : "]\n}\n", out);
+    free(order);
 }
 
 /* Writes a CSV field, quoted when it holds a comma, quote or newline. */
@@ -166,31 +208,20 @@ int results_write(const struct results_view *view, struct hp_error *err)
 {
     const char *dir = view->state->out_dir;
     char path[4200];
-    json_t *doc = results_to_json(view);
-    char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(doc);
-    if (!text)
-        return hp_error_set(err, "", "cannot encode results.json");
+    char tmp[4300];
     snprintf(path, sizeof path, "%s/results.json", dir);
-    int rc = fsutil_write_atomic(path, text, strlen(text), err);
-    free(text);
-    if (rc < 0)
-        return -1;
-
-    char *csv = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&csv, &len);
+    FILE *out = fsutil_stream_open(path, tmp, sizeof tmp, err);
     if (!out)
-        return hp_error_set(err, "", "cannot build results.csv");
-    results_write_csv(view->state, out);
-    if (fclose(out) != 0) {
-        free(csv);
-        return hp_error_set(err, "", "cannot build results.csv");
-    }
+        return -1;
+    results_write_json(view, out);
+    if (fsutil_stream_commit(out, tmp, path, err) < 0)
+        return -1;
     snprintf(path, sizeof path, "%s/results.csv", dir);
-    rc = fsutil_write_atomic(path, csv, len, err);
-    free(csv);
-    return rc;
+    out = fsutil_stream_open(path, tmp, sizeof tmp, err);
+    if (!out)
+        return -1;
+    results_write_csv(view->state, out);
+    return fsutil_stream_commit(out, tmp, path, err);
 }
 
 void results_params_text(const struct config_record *config, char *buf, size_t size)

@@ -24,8 +24,8 @@ struct results_view {
 /* Writes results.json and results.csv into the state's out_dir. Returns 0 or -1. */
 int results_write(const struct results_view *view, struct hp_error *err);
 
-/* Builds the results.json document. Returns a new object, NULL when out of memory. */
-json_t *results_to_json(const struct results_view *view);
+/* Writes results.json's text to `out`, one config at a time. */
+void results_write_json(const struct results_view *view, FILE *out);
 
 /* Writes results.csv's text to `out`. */
 void results_write_csv(const struct sweep_state *state, FILE *out);

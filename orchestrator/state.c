@@ -87,6 +87,7 @@ static void attempt_free(struct attempt *a)
     free(a->checkpoints);
     free(a->checkpoint_epochs);
     json_decref(a->last_line);
+    free(a->deferred);
     free(a);
 }
 
@@ -604,6 +605,112 @@ int state_next(struct sweep_state *state, struct seed_ref *next, struct hp_error
 
 /* --- replay -------------------------------------------------------------- */
 
+/* Replay avoids parsing what cannot matter: records are written by
+ * journal_append with "event" first, so informational ones are skipped by
+ * their prefix, and a report line is parsed only if it is a final line or
+ * its attempt turns out to be unfinished at the end of the journal (then it
+ * is needed to resume from, and for `status`). A 100,000-trial journal
+ * replays in well under a second this way. */
+
+static int has_prefix(const char *line, const char *prefix)
+{
+    return strncmp(line, prefix, strlen(prefix)) == 0;
+}
+
+/* Reads the integer after "key": in the record's head (before "line"). */
+static int peek_int(const char *line, const char *key, unsigned long long *out)
+{
+    const char *stop = strstr(line, "\"line\":");
+    const char *at = strstr(line, key);
+    if (!at || (stop && at > stop))
+        return -1;
+    char *end;
+    errno = 0;
+    *out = strtoull(at + strlen(key), &end, 10);
+    return errno || end == at + strlen(key) ? -1 : 0;
+}
+
+/* Remembers where a report of a running attempt is, to apply it later if the
+ * attempt never ends. Returns 0, 1 when the line must be applied now, -1. */
+static int defer_report(struct sweep_state *state, const char *line, long long offset)
+{
+    if (strstr(line, "\"final\":true"))
+        return 1;
+    unsigned long long config, seed_value;
+    if (peek_int(line, "\"config\":", &config) < 0 || peek_int(line, "\"seed\":", &seed_value) < 0 ||
+        config >= state->config_count)
+        return 1; /* not our usual shape: the full path reports the problem */
+    struct config_record *c = &state->configs[config];
+    for (size_t s = 0; s < c->seed_count; s++) {
+        struct attempt *a = c->seeds[s].live;
+        if (c->seeds[s].seed != seed_value)
+            continue;
+        if (!a)
+            return 0; /* outside an attempt: changes nothing */
+        if (a->deferred_count == a->deferred_cap) {
+            size_t cap = a->deferred_cap ? a->deferred_cap * 2 : 8;
+            long long *grown = realloc(a->deferred, cap * sizeof *grown);
+            if (!grown)
+                return -1;
+            a->deferred = grown;
+            a->deferred_cap = cap;
+        }
+        a->deferred[a->deferred_count++] = offset;
+        return 0;
+    }
+    return 1;
+}
+
+static int apply_text(struct sweep_state *state, const char *line, size_t len,
+                      const char *path, long line_number, struct hp_error *err)
+{
+    json_error_t jerr;
+    json_t *record = json_loadb(line, len, 0, &jerr);
+    if (!record)
+        return hp_error_set(err, "", "%s:%ld: not a JSON record (%s)", path, line_number,
+                            jerr.text);
+    struct hp_error apply_err;
+    hp_error_init(&apply_err);
+    int rc = state_apply(state, record, &apply_err);
+    json_decref(record);
+    if (rc < 0)
+        return hp_error_set(err, "", "%s:%ld: %s", path, line_number, apply_err.message);
+    return 0;
+}
+
+/* Applies the deferred reports of attempts still running at the journal's
+ * end, in order. */
+static int apply_deferred(struct sweep_state *state, FILE *in, const char *path,
+                          struct hp_error *err)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    int rc = 0;
+    for (size_t c = 0; c < state->config_count && rc == 0; c++) {
+        struct config_record *config = &state->configs[c];
+        for (size_t s = 0; s < config->seed_count && rc == 0; s++) {
+            struct attempt *a = config->seeds[s].live;
+            if (!a || a->deferred_count == 0)
+                continue;
+            long long *offsets = a->deferred;
+            size_t count = a->deferred_count;
+            a->deferred = NULL;
+            a->deferred_count = a->deferred_cap = 0;
+            for (size_t i = 0; i < count && rc == 0; i++) {
+                ssize_t len;
+                if (fseeko(in, (off_t)offsets[i], SEEK_SET) != 0 ||
+                    (len = getline(&line, &cap, in)) <= 0)
+                    rc = hp_error_set(err, "", "%s: cannot read it again", path);
+                else
+                    rc = apply_text(state, line, (size_t)len, path, 0, err);
+            }
+            free(offsets);
+        }
+    }
+    free(line);
+    return rc;
+}
+
 int state_replay(struct sweep_state *state, const char *dir, long long *good_bytes,
                  struct hp_error *err)
 {
@@ -619,27 +726,23 @@ int state_replay(struct sweep_state *state, const char *dir, long long *good_byt
     long long offset = 0;
     long line_number = 0;
     int rc = 0;
-    while ((len = getline(&line, &cap, in)) > 0) {
+    while (rc == 0 && (len = getline(&line, &cap, in)) > 0) {
         line_number++;
         if (line[len - 1] != '\n')
             break; /* torn by a crash mid-write: never acted on, so ignored */
-        json_error_t jerr;
-        json_t *record = json_loadb(line, (size_t)len, 0, &jerr);
-        if (!record) {
-            rc = hp_error_set(err, "", "%s:%ld: not a JSON record (%s)", path, line_number,
-                              jerr.text);
-            break;
-        }
-        struct hp_error apply_err;
-        hp_error_init(&apply_err);
-        if (state_apply(state, record, &apply_err) < 0) {
-            rc = hp_error_set(err, "", "%s:%ld: %s", path, line_number, apply_err.message);
-            json_decref(record);
-            break;
-        }
-        json_decref(record);
+        int now = 1;
+        if (has_prefix(line, "{\"event\":\"config\""))
+            now = 0;
+        else if (has_prefix(line, "{\"event\":\"report\""))
+            now = defer_report(state, line, offset);
+        if (now < 0)
+            rc = hp_error_set(err, "", "out of memory");
+        else if (now)
+            rc = apply_text(state, line, (size_t)len, path, line_number, err);
         offset += len;
     }
+    if (rc == 0)
+        rc = apply_deferred(state, in, path, err);
     free(line);
     fclose(in);
     state->replaying = 0;

@@ -54,6 +54,9 @@ struct attempt {
     char **checkpoints;    /* absolute paths the attempt reported (owned) */
     long *checkpoint_epochs;
     size_t checkpoint_count;
+    long long *deferred;   /* replay: journal offsets of reports not yet applied */
+    size_t deferred_count;
+    size_t deferred_cap;
 };
 
 /* One (config, seed) pair over all its attempts. */
