@@ -110,9 +110,11 @@ static void print_help(FILE *out)
     for (size_t i = 0; i < OPTION_COUNT; i++) {
         const struct option_spec *o = &OPTIONS[i];
         char left[64];
-        snprintf(left, sizeof left, "%s%c%s--%s%s%s", o->short_name ? "-" : "  ",
-                 o->short_name ? o->short_name : ' ', o->short_name ? ", " : "  ",
-                 o->long_name, o->value ? " " : "", o->value ? o->value : "");
+        char short_part[8] = "    ";
+        if (o->short_name)
+            snprintf(short_part, sizeof short_part, "-%c, ", o->short_name);
+        snprintf(left, sizeof left, "%s--%s%s%s", short_part, o->long_name,
+                 o->value ? " " : "", o->value ? o->value : "");
         fprintf(out, "  %-22s %s\n", left, o->help);
     }
     fprintf(out, "\nexit status:\n");
