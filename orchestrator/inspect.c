@@ -37,6 +37,29 @@ static double now_unix(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* A metric line for people: "epoch=2 train_loss=0.11 val_accuracy=0.89",
+ * numbers in their shortest exact form. */
+static void format_metrics(const json_t *line, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)line, key, value) {
+        char text[64];
+        if (json_is_number(value))
+            hp_format_number(text, sizeof text, json_number_value(value));
+        else if (json_is_string(value))
+            snprintf(text, sizeof text, "%s", json_string_value(value));
+        else
+            snprintf(text, sizeof text, "%s", json_is_true(value) ? "true" : "...");
+        int n = snprintf(buf + used, size - used, "%s%s=%s", used ? " " : "", key, text);
+        if (n < 0 || (size_t)n >= size - used)
+            break;
+        used += (size_t)n;
+    }
+}
+
 /* "mean 0.8812 ± 0.0123 (95% CI [0.8689, 0.8935], n=3)" */
 static void describe_mean(const struct config_record *config, char *buf, size_t size)
 {
@@ -102,12 +125,10 @@ enum hp_exit_code inspect_status(const struct space *space, const char *dir, FIL
                     continue;
                 char id[48];
                 state_trial_id(config, seed, id, sizeof id);
-                char *line = seed->live && seed->live->last_line
-                                 ? json_dumps(seed->live->last_line, JSON_COMPACT |
-                                                                         JSON_PRESERVE_ORDER)
-                                 : NULL;
-                fprintf(out, "    %s  %s\n", id, line ? line : "(no metrics yet)");
-                free(line);
+                char line[512] = "(no metrics yet)";
+                if (seed->live && seed->live->last_line)
+                    format_metrics(seed->live->last_line, line, sizeof line);
+                fprintf(out, "    %s  %s\n", id, line);
             }
         }
     }

@@ -393,10 +393,19 @@ START_TEST(test_interrupt_stops_trials_and_resume_finishes)
              BIN);
     write_text(WORK "/sigint/space.json", space);
     ck_assert_int_eq(run("cd '%s' && { '%s/hpsearch' run space.json --out out > log.txt 2>&1 & "
-                         "pid=$!; sleep 0.5; kill -INT $pid; wait $pid; echo $? > status.txt; }",
-                         dir, BIN),
+                         "pid=$!; sleep 0.5; '%s/hpsearch' status out > live.txt; "
+                         "kill -INT $pid; wait $pid; echo $? > status.txt; }",
+                         dir, BIN, BIN),
                      0);
     ck_assert_int_eq(run("grep -qx 130 '%s/status.txt'", dir), 0);
+    /* status, from another process while the sweep ran: who runs, and the
+     * running trials' latest metric lines. */
+    ck_assert_int_eq(run("grep -q 'e2e-sigint: running' '%s/live.txt' && "
+                         "grep -q 'hpsearch pid' '%s/live.txt' && "
+                         "grep -q '2 running' '%s/live.txt' && "
+                         "grep -q '    c000[0-9]-s[01]  epoch=[0-9] train_loss=' '%s/live.txt'",
+                         dir, dir, dir, dir),
+                     0);
     ck_assert_int_eq(run("grep -q '\"status\":\"interrupted\"' '%s/out/journal.jsonl'", dir),
                      0);
     ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' resume out > resume.txt 2>&1", dir, BIN), 0);
