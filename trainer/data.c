@@ -3,6 +3,8 @@
  */
 #include "data.h"
 
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +14,11 @@
 #include "synthetic.h"
 #include "vectorize.h"
 
-enum { PURPOSE_SPLIT = 0x73706c6974ULL }; /* "split" */
+enum {
+    PURPOSE_SPLIT = 0x73706c6974ULL,     /* "split" */
+    PURPOSE_IMBALANCE = 0x696d62616cULL, /* "imbal" */
+    PURPOSE_SUBSET = 0x737562736574ULL,  /* "subset" */
+};
 
 /* Fashion-MNIST's pixel mean and standard deviation on the [0, 1] scale,
  * measured on the 60k training images. */
@@ -98,6 +104,20 @@ static int split_seeded(struct data *d, const struct dataset *set, size_t val_si
     return 0;
 }
 
+/* Reports a configured value that does not fit the data: a usage error. */
+__attribute__((format(printf, 3, 4))) static int
+usage(struct hp_error *err, const char *option, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    snprintf(err->source, sizeof err->source, "hpsearch-train");
+    hp_error_set(err, option, "%s", text);
+    return -2;
+}
+
 static int load_fashion_mnist(struct data *d, const struct data_config *cfg,
                               struct hp_error *err)
 {
@@ -121,13 +141,10 @@ static int load_fashion_mnist(struct data *d, const struct data_config *cfg,
     d->pool.scale = d->test_set.scale = scale;
     d->pool.shift = d->test_set.shift = shift;
 
-    if (cfg->val_size < 1 || cfg->val_size >= d->pool.n) {
-        snprintf(err->source, sizeof err->source, "hpsearch-train");
-        hp_error_set(err, "option --val-size",
+    if (cfg->val_size < 1 || cfg->val_size >= d->pool.n)
+        return usage(err, "option --val-size",
                      "must be between 1 and %zu (the training images less one), got %zu",
                      d->pool.n - 1, cfg->val_size);
-        return -2;
-    }
     if (split_seeded(d, &d->pool, cfg->val_size, cfg->split_seed) < 0 ||
         split_range(&d->test, &d->test_set, 0, d->test_set.n) < 0)
         return hp_error_set(err, NULL, "out of memory splitting the data");
@@ -147,15 +164,149 @@ static int load_synthetic(struct data *d, const struct data_config *cfg,
     return 0;
 }
 
+/* Sorts a few thousand to a few tens of thousands of row indices. */
+static int compare_rows(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a;
+    uint32_t y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Keeps `keep` of the `n` rows in rows[], chosen by a partial Fisher-Yates
+ * shuffle from `rng`, in ascending order at rows[0 .. keep). */
+static void choose_rows(uint32_t *rows, size_t n, size_t keep, struct hp_pcg32 *rng)
+{
+    for (size_t i = 0; i < keep && i + 1 < n; i++) {
+        size_t j = i + hp_pcg32_bounded(rng, (uint32_t)(n - i));
+        uint32_t tmp = rows[i];
+        rows[i] = rows[j];
+        rows[j] = tmp;
+    }
+    qsort(rows, keep, sizeof *rows, compare_rows);
+}
+
+/* Makes the training split imbalanced on purpose: of each listed class,
+ * keep round(fraction * rows); the choice comes from the split seed. */
+static int apply_imbalance(struct data *d, const struct data_config *cfg,
+                           struct hp_error *err)
+{
+    struct data_split *train = &d->train;
+    int classes = train->set->classes;
+    for (int i = 0; i < cfg->nimbalance; i++)
+        if (cfg->imbalance_classes[i] >= classes)
+            return usage(err, "option --imbalance",
+                         "class %d does not exist (%d classes)",
+                         cfg->imbalance_classes[i], classes);
+    uint32_t *kept = malloc((train->n ? train->n : 1) * sizeof *kept);
+    uint32_t *rows = malloc((train->n ? train->n : 1) * sizeof *rows);
+    if (!kept || !rows) {
+        free(kept);
+        free(rows);
+        return hp_error_set(err, NULL, "out of memory");
+    }
+    struct hp_pcg32 rng;
+    hp_pcg32_derive(&rng, cfg->split_seed, PURPOSE_IMBALANCE);
+    size_t nkept = 0;
+    for (int c = 0; c < classes; c++) {
+        int listed = 0;
+        for (int i = 0; i < cfg->nimbalance; i++)
+            listed |= cfg->imbalance_classes[i] == c;
+        size_t n = 0;
+        for (size_t r = 0; r < train->n; r++)
+            if (train->set->labels[train->rows[r]] == c)
+                rows[n++] = train->rows[r];
+        size_t keep = listed ? (size_t)llround(cfg->imbalance_fraction * (double)n) : n;
+        if (listed)
+            choose_rows(rows, n, keep, &rng);
+        memcpy(kept + nkept, rows, keep * sizeof *rows);
+        nkept += keep;
+    }
+    qsort(kept, nkept, sizeof *kept, compare_rows);
+    memcpy(train->rows, kept, nkept * sizeof *kept);
+    train->n = nkept;
+    free(kept);
+    free(rows);
+    if (train->n == 0)
+        return usage(err, "option --imbalance", "leaves no training rows");
+    return 0;
+}
+
+static int apply_subset(struct data *d, const struct data_config *cfg,
+                        struct hp_error *err)
+{
+    struct data_split *train = &d->train;
+    if (cfg->train_subset > train->n)
+        return usage(err, "option --train-subset",
+                     "asks for %zu rows; the training split has %zu", cfg->train_subset,
+                     train->n);
+    struct hp_pcg32 rng;
+    hp_pcg32_derive(&rng, cfg->split_seed, PURPOSE_SUBSET);
+    choose_rows(train->rows, train->n, cfg->train_subset, &rng);
+    train->n = cfg->train_subset;
+    return 0;
+}
+
 int data_load(struct data *d, const struct data_config *cfg, struct hp_error *err)
 {
     memset(d, 0, sizeof *d);
     d->kind = cfg->kind;
     int rc = cfg->kind == DATA_FASHION_MNIST ? load_fashion_mnist(d, cfg, err)
                                              : load_synthetic(d, cfg, err);
+    if (rc == 0 && cfg->nimbalance > 0)
+        rc = apply_imbalance(d, cfg, err);
+    if (rc == 0 && cfg->train_subset > 0)
+        rc = apply_subset(d, cfg, err);
     if (rc < 0)
         data_free(d);
     return rc;
+}
+
+int data_class_rows_init(struct class_rows *c, const struct data_split *s)
+{
+    memset(c, 0, sizeof *c);
+    int k = s->set->classes;
+    c->classes = k;
+    c->count = calloc((size_t)k, sizeof *c->count);
+    c->rows = calloc((size_t)k, sizeof *c->rows);
+    c->present = calloc((size_t)k, sizeof *c->present);
+    c->block = malloc((s->n ? s->n : 1) * sizeof *c->block);
+    if (!c->count || !c->rows || !c->present || !c->block) {
+        data_class_rows_free(c);
+        return -1;
+    }
+    for (size_t i = 0; i < s->n; i++)
+        c->count[s->set->labels[s->rows[i]]]++;
+    size_t offset = 0;
+    for (int j = 0; j < k; j++) {
+        c->rows[j] = c->block + offset;
+        offset += c->count[j];
+        if (c->count[j] > 0)
+            c->present[c->npresent++] = j;
+        c->count[j] = 0;
+    }
+    for (size_t i = 0; i < s->n; i++) {
+        int label = s->set->labels[s->rows[i]];
+        c->rows[label][c->count[label]++] = s->rows[i];
+    }
+    return 0;
+}
+
+void data_class_rows_free(struct class_rows *c)
+{
+    free(c->count);
+    free(c->rows);
+    free(c->present);
+    free(c->block);
+    memset(c, 0, sizeof *c);
+}
+
+void data_balanced_sample(const struct class_rows *c, uint32_t *out, size_t n,
+                          struct hp_pcg32 *rng)
+{
+    for (size_t i = 0; i < n; i++) {
+        int k = c->present[hp_pcg32_bounded(rng, (uint32_t)c->npresent)];
+        out[i] = c->rows[k][hp_pcg32_bounded(rng, (uint32_t)c->count[k])];
+    }
 }
 
 /* dst[k] = src[k] * scale + shift: one image row to standardized floats. */

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "pcg32.h"
 
 /* The order matches the --data choices. */
 enum data_kind { DATA_SYNTHETIC, DATA_FASHION_MNIST };
@@ -31,6 +32,7 @@ struct dataset {
     int32_t *labels; /* (n) Owned. */
     /* Image bytes become pixel * scale + shift (standardized). */
     float scale, shift;
+    int width, height; /* images: dim = width * height; 0 for other data */
 };
 
 /* Rows of one data set that play one role. */
@@ -57,6 +59,13 @@ struct data_config {
     size_t val_size;     /* Fashion-MNIST: rows of the 60k moved to validation */
     uint64_t split_seed; /* Fashion-MNIST: seed of the train/validation permutation */
     uint64_t data_seed;  /* synthetic: seed of the generator */
+    /* Imbalance on purpose: of the training rows of each class listed in
+     * imbalance_classes, keep imbalance_fraction (a seeded choice, the same
+     * for every trial seed). nimbalance 0: none. */
+    const int *imbalance_classes;
+    int nimbalance;
+    double imbalance_fraction;
+    size_t train_subset; /* keep this many training rows (seeded); 0: all */
 };
 
 /* Loads or generates the data and makes the three splits. Returns 0; -1 with
@@ -71,6 +80,26 @@ void data_free(struct data *d);
 
 /* Releases one data set's arrays; safe on a zeroed struct. */
 void dataset_free(struct dataset *s);
+
+/* The training rows of each class, for balanced sampling. */
+struct class_rows {
+    int classes;
+    size_t *count;   /* (classes) rows of each class */
+    uint32_t **rows; /* (classes) each class's rows, into one block */
+    uint32_t *block; /* owned */
+    int *present;    /* (npresent) the classes with rows, ascending */
+    int npresent;
+};
+
+/* Groups the split's rows by class. Returns 0 or -1 (out of memory). */
+int data_class_rows_init(struct class_rows *c, const struct data_split *s);
+void data_class_rows_free(struct class_rows *c);
+
+/* Draws n rows with replacement so that every class with rows is equally
+ * likely: per row, a class (hp_pcg32_bounded over the classes present), then
+ * a row of it (hp_pcg32_bounded over its rows). */
+void data_balanced_sample(const struct class_rows *c, uint32_t *out, size_t n,
+                          struct hp_pcg32 *rng);
 
 /* Copies `count` rows of `set`, the rows named by rows[0..count), into x
  * (count, dim) as floats and their labels into y (count). Never allocates. */

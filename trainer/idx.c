@@ -133,6 +133,8 @@ int idx_load(struct dataset *set, const char *images_path, const char *labels_pa
     size_t dim = (size_t)idims[1] * idims[2];
     set->n = n;
     set->dim = dim;
+    set->height = (int)idims[1];
+    set->width = (int)idims[2];
     set->classes = classes;
     set->pixels = malloc(n * dim);
     set->labels = malloc(n * sizeof *set->labels);

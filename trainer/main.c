@@ -47,12 +47,21 @@ int main(int argc, char **argv)
         .val_size = (size_t)opt.val_size,
         .split_seed = opt.split_seed,
         .data_seed = opt.data_seed,
+        .imbalance_classes = opt.imbalance_classes,
+        .nimbalance = opt.nimbalance,
+        .imbalance_fraction = opt.imbalance_fraction,
+        .train_subset = (size_t)opt.train_subset,
     };
     struct data d;
     rc = data_load(&d, &cfg, &err);
     if (rc < 0) {
         report(&err);
         return rc == -2 ? TRAIN_EXIT_USAGE : TRAIN_EXIT_RUNTIME;
+    }
+    if (train_check(&opt, &d, &err) < 0) {
+        report(&err);
+        data_free(&d);
+        return TRAIN_EXIT_USAGE;
     }
     enum train_exit status = train_run(&opt, &d, stdout);
     data_free(&d);

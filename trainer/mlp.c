@@ -243,6 +243,14 @@ int mlp_argmax(const float *logits, int classes)
 double mlp_softmax_xent(const float *logits, const int32_t *y, size_t n, int classes,
                         float *dlogits, float grad_scale, size_t *correct)
 {
+    return mlp_softmax_xent_weighted(logits, y, n, classes, NULL, dlogits, grad_scale,
+                                     correct);
+}
+
+double mlp_softmax_xent_weighted(const float *logits, const int32_t *y, size_t n,
+                                 int classes, const float *class_weight, float *dlogits,
+                                 float grad_scale, size_t *correct)
+{
     double sum = 0.0;
     size_t right = 0;
     for (size_t i = 0; i < n; i++) {
@@ -265,11 +273,17 @@ double mlp_softmax_xent(const float *logits, const int32_t *y, size_t n, int cla
                 e[j] = v;
             denom += v;
         }
-        sum += log(denom) - ((double)z[label] - zmax);
+        double row_loss = log(denom) - ((double)z[label] - zmax);
+        float row_scale = grad_scale;
+        if (class_weight) {
+            row_loss *= class_weight[label];
+            row_scale *= class_weight[label];
+        }
+        sum += row_loss;
         if (dlogits) {
             float inv = (float)(1.0 / denom);
             for (int j = 0; j < classes; j++)
-                e[j] = (e[j] * inv - (j == label ? 1.0f : 0.0f)) * grad_scale;
+                e[j] = (e[j] * inv - (j == label ? 1.0f : 0.0f)) * row_scale;
         }
     }
     if (correct)
@@ -323,12 +337,32 @@ static void mask_backward(float *restrict dh, const float *restrict mask, size_t
         dh[i] *= mask[i];
 }
 
+/* The loss of the last forward pass and its gradient with respect to the
+ * logits, into dz: the mean over the rows, or with class weights the
+ * weighted mean sum(w_y * loss) / sum(w_y) (as PyTorch's weighted
+ * cross-entropy). Returns n times that mean. */
+static double output_loss(struct mlp *m, const int32_t *y, size_t n, float *dz,
+                          size_t *correct)
+{
+    int L = m->nlayers;
+    const float *cw = m->class_weight;
+    if (!cw)
+        return mlp_softmax_xent(m->act[L], y, n, m->size[L], dz, 1.0f / (float)n,
+                                correct);
+    double wsum = 0.0;
+    for (size_t i = 0; i < n; i++)
+        wsum += cw[y[i]];
+    float scale = wsum > 0.0 ? (float)(1.0 / wsum) : 0.0f;
+    double sum =
+        mlp_softmax_xent_weighted(m->act[L], y, n, m->size[L], cw, dz, scale, correct);
+    return wsum > 0.0 ? sum * (double)n / wsum : 0.0;
+}
+
 double mlp_backward(struct mlp *m, const int32_t *y, size_t n, size_t *correct)
 {
     int L = m->nlayers;
     float *dz = m->delta[0];
-    double loss =
-        mlp_softmax_xent(m->act[L], y, n, m->size[L], dz, 1.0f / (float)n, correct);
+    double loss = output_loss(m, y, n, dz, correct);
     for (int l = L - 1; l >= 0; l--) {
         const struct dense *p = &m->layer[l];
         const struct dense *g = &m->grad[l];
@@ -421,8 +455,7 @@ double mlp_backward_naive(struct mlp *m, const int32_t *y, size_t n, size_t *cor
 {
     int L = m->nlayers;
     float *dz = m->delta[0];
-    double loss =
-        mlp_softmax_xent(m->act[L], y, n, m->size[L], dz, 1.0f / (float)n, correct);
+    double loss = output_loss(m, y, n, dz, correct);
     for (int l = L - 1; l >= 0; l--) {
         const struct dense *p = &m->layer[l];
         const struct dense *g = &m->grad[l];

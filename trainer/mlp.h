@@ -59,6 +59,9 @@ struct mlp {
     float *mask[MLP_MAX_LAYERS + 1];
     float *dropped[MLP_MAX_LAYERS + 1];
     int dropout_on; /* the last forward pass applied dropout */
+    /* (classes) the loss weight of each class in training, or NULL for
+     * none. Borrowed. */
+    const float *class_weight;
 };
 
 /* Sets up a model with sizes[0..nlayers] (inputs, hidden..., classes) and
@@ -102,11 +105,20 @@ const float *mlp_forward_train(struct mlp *m, const float *x, size_t n,
 double mlp_softmax_xent(const float *logits, const int32_t *y, size_t n, int classes,
                         float *dlogits, float grad_scale, size_t *correct);
 
+/* mlp_softmax_xent with a weight per class: row i's loss and gradient are
+ * multiplied by class_weight[y[i]] (NULL: all 1). */
+double mlp_softmax_xent_weighted(const float *logits, const int32_t *y, size_t n,
+                                 int classes, const float *class_weight, float *dlogits,
+                                 float grad_scale, size_t *correct);
+
 /* Runs softmax cross-entropy on the last forward pass's logits with
  * grad_scale = 1/n (the gradient of the mean loss), then backpropagates
  * (through the dropout masks when the pass was a training one): m->grads
  * receives the gradient of the mean loss over the n rows of the last forward
- * call. Returns the loss sum as mlp_softmax_xent does. */
+ * call. Returns the loss sum as mlp_softmax_xent does. With m->class_weight
+ * set, the loss is the weighted mean sum(w_y * loss) / sum(w_y) over the
+ * rows (PyTorch's weighted cross-entropy), and the value returned is n times
+ * it. */
 double mlp_backward(struct mlp *m, const int32_t *y, size_t n, size_t *correct);
 
 /* The naive reference: the same contracts as mlp_forward and mlp_backward

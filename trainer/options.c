@@ -17,14 +17,15 @@
 static const char PROGRAM[] = "hpsearch-train";
 
 enum option_type {
-    OPT_CHOICE, /* one of `choices` ("a|b|c"); stored as its index (int) */
-    OPT_STRING, /* a non-empty string (const char *) */
-    OPT_NUMBER, /* a finite double within [min, max] (or (min, max] if min_open) */
-    OPT_INT,    /* an integer within [min, max] (long) */
-    OPT_SEED,   /* a non-negative 64-bit integer (uint64_t) */
-    OPT_LAYERS, /* comma-separated layer sizes, "" or "none" for none */
-    OPT_RATES,  /* comma-separated rates in [0, 1) */
-    OPT_FLAG,   /* boolean: --name, --name=true, --name=false (int) */
+    OPT_CHOICE,    /* one of `choices` ("a|b|c"); stored as its index (int) */
+    OPT_STRING,    /* a non-empty string (const char *) */
+    OPT_NUMBER,    /* a finite double within [min, max] (or (min, max] if min_open) */
+    OPT_INT,       /* an integer within [min, max] (long) */
+    OPT_SEED,      /* a non-negative 64-bit integer (uint64_t) */
+    OPT_LAYERS,    /* comma-separated layer sizes, "" or "none" for none */
+    OPT_RATES,     /* comma-separated rates in [0, 1) */
+    OPT_IMBALANCE, /* "c1,c2,...:fraction" or "none" */
+    OPT_FLAG,      /* boolean: --name, --name=true, --name=false (int) */
 };
 
 struct option_spec {
@@ -83,6 +84,64 @@ static const struct option_spec OPTIONS[] = {
      .metavar = "N",
      .def = "0",
      .help = "seed of the synthetic data generator"},
+    {.name = "train-subset",
+     .type = OPT_INT,
+     .offset = FIELD(train_subset),
+     .metavar = "N",
+     .def = "0",
+     .min = 0,
+     .max = 1e9,
+     .help = "train on N of the training rows only (a choice drawn from "
+             "--split-seed, the same for every trial seed; 0: all), for "
+             "small-data studies; validation and test stay whole"},
+    {.name = "imbalance",
+     .type = OPT_IMBALANCE,
+     .offset = FIELD(imbalance_classes),
+     .metavar = "CLASSES:F",
+     .def = "none",
+     .help = "make the training rows imbalanced on purpose: of each listed class "
+             "(comma-separated labels) keep the fraction F, e.g. 0,1:0.1 (a choice "
+             "drawn from --split-seed; validation and test stay as they are)"},
+    {.name = "class-weights",
+     .type = OPT_CHOICE,
+     .offset = FIELD(class_weights),
+     .metavar = "MODE",
+     .def = "none",
+     .choices = "none|balanced",
+     .help = "balanced: weight each class's training loss by rows / (classes * "
+             "rows of the class), as scikit-learn's class_weight='balanced' (the "
+             "reported train_loss is then the weighted mean)"},
+    {.name = "oversample",
+     .type = OPT_FLAG,
+     .offset = FIELD(oversample),
+     .help = "balanced sampling: each epoch draws as many rows as the training "
+             "split has, with replacement, every class equally likely"},
+    {.name = "augment-shift",
+     .type = OPT_INT,
+     .offset = FIELD(augment_shift),
+     .metavar = "N",
+     .def = "0",
+     .min = 0,
+     .max = 8,
+     .help = "images: shift each training image by a random -N..N pixels on each "
+             "axis (from the seed's augment stream)"},
+    {.name = "augment-flip",
+     .type = OPT_NUMBER,
+     .offset = FIELD(augment_flip),
+     .metavar = "P",
+     .def = "0",
+     .min = 0,
+     .max = 1,
+     .help = "images: flip each training image horizontally with probability P"},
+    {.name = "augment-noise",
+     .type = OPT_NUMBER,
+     .offset = FIELD(augment_noise),
+     .metavar = "S",
+     .def = "0",
+     .min = 0,
+     .max = 10,
+     .help = "add uniform noise of standard deviation S to each standardized "
+             "training input (any data)"},
     {.name = "hidden",
      .type = OPT_LAYERS,
      .offset = FIELD(hidden),
@@ -388,6 +447,37 @@ static int parse_rates(const char *s, float *rates, int *count)
     }
 }
 
+static int parse_imbalance(const char *s, struct options *o)
+{
+    o->nimbalance = 0;
+    if (*s == '\0' || strcmp(s, "none") == 0)
+        return 0;
+    const char *p = s;
+    for (;;) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        char *end = NULL;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        if (errno != 0 || v > 1000000 || o->nimbalance == OPTIONS_MAX_IMBALANCED)
+            return -1;
+        o->imbalance_classes[o->nimbalance++] = (int)v;
+        if (*end == ':')
+            break;
+        if (*end != ',')
+            return -1;
+        p = end + 1;
+    }
+    const char *f = strchr(p, ':') + 1;
+    char *end = NULL;
+    errno = 0;
+    double fraction = strtod(f, &end);
+    if (end == f || *end != '\0' || errno != 0 || !(fraction >= 0.0 && fraction <= 1.0))
+        return -1;
+    o->imbalance_fraction = fraction;
+    return 0;
+}
+
 static void describe_range(char *buf, size_t size, const struct option_spec *spec)
 {
     if (spec->type == OPT_INT && spec->max >= 1e9)
@@ -468,6 +558,13 @@ static int set_value(struct options *o, const struct option_spec *spec, const ch
             return bad_value(err, spec, env,
                              "expected up to 16 comma-separated rates from 0 up to (not "
                              "including) 1, got \"%s\"",
+                             value);
+        return 0;
+    case OPT_IMBALANCE:
+        if (parse_imbalance(value, o) < 0)
+            return bad_value(err, spec, env,
+                             "expected comma-separated class labels, a colon and a "
+                             "fraction from 0 to 1 (e.g. 0,1:0.1), or none; got \"%s\"",
                              value);
         return 0;
     case OPT_FLAG:
@@ -723,6 +820,17 @@ json_t *options_to_json(const struct options *o)
                 len += (size_t)snprintf(text + len, sizeof text - len, "%s%.9g",
                                         k ? "," : "", (double)o->dropout[k]);
             v = json_string(o->ndropout ? text : "0");
+            break;
+        }
+        case OPT_IMBALANCE: {
+            char text[OPTIONS_MAX_IMBALANCED * 8 + 32] = "none";
+            size_t len = 0;
+            for (int k = 0; k < o->nimbalance; k++)
+                len += (size_t)snprintf(text + len, sizeof text - len, "%s%d",
+                                        k ? "," : "", o->imbalance_classes[k]);
+            if (o->nimbalance)
+                snprintf(text + len, sizeof text - len, ":%.17g", o->imbalance_fraction);
+            v = json_string(text);
             break;
         }
         case OPT_FLAG:

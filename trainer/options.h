@@ -17,7 +17,7 @@
 
 #include "error.h"
 
-enum { OPTIONS_MAX_HIDDEN = 16 };
+enum { OPTIONS_MAX_HIDDEN = 16, OPTIONS_MAX_IMBALANCED = 64 };
 
 /* The parsed command line. Strings are borrowed from argv, the environment or
  * the option table, so they live as long as the process. */
@@ -41,7 +41,16 @@ struct options {
     long warmup_epochs;
     long patience; /* 0: no early stopping */
     double min_delta;
-    double clip_grad_norm; /* 0: no clipping */
+    double clip_grad_norm;
+    long augment_shift;
+    double augment_flip;
+    double augment_noise;
+    int class_weights; /* 0: none, 1: balanced */
+    int oversample;
+    int imbalance_classes[OPTIONS_MAX_IMBALANCED];
+    int nimbalance; /* 0: no imbalance on purpose */
+    double imbalance_fraction;
+    long train_subset; /* 0: all */ /* 0: no clipping */
     long batch;
     long epochs;
     long val_size;

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "augment.h"
 #include "checkpoint.h"
 #include "metric_line.h"
 #include "metrics.h"
@@ -87,6 +88,10 @@ struct trainer {
     struct schedule schedule;
     double last_lr;             /* the rate of the last update */
     struct confusion confusion; /* of the last evaluation */
+    struct augment augment;
+    float *scratch;               /* (dim) for augment_batch */
+    struct class_rows class_rows; /* the training rows by class */
+    float *class_weight;          /* (classes) --class-weights balanced, else NULL */
     struct progress prog;
     char best_path[4096];
     char last_path[4096];
@@ -147,6 +152,9 @@ static void trainer_free(struct trainer *t)
     json_decref(t->config);
     progress_free(&t->prog);
     metrics_confusion_free(&t->confusion);
+    free(t->scratch);
+    data_class_rows_free(&t->class_rows);
+    free(t->class_weight);
 }
 
 static int trainer_init(struct trainer *t, const struct options *opt,
@@ -209,8 +217,33 @@ static int trainer_init(struct trainer *t, const struct options *opt,
         return hp_error_set(err, NULL, "out of memory setting up the training");
     if (progress_init(&t->prog, (int)opt->epochs, err) < 0)
         return -1;
-    if (metrics_confusion_init(&t->confusion, d->pool.classes) < 0)
+    if (metrics_confusion_init(&t->confusion, d->pool.classes) < 0 ||
+        data_class_rows_init(&t->class_rows, &d->train) < 0)
         return hp_error_set(err, NULL, "out of memory setting up the training");
+    t->augment = (struct augment){
+        .shift = (int)opt->augment_shift,
+        .flip = (float)opt->augment_flip,
+        .noise = (float)opt->augment_noise,
+        .width = d->pool.width,
+        .height = d->pool.height,
+        .background = d->pool.shift,
+    };
+    t->scratch = malloc(d->pool.dim * sizeof *t->scratch);
+    if (!t->scratch)
+        return hp_error_set(err, NULL, "out of memory setting up the training");
+    if (opt->class_weights) {
+        /* scikit-learn's "balanced": rows / (classes present * rows of the
+         * class); a class without training rows never appears in a batch. */
+        const struct class_rows *c = &t->class_rows;
+        t->class_weight = calloc((size_t)c->classes, sizeof *t->class_weight);
+        if (!t->class_weight)
+            return hp_error_set(err, NULL, "out of memory setting up the training");
+        for (int k = 0; k < c->classes; k++)
+            if (c->count[k] > 0)
+                t->class_weight[k] = (float)((double)d->train.n /
+                                             ((double)c->npresent * (double)c->count[k]));
+        t->model.class_weight = t->class_weight;
+    }
 
     if (make_dirs(opt->out_dir) != 0) {
         snprintf(err->source, sizeof err->source, "%.511s", opt->out_dir);
@@ -405,11 +438,16 @@ static void evaluate(struct trainer *t, const struct data_split *s, double *loss
     *accuracy = s->n ? (double)correct / (double)s->n : 0.0;
 }
 
-/* Draws the epoch's row order from `rng`: the training rows, shuffled. */
+/* Draws the epoch's row order from `rng`: the training rows shuffled, or
+ * with --oversample as many rows drawn class-balanced with replacement. */
 static void draw_order(struct trainer *t, struct hp_pcg32 *rng)
 {
     const struct data_split *train = &t->d->train;
     size_t n = train->n;
+    if (t->opt->oversample) {
+        data_balanced_sample(&t->class_rows, t->order, n, rng);
+        return;
+    }
     memcpy(t->order, train->rows, n * sizeof *t->order);
     for (size_t i = n - 1; n > 1 && i > 0; i--) {
         size_t j = hp_pcg32_bounded(rng, (uint32_t)(i + 1));
@@ -468,6 +506,9 @@ static enum epoch_end train_epoch(struct trainer *t, struct epoch_training *out)
         size_t start = p->batch * batch;
         size_t count = n - start < batch ? n - start : batch;
         data_gather(train->set, t->order + start, count, t->x, t->y);
+        if (augment_active(&t->augment))
+            augment_batch(&t->augment, t->x, count, train->set->dim, t->scratch,
+                          &p->augment);
         mlp_forward_train(&t->model, t->x, count, &p->dropout);
         double loss = mlp_backward(&t->model, t->y, count, NULL);
         p->loss_sum += loss;
@@ -646,6 +687,18 @@ static int finish_epoch(struct trainer *t, const struct epoch_record *r, char *r
                  opt->min_delta, p->stale, p->best_val_accuracy, p->best_epoch);
         return 1;
     }
+    return 0;
+}
+
+int train_check(const struct options *opt, const struct data *d, struct hp_error *err)
+{
+    snprintf(err->source, sizeof err->source, "hpsearch-train");
+    if (d->pool.width == 0 && opt->augment_shift > 0)
+        return hp_error_set(err, "option --augment-shift",
+                            "needs image data (--data fashion-mnist)");
+    if (d->pool.width == 0 && opt->augment_flip > 0.0)
+        return hp_error_set(err, "option --augment-flip",
+                            "needs image data (--data fashion-mnist)");
     return 0;
 }
 

@@ -20,6 +20,10 @@
  * Returns 0, or -1 when the handlers cannot be installed. */
 int train_catch_signals(void);
 
+/* Checks the options that depend on the data (image augmentations need
+ * images). Returns 0, or -1 with `err` set: a usage error. */
+int train_check(const struct options *opt, const struct data *d, struct hp_error *err);
+
 /* Trains as `opt` says on `d` (resuming from opt->resume when set), writing
  * the metric lines to `out` and diagnostics to stderr. Returns TRAIN_EXIT_OK,
  * TRAIN_EXIT_DIVERGED (after the final "stopped": "nan" line),

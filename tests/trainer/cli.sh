@@ -161,6 +161,8 @@ help)
     for flag in data data-dir val-size split-seed data-seed hidden activation optimizer \
         lr momentum weight-decay weight-decay-mode dropout lr-schedule lr-step-epochs \
         lr-gamma lr-min warmup-epochs patience min-delta clip-grad-norm batch epochs \
+        train-subset imbalance class-weights oversample augment-shift augment-flip \
+        augment-noise \
         seed out-dir \
         resume help; do
         grep -qE -- "^  --$flag( |$)" "$WORK/a.out" || fail "--help does not list --$flag"
@@ -194,7 +196,8 @@ resume_after_sigterm)
     # "seconds") and the same checkpoints, byte for byte.
     ARGS="--hidden 256,256 --batch 8 --epochs 12 --seed 7 --dropout 0.2,0.1
           --lr-schedule cosine --warmup-epochs 1 --weight-decay 1e-3
-          --weight-decay-mode decoupled"
+          --weight-decay-mode decoupled --augment-noise 0.1 --oversample
+          --class-weights balanced --clip-grad-norm 1"
     run straight $ARGS --out-dir "$WORK/straight"
     expect_status 0
     NAME=first
@@ -353,6 +356,56 @@ fit_verdict)
     expect_status 0
     tail -n 1 "$WORK/b.out" | grep -q '"fit": "underfit", "fit_reason": "val_loss still at its lowest' ||
         fail "not underfit: $(tail -n 1 "$WORK/b.out")"
+    ;;
+class_imbalance)
+    # Keeping 5% of classes 0 and 1 wrecks their validation recall; weighting
+    # the loss or oversampling wins part of it back.
+    recall01() {
+        grep '"epoch": 10,' "$1" | sed -E 's/.*"val_recall": \[([-0-9.e]+), ([-0-9.e]+),.*/\1 \2/'
+    }
+    run base --epochs 10 --imbalance 0,1:0.05 --out-dir "$WORK/base"
+    expect_status 0
+    run weighted --epochs 10 --imbalance 0,1:0.05 --class-weights balanced --out-dir "$WORK/w"
+    expect_status 0
+    run over --epochs 10 --imbalance 0,1:0.05 --oversample --out-dir "$WORK/o"
+    expect_status 0
+    set -- $(recall01 "$WORK/base.out") $(recall01 "$WORK/weighted.out") $(recall01 "$WORK/over.out")
+    [ $# -eq 6 ] || fail "cannot read val_recall"
+    awk -v b0="$1" -v b1="$2" -v w0="$3" -v w1="$4" -v o0="$5" -v o1="$6" \
+        'BEGIN { exit !(b0 < 0.2 && b1 < 0.2 && w0 > b0 + 0.1 && w1 > b1 + 0.1 && o0 > b0 + 0.1 && o1 > b1 + 0.1) }' ||
+        fail "recall of classes 0, 1: imbalanced $1 $2, weighted $3 $4, oversampled $5 $6"
+    run bad --imbalance 0,1:2
+    expect_status 2
+    expect_stderr 'option --imbalance'
+    run missing --imbalance 10:0.5
+    expect_status 2
+    expect_stderr 'option --imbalance: class 10 does not exist (10 classes)'
+    ;;
+augmentation)
+    # Image augmentations need images; noise works on any data; each changes
+    # the run and stays deterministic.
+    run a --augment-shift 2
+    expect_status 2
+    expect_stderr 'option --augment-shift: needs image data'
+    run b --epochs 2 --out-dir "$WORK/b"
+    run c --epochs 2 --augment-noise 0.3 --out-dir "$WORK/c"
+    expect_status 0
+    strip_seconds "$WORK/b.out" >"$WORK/b.lines"
+    strip_seconds "$WORK/c.out" >"$WORK/c.lines"
+    if cmp -s "$WORK/b.lines" "$WORK/c.lines"; then fail "noise changed nothing"; fi
+    if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+        FM="--data fashion-mnist --train-subset 2000 --val-size 1000 --epochs 1 --hidden 32"
+        run d $FM --out-dir "$WORK/d"
+        expect_status 0
+        run e $FM --augment-shift 2 --augment-flip 0.5 --out-dir "$WORK/e"
+        expect_status 0
+        run f $FM --augment-shift 2 --augment-flip 0.5 --out-dir "$WORK/f"
+        strip_seconds "$WORK/d.out" >"$WORK/d.lines"
+        strip_seconds "$WORK/e.out" >"$WORK/e.lines"
+        strip_seconds "$WORK/f.out" >"$WORK/f.lines"
+        if cmp -s "$WORK/d.lines" "$WORK/e.lines"; then fail "augmentation changed nothing"; fi
+        cmp -s "$WORK/e.lines" "$WORK/f.lines" || fail "augmentation is not deterministic"
+    fi
     ;;
 *)
     fail "unknown case"

@@ -68,13 +68,22 @@ static const float *forward_for_test(struct mlp *m, const float *x, size_t n)
     return mlp_forward_train(m, x, n, &rng);
 }
 
-/* The objective: mean cross-entropy over the batch plus wd * (0.5 |W|^2). */
+/* The objective: mean cross-entropy over the batch (with class weights the
+ * weighted mean) plus wd * (0.5 |W|^2). */
 static double objective(struct mlp *m, const float *x, const int32_t *y, size_t n,
                         double wd)
 {
     const float *logits = forward_for_test(m, x, n);
-    double sum = mlp_softmax_xent(logits, y, n, m->size[m->nlayers], NULL, 0.0f, NULL);
-    return sum / (double)n + wd * mlp_l2_penalty(m);
+    const float *cw = m->class_weight;
+    double sum = mlp_softmax_xent_weighted(logits, y, n, m->size[m->nlayers], cw, NULL,
+                                           0.0f, NULL);
+    double total = (double)n;
+    if (cw) {
+        total = 0.0;
+        for (size_t i = 0; i < n; i++)
+            total += cw[y[i]];
+    }
+    return sum / total + wd * mlp_l2_penalty(m);
 }
 
 /* A fingerprint of which ReLU units are active after the last forward pass,
@@ -189,6 +198,29 @@ START_TEST(test_gradient_of_dense_tanh_layers_matches_finite_differences)
 {
     const int sizes[] = {6, 7, 5, 4};
     check_gradients(sizes, 3, ACT_TANH);
+}
+END_TEST
+
+START_TEST(test_gradient_with_class_weights_matches_finite_differences)
+{
+    enum { N = 7 };
+    const int sizes[] = {5, 6, 3};
+    const float weights[3] = {0.5f, 3.0f, 1.25f};
+    struct mlp m;
+    make_model(&m, sizes, 2, ACT_TANH, N, 91);
+    m.class_weight = weights;
+    float x[N * 5];
+    int32_t y[N];
+    random_batch(x, y, N, 5, 3, 92);
+    mlp_forward(&m, x, N);
+    double loss = mlp_backward(&m, y, N, NULL);
+    float *analytic = malloc(m.nparams * sizeof *analytic);
+    memcpy(analytic, m.grads, m.nparams * sizeof *analytic);
+    /* The value returned is n times the weighted mean. */
+    ck_assert_double_eq_tol(loss / N, objective(&m, x, y, N, 0.0), 1e-6);
+    check_against_finite_differences(&m, analytic, x, y, N, 0.0);
+    free(analytic);
+    mlp_free(&m);
 }
 END_TEST
 
@@ -545,6 +577,7 @@ static Suite *mlp_suite(void)
     tcase_add_test(grad, test_softmax_cross_entropy_values_and_accuracy);
     tcase_add_test(grad, test_gradient_with_weight_decay_matches_finite_differences);
     tcase_add_test(grad, test_gradient_through_dropout_matches_finite_differences);
+    tcase_add_test(grad, test_gradient_with_class_weights_matches_finite_differences);
     tcase_add_test(grad, test_dropout_drops_at_its_rate_and_scales_the_rest);
     tcase_add_test(grad, test_training_forward_without_dropout_draws_nothing);
     suite_add_tcase(s, grad);

@@ -6,12 +6,16 @@ hp_add_check_test(check_trainer_schedule SOURCES unit/check_trainer_schedule.c
                   LIBS hp_trainer)
 hp_add_check_test(check_trainer_metrics SOURCES unit/check_trainer_metrics.c
                   LIBS hp_trainer)
+hp_add_check_test(check_trainer_augment SOURCES unit/check_trainer_augment.c
+                  LIBS hp_trainer)
+hp_add_check_test(check_trainer_data SOURCES unit/check_trainer_data.c LIBS hp_trainer)
 
 # hpsearch-train end to end: tests/trainer/cli.sh CASE TRAINER WORKDIR.
 foreach(case same_seed_identical different_seed_differs env_defaults metric_lines
              bad_value unknown_flag help diverges missing_data resume_after_sigterm
              resume_extends_run resume_refuses_mismatch early_stopping lr_schedule
-             regularization_changes_results gradient_diagnostics fit_verdict)
+             regularization_changes_results gradient_diagnostics fit_verdict
+             class_imbalance augmentation)
   add_test(NAME trainer_cli_${case}
            COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/trainer/cli.sh ${case}
                    $<TARGET_FILE:hpsearch-train>
