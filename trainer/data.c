@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv.h"
 #include "idx.h"
 #include "pcg32.h"
 #include "synthetic.h"
@@ -25,12 +26,18 @@ enum {
 static const float FMNIST_MEAN = 0.2860f;
 static const float FMNIST_STD = 0.3530f;
 static const int FMNIST_CLASSES = 10;
+static const size_t FMNIST_VAL_SIZE = 10000;
 
 void dataset_free(struct dataset *s)
 {
+    for (int i = 0; s->class_names && i < s->classes; i++)
+        free(s->class_names[i]);
+    free(s->class_names);
+    free(s->header);
     free(s->pixels);
     free(s->features);
     free(s->labels);
+    free(s->targets);
     memset(s, 0, sizeof *s);
 }
 
@@ -63,20 +70,24 @@ static int split_range(struct data_split *s, const struct dataset *set, size_t f
     return 0;
 }
 
-/* Splits the rows of `set` into train and val by a permutation drawn from
- * split_seed: the permutation's first val_size rows are validation. Both lists
- * come out ascending, so they do not depend on anything but the seed. */
+/* Splits the rows of `set` by a permutation drawn from split_seed: its
+ * first val_size rows are validation, the next test_size rows (0: none, the
+ * test set is elsewhere) test, the rest training. Every list comes out
+ * ascending, so it depends on nothing but the seed. */
 static int split_seeded(struct data *d, const struct dataset *set, size_t val_size,
-                        uint64_t split_seed)
+                        size_t test_size, uint64_t split_seed)
 {
     size_t n = set->n;
     uint32_t *perm = malloc(n * sizeof *perm);
-    unsigned char *is_val = calloc(n, 1);
-    d->train.rows = malloc((n - val_size) * sizeof(uint32_t));
+    unsigned char *role = calloc(n, 1); /* 0 train, 1 val, 2 test */
+    d->train.rows = malloc((n - val_size - test_size) * sizeof(uint32_t));
     d->val.rows = malloc(val_size * sizeof(uint32_t));
-    if (!perm || !is_val || !d->train.rows || !d->val.rows) {
+    if (test_size)
+        d->test.rows = malloc(test_size * sizeof(uint32_t));
+    if (!perm || !role || !d->train.rows || !d->val.rows ||
+        (test_size && !d->test.rows)) {
         free(perm);
-        free(is_val);
+        free(role);
         return -1;
     }
     struct hp_pcg32 rng;
@@ -89,18 +100,20 @@ static int split_seeded(struct data *d, const struct dataset *set, size_t val_si
         perm[i] = perm[j];
         perm[j] = tmp;
     }
-    for (size_t i = 0; i < val_size; i++)
-        is_val[perm[i]] = 1;
+    for (size_t i = 0; i < val_size + test_size; i++)
+        role[perm[i]] = i < val_size ? 1 : 2;
     d->train.set = set;
     d->val.set = set;
+    if (test_size)
+        d->test.set = set;
     for (size_t i = 0; i < n; i++) {
-        if (is_val[i])
-            d->val.rows[d->val.n++] = (uint32_t)i;
-        else
-            d->train.rows[d->train.n++] = (uint32_t)i;
+        struct data_split *s = role[i] == 1   ? &d->val
+                               : role[i] == 2 ? &d->test
+                                              : &d->train;
+        s->rows[s->n++] = (uint32_t)i;
     }
     free(perm);
-    free(is_val);
+    free(role);
     return 0;
 }
 
@@ -141,12 +154,78 @@ static int load_fashion_mnist(struct data *d, const struct data_config *cfg,
     d->pool.scale = d->test_set.scale = scale;
     d->pool.shift = d->test_set.shift = shift;
 
-    if (cfg->val_size < 1 || cfg->val_size >= d->pool.n)
+    size_t val_size = cfg->val_size ? cfg->val_size : FMNIST_VAL_SIZE;
+    if (val_size >= d->pool.n)
         return usage(err, "option --val-size",
-                     "must be between 1 and %zu (the training images less one), got %zu",
-                     d->pool.n - 1, cfg->val_size);
-    if (split_seeded(d, &d->pool, cfg->val_size, cfg->split_seed) < 0 ||
+                     "must be below %zu (the training images), got %zu", d->pool.n,
+                     val_size);
+    if (split_seeded(d, &d->pool, val_size, 0, cfg->split_seed) < 0 ||
         split_range(&d->test, &d->test_set, 0, d->test_set.n) < 0)
+        return hp_error_set(err, NULL, "out of memory splitting the data");
+    return 0;
+}
+
+/* Standardizes every feature of `set` (and of `other`, when not NULL) with the
+ * mean and standard deviation of the training rows, and the regression
+ * targets' mean and standard deviation likewise. */
+static void standardize(struct dataset *set, struct dataset *other,
+                        const struct data_split *train)
+{
+    size_t dim = set->dim;
+    for (size_t k = 0; k < dim; k++) {
+        double sum = 0.0;
+        double sq = 0.0;
+        for (size_t i = 0; i < train->n; i++) {
+            double v = set->features[(size_t)train->rows[i] * dim + k];
+            sum += v;
+            sq += v * v;
+        }
+        double mean = sum / (double)train->n;
+        double var = sq / (double)train->n - mean * mean;
+        double inv = var > 1e-24 ? 1.0 / sqrt(var) : 1.0;
+        for (size_t i = 0; i < set->n; i++)
+            set->features[i * dim + k] =
+                (float)((set->features[i * dim + k] - mean) * inv);
+        for (size_t i = 0; other && i < other->n; i++)
+            other->features[i * dim + k] =
+                (float)((other->features[i * dim + k] - mean) * inv);
+    }
+    if (!set->targets)
+        return;
+    double sum = 0.0;
+    double sq = 0.0;
+    for (size_t i = 0; i < train->n; i++) {
+        double v = set->targets[train->rows[i]];
+        sum += v;
+        sq += v * v;
+    }
+    double mean = sum / (double)train->n;
+    double var = sq / (double)train->n - mean * mean;
+    set->target_mean = mean;
+    set->target_std = var > 1e-24 ? sqrt(var) : 1.0;
+    if (other) {
+        other->target_mean = set->target_mean;
+        other->target_std = set->target_std;
+    }
+}
+
+static int load_csv(struct data *d, const struct data_config *cfg, struct hp_error *err)
+{
+    if (csv_load(&d->pool, cfg->csv_path, cfg->label, cfg->task, NULL, err) < 0)
+        return -1;
+    if (cfg->test_path &&
+        csv_load(&d->test_set, cfg->test_path, cfg->label, cfg->task, &d->pool, err) < 0)
+        return -1;
+    size_t n = d->pool.n;
+    size_t test_size = cfg->test_path ? 0 : (size_t)llround(0.2 * (double)n);
+    size_t val_size = cfg->val_size ? cfg->val_size : (size_t)llround(0.2 * (double)n);
+    if (val_size + test_size >= n || val_size == 0)
+        return usage(err, "option --val-size",
+                     "%zu validation rows (and %zu test rows) leave no training rows of "
+                     "the %zu in %s",
+                     val_size, test_size, n, cfg->csv_path);
+    if (split_seeded(d, &d->pool, val_size, test_size, cfg->split_seed) < 0 ||
+        (cfg->test_path && split_range(&d->test, &d->test_set, 0, d->test_set.n) < 0))
         return hp_error_set(err, NULL, "out of memory splitting the data");
     return 0;
 }
@@ -192,6 +271,8 @@ static int apply_imbalance(struct data *d, const struct data_config *cfg,
 {
     struct data_split *train = &d->train;
     int classes = train->set->classes;
+    if (!train->set->labels)
+        return usage(err, "option --imbalance", "needs classification data");
     for (int i = 0; i < cfg->nimbalance; i++)
         if (cfg->imbalance_classes[i] >= classes)
             return usage(err, "option --imbalance",
@@ -251,11 +332,16 @@ int data_load(struct data *d, const struct data_config *cfg, struct hp_error *er
     memset(d, 0, sizeof *d);
     d->kind = cfg->kind;
     int rc = cfg->kind == DATA_FASHION_MNIST ? load_fashion_mnist(d, cfg, err)
+             : cfg->kind == DATA_CSV         ? load_csv(d, cfg, err)
                                              : load_synthetic(d, cfg, err);
     if (rc == 0 && cfg->nimbalance > 0)
         rc = apply_imbalance(d, cfg, err);
     if (rc == 0 && cfg->train_subset > 0)
         rc = apply_subset(d, cfg, err);
+    /* CSV features are standardized with the statistics of the training
+     * rows actually trained on. */
+    if (rc == 0 && cfg->kind == DATA_CSV)
+        standardize(&d->pool, cfg->test_path ? &d->test_set : NULL, &d->train);
     if (rc < 0)
         data_free(d);
     return rc;
@@ -264,6 +350,8 @@ int data_load(struct data *d, const struct data_config *cfg, struct hp_error *er
 int data_class_rows_init(struct class_rows *c, const struct data_split *s)
 {
     memset(c, 0, sizeof *c);
+    if (!s->set->labels)
+        return 0; /* regression: no classes */
     int k = s->set->classes;
     c->classes = k;
     c->count = calloc((size_t)k, sizeof *c->count);
@@ -330,6 +418,15 @@ void data_gather(const struct dataset *set, const uint32_t *rows, size_t count, 
         } else {
             memcpy(dst, set->features + r * dim, dim * sizeof(float));
         }
-        y[i] = set->labels[r];
+        if (set->labels)
+            y[i] = set->labels[r];
     }
+}
+
+void data_gather_targets(const struct dataset *set, const uint32_t *rows, size_t count,
+                         float *t)
+{
+    double inv = 1.0 / set->target_std;
+    for (size_t i = 0; i < count; i++)
+        t[i] = (float)((set->targets[rows[i]] - set->target_mean) * inv);
 }

@@ -21,18 +21,26 @@
 #include "pcg32.h"
 
 /* The order matches the --data choices. */
-enum data_kind { DATA_SYNTHETIC, DATA_FASHION_MNIST };
+enum data_kind { DATA_SYNTHETIC, DATA_FASHION_MNIST, DATA_CSV };
+
+/* The order matches the --task choices. */
+enum task { TASK_CLASSIFICATION, TASK_REGRESSION };
 
 struct dataset {
     size_t n;        /* rows */
     size_t dim;      /* features per row */
-    int classes;     /* labels are 0 .. classes-1 */
+    int classes;     /* classification: labels are 0 .. classes-1; regression: 1 */
     uint8_t *pixels; /* (n, dim) image bytes, or NULL. Owned. */
     float *features; /* (n, dim) real values, or NULL. Owned. */
-    int32_t *labels; /* (n) Owned. */
+    int32_t *labels; /* (n) classification labels, or NULL. Owned. */
+    float *targets;  /* (n) regression targets, or NULL. Owned. */
     /* Image bytes become pixel * scale + shift (standardized). */
     float scale, shift;
     int width, height; /* images: dim = width * height; 0 for other data */
+    /* Regression targets are learned as (target - target_mean) / target_std. */
+    double target_mean, target_std;
+    char **class_names; /* CSV: the names of classes given by name, or NULL. Owned. */
+    char *header;       /* CSV: the header line, to match a second file. Owned. */
 };
 
 /* Rows of one data set that play one role. */
@@ -66,6 +74,12 @@ struct data_config {
     int nimbalance;
     double imbalance_fraction;
     size_t train_subset; /* keep this many training rows (seeded); 0: all */
+    /* CSV: the file to split into train, validation (val_size rows, or 20%
+     * when 0) and test (20%, unless test_path gives a file of its own). */
+    const char *csv_path;
+    const char *test_path;
+    const char *label;
+    enum task task;
 };
 
 /* Loads or generates the data and makes the three splits. Returns 0; -1 with
@@ -91,7 +105,8 @@ struct class_rows {
     int npresent;
 };
 
-/* Groups the split's rows by class. Returns 0 or -1 (out of memory). */
+/* Groups the split's rows by class (nothing for regression data). Returns 0
+ * or -1 (out of memory). */
 int data_class_rows_init(struct class_rows *c, const struct data_split *s);
 void data_class_rows_free(struct class_rows *c);
 
@@ -102,8 +117,13 @@ void data_balanced_sample(const struct class_rows *c, uint32_t *out, size_t n,
                           struct hp_pcg32 *rng);
 
 /* Copies `count` rows of `set`, the rows named by rows[0..count), into x
- * (count, dim) as floats and their labels into y (count). Never allocates. */
+ * (count, dim) as floats and their labels into y (count; not written when
+ * the set has no labels). Never allocates. */
 void data_gather(const struct dataset *set, const uint32_t *rows, size_t count, float *x,
                  int32_t *y);
+
+/* Copies the standardized regression targets of the rows into t (count). */
+void data_gather_targets(const struct dataset *set, const uint32_t *rows, size_t count,
+                         float *t);
 
 #endif

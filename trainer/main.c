@@ -51,6 +51,10 @@ int main(int argc, char **argv)
         .nimbalance = opt.nimbalance,
         .imbalance_fraction = opt.imbalance_fraction,
         .train_subset = (size_t)opt.train_subset,
+        .csv_path = opt.csv,
+        .test_path = opt.csv_test,
+        .label = opt.label,
+        .task = (enum task)opt.task,
     };
     struct data d;
     rc = data_load(&d, &cfg, &err);

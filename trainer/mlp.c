@@ -358,12 +358,11 @@ static double output_loss(struct mlp *m, const int32_t *y, size_t n, float *dz,
     return wsum > 0.0 ? sum * (double)n / wsum : 0.0;
 }
 
-double mlp_backward(struct mlp *m, const int32_t *y, size_t n, size_t *correct)
+/* Backpropagates dz, the gradient of the loss with respect to the outputs
+ * of the last forward pass (n rows), into m->grads. */
+static void backprop(struct mlp *m, size_t n, float *dz)
 {
-    int L = m->nlayers;
-    float *dz = m->delta[0];
-    double loss = output_loss(m, y, n, dz, correct);
-    for (int l = L - 1; l >= 0; l--) {
+    for (int l = m->nlayers - 1; l >= 0; l--) {
         const struct dense *p = &m->layer[l];
         const struct dense *g = &m->grad[l];
         const float *h = layer_input(m, l);
@@ -380,7 +379,38 @@ double mlp_backward(struct mlp *m, const int32_t *y, size_t n, size_t *correct)
         activation_backward(dh, m->act[l], n, p->in, m->activation);
         dz = dh;
     }
+}
+
+double mlp_backward(struct mlp *m, const int32_t *y, size_t n, size_t *correct)
+{
+    float *dz = m->delta[0];
+    double loss = output_loss(m, y, n, dz, correct);
+    backprop(m, n, dz);
     return loss;
+}
+
+double mlp_squared_error(const float *out, const float *t, size_t n, int width,
+                         float *dout, float grad_scale)
+{
+    double sum = 0.0;
+    size_t count = n * (size_t)width;
+    for (size_t i = 0; i < count; i++) {
+        double e = (double)out[i] - t[i];
+        sum += e * e;
+        if (dout)
+            dout[i] = (float)(2.0 * e) * grad_scale;
+    }
+    return sum;
+}
+
+double mlp_backward_mse(struct mlp *m, const float *t, size_t n)
+{
+    float *dz = m->delta[0];
+    int width = m->size[m->nlayers];
+    double sum = mlp_squared_error(m->act[m->nlayers], t, n, width, dz,
+                                   1.0f / (float)(n * (size_t)width));
+    backprop(m, n, dz);
+    return sum;
 }
 
 /* Sum of squares in LANES independent float accumulators, lane k taking

@@ -121,6 +121,17 @@ double mlp_softmax_xent_weighted(const float *logits, const int32_t *y, size_t n
  * it. */
 double mlp_backward(struct mlp *m, const int32_t *y, size_t n, size_t *correct);
 
+/* Squared error of outputs out (n, width) against targets t (n, width).
+ * Returns the sum of squares (in double, in order). When dout is not NULL it
+ * receives 2 (out - t) * grad_scale, the gradient of grad_scale * sum. */
+double mlp_squared_error(const float *out, const float *t, size_t n, int width,
+                         float *dout, float grad_scale);
+
+/* The regression backward pass: m->grads receives the gradient of the mean
+ * squared error (over the n rows and the outputs) of the last forward pass
+ * against targets t (n, outputs). Returns the sum of squared errors. */
+double mlp_backward_mse(struct mlp *m, const float *t, size_t n);
+
 /* The naive reference: the same contracts as mlp_forward and mlp_backward
  * (without dropout), written as plain loops without BLAS. For the tests. */
 const float *mlp_forward_naive(struct mlp *m, const float *x, size_t n);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data.h"
 #include "exit_code.h"
 
 static const char PROGRAM[] = "hpsearch-train";
@@ -50,10 +51,10 @@ static const struct option_spec OPTIONS[] = {
      .offset = FIELD(data),
      .metavar = "NAME",
      .def = "synthetic",
-     .choices = "synthetic|fashion-mnist",
+     .choices = "synthetic|fashion-mnist|csv",
      .help = "data set: synthetic (generated from --data-seed: 20 features, 10 "
-             "classes, 4000 train / 1000 validation / 1000 test rows) or "
-             "fashion-mnist"},
+             "classes, 4000 train / 1000 validation / 1000 test rows), fashion-mnist "
+             "or csv (see --csv)"},
     {.name = "data-dir",
      .type = OPT_STRING,
      .offset = FIELD(data_dir),
@@ -61,16 +62,47 @@ static const struct option_spec OPTIONS[] = {
      .def = "/usr/share/datasets/fashion-mnist",
      .help = "folder of train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
              "t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz"},
+    {.name = "csv",
+     .type = OPT_STRING,
+     .offset = FIELD(csv),
+     .metavar = "PATH",
+     .help = "--data csv: a CSV file with a header line; the --label column is the "
+             "label, every other column a numeric feature (standardized with the "
+             "training rows' mean and deviation). Its rows are split by "
+             "--split-seed into validation (--val-size, else 20%), test (20%, unless "
+             "--csv-test) and training"},
+    {.name = "csv-test",
+     .type = OPT_STRING,
+     .offset = FIELD(csv_test),
+     .metavar = "PATH",
+     .help = "--data csv: a test file of its own, with the same header"},
+    {.name = "label",
+     .type = OPT_STRING,
+     .offset = FIELD(label),
+     .metavar = "NAME",
+     .def = "label",
+     .help = "--data csv: the label column's name. Classification labels are "
+             "class ids from 0 or class names (sorted names become ids 0, 1, ...)"},
+    {.name = "task",
+     .type = OPT_CHOICE,
+     .offset = FIELD(task),
+     .metavar = "NAME",
+     .def = "classification",
+     .choices = "classification|regression",
+     .help = "--data csv: classification (softmax cross-entropy) or regression "
+             "(one output, mean squared error; the target is standardized for "
+             "training and losses are reported in its own units)"},
     {.name = "val-size",
      .type = OPT_INT,
      .offset = FIELD(val_size),
      .metavar = "N",
-     .def = "10000",
-     .min = 1,
+     .def = "0",
+     .min = 0,
      .max = 1e9,
-     .help = "fashion-mnist: training images moved to the validation set by a "
-             "permutation drawn from --split-seed (the test set is never used "
-             "to select anything)"},
+     .help = "rows moved to the validation set by a permutation drawn from "
+             "--split-seed; 0: the default, 10000 of fashion-mnist's 60000 training "
+             "images, 20% of a CSV file (synthetic data has a fixed 1000). The test "
+             "set is never used to select anything"},
     {.name = "split-seed",
      .type = OPT_SEED,
      .offset = FIELD(split_seed),
@@ -585,6 +617,21 @@ static int set_value(struct options *o, const struct option_spec *spec, const ch
 static int check_combination(struct options *o, struct hp_error *err)
 {
     snprintf(err->source, sizeof err->source, "%s", PROGRAM);
+    const int csv = o->data == DATA_CSV;
+    if (csv && !o->csv)
+        return hp_error_set(err, "option --data", "csv needs --csv PATH");
+    if (!csv && (o->csv || o->csv_test))
+        return hp_error_set(err, o->csv ? "option --csv" : "option --csv-test",
+                            "needs --data csv");
+    if (o->task == TASK_REGRESSION && !csv)
+        return hp_error_set(err, "option --task", "regression needs --data csv");
+    if (o->task == TASK_REGRESSION &&
+        (o->class_weights || o->oversample || o->nimbalance))
+        return hp_error_set(err,
+                            o->class_weights ? "option --class-weights"
+                            : o->oversample  ? "option --oversample"
+                                             : "option --imbalance",
+                            "needs classification (--task classification)");
     if (o->ndropout > 1 && o->ndropout != o->nhidden)
         return hp_error_set(err, "option --dropout",
                             "%d rates for %d hidden layers (give one rate for all, or "
@@ -747,6 +794,13 @@ void options_print_help(FILE *out)
         "                    at its minimum in the last epoch and train_loss still",
         "                    falling by more than 1% in it; else \"good\" (\"unknown\"",
         "                    under two epochs)",
+        "  regression (--task regression): epoch lines carry \"val_rmse\" and",
+        "                   \"val_r2\" in place of val_accuracy, val_macro_f1 and",
+        "                   val_recall; the final line \"best_val_loss\", \"test_loss\",",
+        "                   \"test_rmse\", \"test_r2\" in place of best_val_accuracy",
+        "                   ... test_confusion. Losses are mean squared errors in the",
+        "                   target's units; best.ckpt and early stopping follow",
+        "                   val_loss (lower is better).",
         "  on divergence:  {\"final\": true, \"stopped\": \"nan\", \"epoch\",",
         "                   \"epochs_run\", \"seconds\"}  (after that epoch's line,",
         "                   which has NaN or Infinity as train_loss and no grad_norm,",
@@ -788,9 +842,11 @@ json_t *options_to_json(const struct options *o)
             v = p ? json_stringn(p, len) : json_null();
             break;
         }
-        case OPT_STRING:
-            v = json_string(*(const char *const *)field);
+        case OPT_STRING: {
+            const char *text = *(const char *const *)field;
+            v = text ? json_string(text) : json_null();
             break;
+        }
         case OPT_NUMBER:
             v = json_real(*(const double *)field);
             break;

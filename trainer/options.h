@@ -24,6 +24,10 @@ enum { OPTIONS_MAX_HIDDEN = 16, OPTIONS_MAX_IMBALANCED = 64 };
 struct options {
     int data; /* enum data_kind */
     const char *data_dir;
+    const char *csv;                   /* --data csv: the file */
+    const char *csv_test;              /* --data csv: a test file of its own, or NULL */
+    const char *label;                 /* --data csv: the label column */
+    int task;                          /* enum task */
     int hidden[OPTIONS_MAX_HIDDEN];    /* hidden layer sizes, input side first */
     int nhidden;                       /* 0: no hidden layer (a linear model) */
     int activation;                    /* enum activation */

@@ -5,7 +5,7 @@
  *
  *   {"epoch": 5, "batch": 17, "seen": 1088, "loss_sum": 612.5...,
  *    "grad_norm_sum": [17 numbers], "clipped": 3, "step": 330,
- *    "best_epoch": 4, "best_val_accuracy": 0.83, "stale": 1, "stale_ref": 0.83,
+ *    "best_epoch": 4, "best_score": 0.83, "stale": 1, "stale_ref": 0.83,
  *    "train_rows": 4000,
  *    "rng": {"shuffle": "<32 hex digits>", "dropout": "...", "augment": "..."},
  *    "history": [[train_loss, val_loss, val_accuracy], ...]}
@@ -26,8 +26,8 @@
 int progress_init(struct progress *p, int capacity, struct hp_error *err)
 {
     memset(p, 0, sizeof *p);
-    p->best_val_accuracy = -1.0;
-    p->stale_ref = -1.0;
+    p->best_score = -INFINITY;
+    p->stale_ref = -INFINITY;
     p->capacity = capacity > 0 ? capacity : 1;
     p->history = calloc((size_t)p->capacity, sizeof *p->history);
     if (!p->history)
@@ -70,13 +70,20 @@ static json_t *rng_json(const struct hp_pcg32 *rng)
     return json_string(text);
 }
 
+/* JSON has no infinities: before the first epoch the best score and the
+ * reference are -inf, written as 0 and restored from the epoch counts. */
+static double finite_or_zero(double v)
+{
+    return isfinite(v) ? v : 0.0;
+}
+
 json_t *progress_to_json(const struct progress *p)
 {
     json_t *history = json_array();
     json_t *norms = json_array();
     for (int e = 0; history && e < p->epoch; e++) {
         const struct epoch_record *r = &p->history[e];
-        json_t *row = json_pack("[fff]", r->train_loss, r->val_loss, r->val_accuracy);
+        json_t *row = json_pack("[fff]", r->train_loss, r->val_loss, r->val_score);
         if (!row || json_array_append_new(history, row) < 0) {
             json_decref(history);
             history = NULL;
@@ -92,16 +99,16 @@ json_t *progress_to_json(const struct progress *p)
         json_decref(norms);
         return NULL;
     }
-    return json_pack("{s:i, s:I, s:I, s:f, s:o, s:I, s:I, s:i, s:f, s:i, s:f, s:I, "
-                     "s:{s:o, s:o, s:o}, s:o}",
-                     "epoch", p->epoch, "batch", (json_int_t)p->batch, "seen",
-                     (json_int_t)p->seen, "loss_sum", p->loss_sum, "grad_norm_sum", norms,
-                     "clipped", (json_int_t)p->clipped, "step", (json_int_t)p->step,
-                     "best_epoch", p->best_epoch, "best_val_accuracy",
-                     p->best_val_accuracy, "stale", p->stale, "stale_ref", p->stale_ref,
-                     "train_rows", (json_int_t)p->train_rows, "rng", "shuffle",
-                     rng_json(&p->shuffle), "dropout", rng_json(&p->dropout), "augment",
-                     rng_json(&p->augment), "history", history);
+    return json_pack(
+        "{s:i, s:I, s:I, s:f, s:o, s:I, s:I, s:i, s:f, s:i, s:f, s:I, "
+        "s:{s:o, s:o, s:o}, s:o}",
+        "epoch", p->epoch, "batch", (json_int_t)p->batch, "seen", (json_int_t)p->seen,
+        "loss_sum", p->loss_sum, "grad_norm_sum", norms, "clipped",
+        (json_int_t)p->clipped, "step", (json_int_t)p->step, "best_epoch", p->best_epoch,
+        "best_score", finite_or_zero(p->best_score), "stale", p->stale, "stale_ref",
+        finite_or_zero(p->stale_ref), "train_rows", (json_int_t)p->train_rows, "rng",
+        "shuffle", rng_json(&p->shuffle), "dropout", rng_json(&p->dropout), "augment",
+        rng_json(&p->augment), "history", history);
 }
 
 static int read_int(const json_t *j, const char *key, long long min, long long max,
@@ -187,13 +194,17 @@ int progress_from_json(struct progress *p, const json_t *j, struct hp_error *err
     if (read_int(j, "best_epoch", 0, next.epoch, &v, err) < 0)
         return -1;
     next.best_epoch = (int)v;
-    if (read_number(j, "best_val_accuracy", &next.best_val_accuracy, err) < 0)
+    if (read_number(j, "best_score", &next.best_score, err) < 0)
         return -1;
     if (read_int(j, "stale", 0, next.epoch, &v, err) < 0)
         return -1;
     next.stale = (int)v;
     if (read_number(j, "stale_ref", &next.stale_ref, err) < 0)
         return -1;
+    if (next.best_epoch == 0)
+        next.best_score = -INFINITY;
+    if (next.epoch == 0)
+        next.stale_ref = -INFINITY;
     if (read_int(j, "train_rows", 1, big, &v, err) < 0)
         return -1;
     next.train_rows = (size_t)v;
@@ -223,7 +234,7 @@ int progress_from_json(struct progress *p, const json_t *j, struct hp_error *err
         const json_t *row = json_array_get(history, (size_t)e);
         next.history[e].train_loss = json_number_value(json_array_get(row, 0));
         next.history[e].val_loss = json_number_value(json_array_get(row, 1));
-        next.history[e].val_accuracy = json_number_value(json_array_get(row, 2));
+        next.history[e].val_score = json_number_value(json_array_get(row, 2));
     }
     *p = next;
     return 0;

@@ -26,7 +26,7 @@
 struct epoch_record {
     double train_loss;
     double val_loss;
-    double val_accuracy;
+    double val_score; /* val_accuracy, or -val_loss for regression: higher is better */
 };
 
 struct progress {
@@ -38,9 +38,9 @@ struct progress {
     size_t clipped;                       /* their batches whose gradient was clipped */
     long long step;                       /* optimizer updates so far */
     int best_epoch;                       /* 0 while there is none */
-    double best_val_accuracy;             /* -1 while there is none */
+    double best_score; /* the best val_score; -inf while there is none */
     int stale;         /* epochs since the last improvement (early stopping) */
-    double stale_ref;  /* the val_accuracy an improvement must beat by min_delta */
+    double stale_ref;  /* the val_score an improvement must beat by min_delta */
     size_t train_rows; /* the training split's size: a resume must see the same */
     /* The random streams. `shuffle` is the stream as it was at the start of
      * epoch + 1, before that epoch's order was drawn, so that the order can be

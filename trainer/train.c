@@ -88,6 +88,8 @@ struct trainer {
     struct schedule schedule;
     double last_lr;             /* the rate of the last update */
     struct confusion confusion; /* of the last evaluation */
+    int regression;             /* the data has targets, not labels */
+    float *targets;             /* (max_batch) regression: the batch's targets */
     struct augment augment;
     float *scratch;               /* (dim) for augment_batch */
     struct class_rows class_rows; /* the training rows by class */
@@ -153,6 +155,7 @@ static void trainer_free(struct trainer *t)
     progress_free(&t->prog);
     metrics_confusion_free(&t->confusion);
     free(t->scratch);
+    free(t->targets);
     data_class_rows_free(&t->class_rows);
     free(t->class_weight);
 }
@@ -229,7 +232,9 @@ static int trainer_init(struct trainer *t, const struct options *opt,
         .background = d->pool.shift,
     };
     t->scratch = malloc(d->pool.dim * sizeof *t->scratch);
-    if (!t->scratch)
+    t->regression = d->pool.targets != NULL;
+    t->targets = malloc(max_batch * sizeof *t->targets);
+    if (!t->scratch || !t->targets)
         return hp_error_set(err, NULL, "out of memory setting up the training");
     if (opt->class_weights) {
         /* scikit-learn's "balanced": rows / (classes present * rows of the
@@ -272,12 +277,13 @@ static int trainer_init(struct trainer *t, const struct options *opt,
 /* The header every checkpoint of this run shares, with `epoch` and the
  * validation metrics it was taken at. */
 static json_t *header_new(const struct trainer *t, int epoch, double val_loss,
-                          double val_accuracy)
+                          double val_score)
 {
+    const char *name = t->regression ? "val_loss" : "val_accuracy";
+    double value = t->regression ? val_loss : val_score;
     return json_pack("{s:o, s:i, s:{s:s, s:f, s:f}, s:O}", "arch",
                      checkpoint_arch_json(&t->model), "epoch", epoch, "metric", "name",
-                     "val_accuracy", "value", val_accuracy, "val_loss", val_loss,
-                     "config", t->config);
+                     name, "value", value, "val_loss", val_loss, "config", t->config);
 }
 
 /* best.ckpt: the best epoch's weights (from t->best), for inference and
@@ -286,7 +292,7 @@ static int save_best(struct trainer *t, struct hp_error *err)
 {
     const struct progress *p = &t->prog;
     int e = p->best_epoch;
-    json_t *header = header_new(t, e, p->history[e - 1].val_loss, p->best_val_accuracy);
+    json_t *header = header_new(t, e, p->history[e - 1].val_loss, p->best_score);
     if (!header)
         return hp_error_set(err, NULL, "out of memory building the checkpoint header");
     struct checkpoint_tensor tensors[2 * MLP_MAX_LAYERS];
@@ -313,7 +319,7 @@ static int save_last(struct trainer *t, struct hp_error *err)
     p->step = t->optim.step;
     const struct epoch_record *r = p->epoch ? &p->history[p->epoch - 1] : NULL;
     json_t *header =
-        header_new(t, p->epoch, r ? r->val_loss : 0.0, r ? r->val_accuracy : 0.0);
+        header_new(t, p->epoch, r ? r->val_loss : 0.0, r ? r->val_score : 0.0);
     json_t *state = progress_to_json(p);
     if (!header || !state || json_object_set_new(header, "state", state) < 0) {
         json_decref(header);
@@ -416,26 +422,60 @@ done:
 
 /* ---- training --------------------------------------------------------------- */
 
-/* Mean loss and accuracy of the current weights on a split, in batches of up
- * to EVAL_BATCH rows; `confusion` (cleared first) receives the predictions. */
-static void evaluate(struct trainer *t, const struct data_split *s, double *loss,
-                     double *accuracy, struct confusion *confusion)
+/* What an evaluation measured. */
+struct evaluation {
+    double loss;     /* mean cross-entropy, or mean squared error in the target's units */
+    double accuracy; /* classification */
+    double r2;       /* regression: 1 - SSE / SST */
+    double score;    /* accuracy, or -loss for regression: higher is better */
+};
+
+/* Evaluates the current weights on a split, in batches of up to EVAL_BATCH
+ * rows; for classification `confusion` (cleared first) receives the
+ * predictions. */
+static struct evaluation evaluate(struct trainer *t, const struct data_split *s,
+                                  struct confusion *confusion)
 {
+    struct evaluation e = {0};
     double sum = 0.0;
+    double tsum = 0.0;
+    double tsq = 0.0;
     size_t correct = 0;
-    int classes = t->model.size[t->model.nlayers];
+    int width = t->model.size[t->model.nlayers];
     metrics_confusion_clear(confusion);
     for (size_t start = 0; start < s->n; start += EVAL_BATCH) {
         size_t count = s->n - start < EVAL_BATCH ? s->n - start : EVAL_BATCH;
         data_gather(s->set, s->rows + start, count, t->x, t->y);
-        const float *logits = mlp_forward(&t->model, t->x, count);
+        const float *out = mlp_forward(&t->model, t->x, count);
+        if (t->regression) {
+            data_gather_targets(s->set, s->rows + start, count, t->targets);
+            sum += mlp_squared_error(out, t->targets, count, width, NULL, 0.0f);
+            for (size_t i = 0; i < count; i++) {
+                tsum += t->targets[i];
+                tsq += (double)t->targets[i] * t->targets[i];
+            }
+            continue;
+        }
         size_t right = 0;
-        sum += mlp_softmax_xent(logits, t->y, count, classes, NULL, 0.0f, &right);
-        metrics_confusion_add(confusion, logits, t->y, count);
+        sum += mlp_softmax_xent(out, t->y, count, width, NULL, 0.0f, &right);
+        metrics_confusion_add(confusion, out, t->y, count);
         correct += right;
     }
-    *loss = s->n ? sum / (double)s->n : 0.0;
-    *accuracy = s->n ? (double)correct / (double)s->n : 0.0;
+    if (s->n == 0)
+        return e;
+    double n = (double)s->n;
+    if (t->regression) {
+        double std = s->set->target_std;
+        double sst = tsq - tsum * tsum / n;
+        e.loss = sum / n * std * std;
+        e.r2 = sst > 0.0 ? 1.0 - sum / sst : 0.0;
+        e.score = -e.loss;
+    } else {
+        e.loss = sum / n;
+        e.accuracy = (double)correct / n;
+        e.score = e.accuracy;
+    }
+    return e;
 }
 
 /* Draws the epoch's row order from `rng`: the training rows shuffled, or
@@ -510,7 +550,15 @@ static enum epoch_end train_epoch(struct trainer *t, struct epoch_training *out)
             augment_batch(&t->augment, t->x, count, train->set->dim, t->scratch,
                           &p->augment);
         mlp_forward_train(&t->model, t->x, count, &p->dropout);
-        double loss = mlp_backward(&t->model, t->y, count, NULL);
+        double loss = 0.0;
+        if (t->regression) {
+            /* Squared errors in the target's own units. */
+            double std = train->set->target_std;
+            data_gather_targets(train->set, t->order + start, count, t->targets);
+            loss = mlp_backward_mse(&t->model, t->targets, count) * std * std;
+        } else {
+            loss = mlp_backward(&t->model, t->y, count, NULL);
+        }
         p->loss_sum += loss;
         p->seen += count;
         if (!isfinite(loss)) {
@@ -555,8 +603,9 @@ static void add_numbers(struct hp_metric_line *line, const char *key,
         line->overflow = 1;
 }
 
-static int emit_epoch(struct trainer *t, int epoch, const struct epoch_record *r,
-                      const struct epoch_training *tr, double seconds)
+static int emit_epoch(struct trainer *t, int epoch, double train_loss,
+                      const struct evaluation *val, const struct epoch_training *tr,
+                      double seconds)
 {
     int nlayers = t->model.nlayers;
     int classes = t->confusion.classes;
@@ -564,13 +613,18 @@ static int emit_epoch(struct trainer *t, int epoch, const struct epoch_record *r
     struct hp_metric_line line;
     hp_metric_line_init(&line);
     hp_metric_line_add_int(&line, "epoch", epoch);
-    hp_metric_line_add_number(&line, "train_loss", r->train_loss);
-    hp_metric_line_add_number(&line, "val_loss", r->val_loss);
-    hp_metric_line_add_number(&line, "val_accuracy", r->val_accuracy);
-    hp_metric_line_add_number(&line, "val_macro_f1", metrics_macro_f1(&t->confusion));
-    if (classes <= MAX_LISTED_CLASSES) {
-        metrics_recall(&t->confusion, recall);
-        add_numbers(&line, "val_recall", recall, classes);
+    hp_metric_line_add_number(&line, "train_loss", train_loss);
+    hp_metric_line_add_number(&line, "val_loss", val->loss);
+    if (t->regression) {
+        hp_metric_line_add_number(&line, "val_rmse", sqrt(val->loss));
+        hp_metric_line_add_number(&line, "val_r2", val->r2);
+    } else {
+        hp_metric_line_add_number(&line, "val_accuracy", val->accuracy);
+        hp_metric_line_add_number(&line, "val_macro_f1", metrics_macro_f1(&t->confusion));
+        if (classes <= MAX_LISTED_CLASSES) {
+            metrics_recall(&t->confusion, recall);
+            add_numbers(&line, "val_recall", recall, classes);
+        }
     }
     if (tr) {
         add_numbers(&line, "grad_norm", tr->grad_norm, nlayers);
@@ -622,9 +676,7 @@ static int test_and_emit_final(struct trainer *t, const char *stopped, const cha
 {
     const struct progress *p = &t->prog;
     memcpy(t->model.params, t->best, t->model.nparams * sizeof *t->best);
-    double test_loss = 0.0;
-    double test_accuracy = 0.0;
-    evaluate(t, &t->d->test, &test_loss, &test_accuracy, &t->confusion);
+    struct evaluation test = evaluate(t, &t->d->test, &t->confusion);
     char fit_reason[512];
     const char *fit = metrics_fit(p->history, p->epoch, fit_reason, sizeof fit_reason);
     struct hp_metric_line line;
@@ -634,14 +686,22 @@ static int test_and_emit_final(struct trainer *t, const char *stopped, const cha
     hp_metric_line_add_string(&line, "reason", reason);
     hp_metric_line_add_int(&line, "epochs_run", p->epoch);
     hp_metric_line_add_int(&line, "best_epoch", p->best_epoch);
-    hp_metric_line_add_number(&line, "best_val_accuracy", p->best_val_accuracy);
-    hp_metric_line_add_number(&line, "test_loss", test_loss);
-    hp_metric_line_add_number(&line, "test_accuracy", test_accuracy);
-    hp_metric_line_add_number(&line, "test_macro_f1", metrics_macro_f1(&t->confusion));
-    if (t->confusion.classes <= MAX_LISTED_CLASSES) {
-        char text[HP_METRIC_LINE_MAX];
-        if (metrics_json_confusion(text, sizeof text, &t->confusion) == 0)
-            hp_metric_line_add_raw(&line, "test_confusion", text);
+    if (t->regression) {
+        hp_metric_line_add_number(&line, "best_val_loss", -p->best_score);
+        hp_metric_line_add_number(&line, "test_loss", test.loss);
+        hp_metric_line_add_number(&line, "test_rmse", sqrt(test.loss));
+        hp_metric_line_add_number(&line, "test_r2", test.r2);
+    } else {
+        hp_metric_line_add_number(&line, "best_val_accuracy", p->best_score);
+        hp_metric_line_add_number(&line, "test_loss", test.loss);
+        hp_metric_line_add_number(&line, "test_accuracy", test.accuracy);
+        hp_metric_line_add_number(&line, "test_macro_f1",
+                                  metrics_macro_f1(&t->confusion));
+        if (t->confusion.classes <= MAX_LISTED_CLASSES) {
+            char text[HP_METRIC_LINE_MAX];
+            if (metrics_json_confusion(text, sizeof text, &t->confusion) == 0)
+                hp_metric_line_add_raw(&line, "test_confusion", text);
+        }
     }
     hp_metric_line_add_string(&line, "fit", fit);
     hp_metric_line_add_string(&line, "fit_reason", fit_reason);
@@ -659,8 +719,8 @@ static int finish_epoch(struct trainer *t, const struct epoch_record *r, char *r
     const struct options *opt = t->opt;
     if (progress_complete_epoch(p, r, err) < 0)
         return -1;
-    if (r->val_accuracy > p->best_val_accuracy) {
-        p->best_val_accuracy = r->val_accuracy;
+    if (r->val_score > p->best_score) {
+        p->best_score = r->val_score;
         p->best_epoch = p->epoch;
         memcpy(t->best, t->model.params, t->model.nparams * sizeof *t->best);
         if (save_best(t, err) < 0)
@@ -672,8 +732,8 @@ static int finish_epoch(struct trainer *t, const struct epoch_record *r, char *r
         if (hp_metric_line_finish(&line, t->out) < 0)
             return hp_error_set(err, NULL, "cannot write a metric line to stdout");
     }
-    if (r->val_accuracy > p->stale_ref + opt->min_delta) {
-        p->stale_ref = r->val_accuracy;
+    if (r->val_score > p->stale_ref + opt->min_delta) {
+        p->stale_ref = r->val_score;
         p->stale = 0;
     } else {
         p->stale++;
@@ -681,10 +741,12 @@ static int finish_epoch(struct trainer *t, const struct epoch_record *r, char *r
     if (save_last(t, err) < 0)
         return -1;
     if (opt->patience > 0 && p->stale >= opt->patience) {
+        const char *name = t->regression ? "val_loss" : "val_accuracy";
         snprintf(reason, size,
-                 "early stopping: val_accuracy did not improve by more than %g for %d "
-                 "epochs (best %g at epoch %d)",
-                 opt->min_delta, p->stale, p->best_val_accuracy, p->best_epoch);
+                 "early stopping: %s did not improve by more than %g for %d epochs (best "
+                 "%g at epoch %d)",
+                 name, opt->min_delta, p->stale,
+                 t->regression ? -p->best_score : p->best_score, p->best_epoch);
         return 1;
     }
     return 0;
@@ -749,11 +811,11 @@ enum train_exit train_run(const struct options *opt, const struct data *d, FILE 
                          : TRAIN_EXIT_INTERRUPTED;
             goto done;
         }
-        struct epoch_record r = {tr.loss, 0.0, 0.0};
-        evaluate(&t, &d->val, &r.val_loss, &r.val_accuracy, &t.confusion);
+        struct evaluation val = evaluate(&t, &d->val, &t.confusion);
+        struct epoch_record r = {tr.loss, val.loss, val.score};
         int epoch = p->epoch + 1;
         int diverged = end == EPOCH_DIVERGED;
-        if (emit_epoch(&t, epoch, &r, diverged ? NULL : &tr,
+        if (emit_epoch(&t, epoch, tr.loss, &val, diverged ? NULL : &tr,
                        now_seconds() - epoch_start) < 0)
             goto done;
         if (diverged) {

@@ -44,6 +44,22 @@ expect_stderr() {
     grep -qF -- "$1" "$WORK/$NAME.err" || fail "stderr lacks '$1': $(cat "$WORK/$NAME.err")"
 }
 
+# Writes a CSV of $2 rows to $1: features x1, x2, x3 from a fixed LCG, a
+# class ("low" when 2 x1 - x2 < 0, else "high") and a regression target
+# 3 x1 - 2 x2 + 0.5 x3 + 1.
+make_csv() {
+    awk -v rows="$2" 'BEGIN {
+        s = 12345
+        print "x1,x2,kind,x3,target"
+        for (i = 0; i < rows; i++) {
+            s = (s * 1103515245 + 12345) % 2147483648; a = s / 2147483648 * 4 - 2
+            s = (s * 1103515245 + 12345) % 2147483648; b = s / 2147483648 * 4 - 2
+            s = (s * 1103515245 + 12345) % 2147483648; c = s / 2147483648 * 4 - 2
+            printf "%.6f,%.6f,%s,%.6f,%.6f\n", a, b, (2 * a - b < 0 ? "low" : "high"), c, 3 * a - 2 * b + 0.5 * c + 1
+        }
+    }' >"$1"
+}
+
 case "$CASE" in
 same_seed_identical)
     run a --seed 3 --epochs 4 --hidden 32,16 --out-dir "$WORK/run"
@@ -162,7 +178,7 @@ help)
         lr momentum weight-decay weight-decay-mode dropout lr-schedule lr-step-epochs \
         lr-gamma lr-min warmup-epochs patience min-delta clip-grad-norm batch epochs \
         train-subset imbalance class-weights oversample augment-shift augment-flip \
-        augment-noise \
+        augment-noise csv csv-test label task \
         seed out-dir \
         resume help; do
         grep -qE -- "^  --$flag( |$)" "$WORK/a.out" || fail "--help does not list --$flag"
@@ -406,6 +422,70 @@ augmentation)
         if cmp -s "$WORK/d.lines" "$WORK/e.lines"; then fail "augmentation changed nothing"; fi
         cmp -s "$WORK/e.lines" "$WORK/f.lines" || fail "augmentation is not deterministic"
     fi
+    ;;
+csv_data)
+    # Classification by class name and regression by column, from one CSV;
+    # the other label column is a feature in each case... so drop it: two
+    # files, one per task.
+    make_csv "$WORK/all.csv" 1500
+    cut -d, -f1,2,3,4 "$WORK/all.csv" >"$WORK/kind.csv"
+    cut -d, -f1,2,4,5 "$WORK/all.csv" >"$WORK/target.csv"
+    run a --data csv --csv "$WORK/kind.csv" --label kind --epochs 15 --lr 0.01 --out-dir "$WORK/a"
+    expect_status 0
+    acc=$(tail -n 1 "$WORK/a.out" | sed -E 's/.*"test_accuracy": ([-0-9.e]+).*/\1/')
+    awk -v a="$acc" 'BEGIN { exit !(a > 0.95) }' || fail "classification test accuracy $acc"
+    tail -n 1 "$WORK/a.out" | grep -q '"test_confusion": \[\[[0-9]*, [0-9]*\], \[[0-9]*, [0-9]*\]\]' ||
+        fail "not a 2-class confusion matrix: $(tail -n 1 "$WORK/a.out")"
+    run b --data csv --csv "$WORK/target.csv" --label target --task regression --epochs 15 \
+        --lr 0.01 --out-dir "$WORK/b"
+    expect_status 0
+    grep -q '^{"epoch": 1, "train_loss": [-0-9.e]*, "val_loss": [-0-9.e]*, "val_rmse": [-0-9.e]*, "val_r2": [-0-9.e]*, "grad_norm"' "$WORK/b.out" ||
+        fail "regression epoch line: $(head -n 1 "$WORK/b.out")"
+    final=$(tail -n 1 "$WORK/b.out")
+    echo "$final" | grep -q '"best_epoch": [0-9]*, "best_val_loss": [-0-9.e]*, "test_loss": [-0-9.e]*, "test_rmse": [-0-9.e]*, "test_r2": ' ||
+        fail "regression final line: $final"
+    r2=$(echo "$final" | sed -E 's/.*"test_r2": ([-0-9.e]+).*/\1/')
+    awk -v r="$r2" 'BEGIN { exit !(r > 0.98) }' || fail "regression test r2 $r2"
+    # A test file of its own; --train-subset on CSV.
+    head -n 1001 "$WORK/kind.csv" >"$WORK/train.csv"
+    { head -n 1 "$WORK/kind.csv"; tail -n 500 "$WORK/kind.csv"; } >"$WORK/test.csv"
+    run c --data csv --csv "$WORK/train.csv" --csv-test "$WORK/test.csv" --label kind \
+        --train-subset 300 --epochs 5 --out-dir "$WORK/c"
+    expect_status 0
+    run d --data csv --label kind
+    expect_status 2
+    expect_stderr 'option --data: csv needs --csv PATH'
+    run e --task regression
+    expect_status 2
+    expect_stderr 'option --task: regression needs --data csv'
+    ;;
+csv_errors)
+    # A malformed row is named by file, line and column.
+    printf 'a,b,label\n1,2,0\n3,4,1\n5,abc,0\n' >"$WORK/bad.csv"
+    run a --data csv --csv "$WORK/bad.csv"
+    expect_status 1
+    expect_stderr "hpsearch-train: $WORK/bad.csv:4:3: column \"b\": expected a number, got \"abc\""
+    printf 'a,b,label\n1,2,0\n3,4\n' >"$WORK/short.csv"
+    run b --data csv --csv "$WORK/short.csv"
+    expect_status 1
+    expect_stderr "$WORK/short.csv:3:3: expected 3 fields as in the header, got 2"
+    printf 'a,b,y\n1,2,0\n' >"$WORK/nolabel.csv"
+    run c --data csv --csv "$WORK/nolabel.csv"
+    expect_status 1
+    expect_stderr "$WORK/nolabel.csv:1:1: no column named \"label\""
+    printf 'a,b,label\n1,2,x\n' >"$WORK/target.csv"
+    run d --data csv --csv "$WORK/target.csv" --task regression
+    expect_status 1
+    expect_stderr "$WORK/target.csv:2:5: column \"label\": expected a number (the regression target), got \"x\""
+    make_csv "$WORK/all.csv" 100
+    cut -d, -f1,2,3 "$WORK/all.csv" >"$WORK/kind.csv"
+    printf 'x1,x2,kind\n0.5,0.5,medium\n' >"$WORK/test.csv"
+    run e --data csv --csv "$WORK/kind.csv" --csv-test "$WORK/test.csv" --label kind
+    expect_status 1
+    expect_stderr "$WORK/test.csv:2:9: column \"kind\": \"medium\" is not a class of the training file"
+    run f --data csv --csv "$WORK/missing.csv"
+    expect_status 1
+    expect_stderr "$WORK/missing.csv: cannot open"
     ;;
 *)
     fail "unknown case"

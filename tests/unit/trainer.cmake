@@ -9,13 +9,14 @@ hp_add_check_test(check_trainer_metrics SOURCES unit/check_trainer_metrics.c
 hp_add_check_test(check_trainer_augment SOURCES unit/check_trainer_augment.c
                   LIBS hp_trainer)
 hp_add_check_test(check_trainer_data SOURCES unit/check_trainer_data.c LIBS hp_trainer)
+hp_add_check_test(check_trainer_csv SOURCES unit/check_trainer_csv.c LIBS hp_trainer)
 
 # hpsearch-train end to end: tests/trainer/cli.sh CASE TRAINER WORKDIR.
 foreach(case same_seed_identical different_seed_differs env_defaults metric_lines
              bad_value unknown_flag help diverges missing_data resume_after_sigterm
              resume_extends_run resume_refuses_mismatch early_stopping lr_schedule
              regularization_changes_results gradient_diagnostics fit_verdict
-             class_imbalance augmentation)
+             class_imbalance augmentation csv_data csv_errors)
   add_test(NAME trainer_cli_${case}
            COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/trainer/cli.sh ${case}
                    $<TARGET_FILE:hpsearch-train>
