@@ -462,8 +462,13 @@ static void describe_arch(char *buf, size_t size, const int *sizes, int nsizes,
         snprintf(buf + len, size - len, " %s", act);
 }
 
-int checkpoint_check_arch(const struct checkpoint *ck, const struct mlp *m,
-                          struct hp_error *err)
+/* Compares the checkpoint's architecture with the model's, the output
+ * layer's width included or not. Returns 1 when they match, 0 when not (with
+ * both described in `theirs_text` and `mine_text`), -1 with `err` set when the
+ * header has no usable architecture. */
+static int compare_arch(const struct checkpoint *ck, const struct mlp *m, int with_head,
+                        char *theirs_text, char *mine_text, size_t size,
+                        struct hp_error *err)
 {
     json_t *arch = json_object_get(ck->header, "arch");
     json_t *sizes = json_object_get(arch, "sizes");
@@ -478,19 +483,57 @@ int checkpoint_check_arch(const struct checkpoint *ck, const struct mlp *m,
     for (int i = 0; i < nsizes; i++) {
         json_t *s = json_array_get(sizes, (size_t)i);
         theirs[i] = json_is_integer(s) ? (int)json_integer_value(s) : -1;
-        if (i > m->nlayers || theirs[i] != m->size[i])
+        int compared = with_head || i < nsizes - 1;
+        if (i > m->nlayers || (compared && theirs[i] != m->size[i]))
             same = 0;
     }
-    if (same)
-        return 0;
+    describe_arch(mine_text, size, m->size, m->nlayers + 1,
+                  activation_name(m->activation));
+    describe_arch(theirs_text, size, theirs, nsizes, json_string_value(act));
+    return same;
+}
+
+int checkpoint_check_arch(const struct checkpoint *ck, const struct mlp *m,
+                          struct hp_error *err)
+{
     char mine[256];
     char other[256];
-    describe_arch(mine, sizeof mine, m->size, m->nlayers + 1,
-                  activation_name(m->activation));
-    describe_arch(other, sizeof other, theirs, nsizes, json_string_value(act));
+    int same = compare_arch(ck, m, 1, other, mine, sizeof mine, err);
+    if (same != 0)
+        return same > 0 ? 0 : -1;
     return hp_error_set(err, NULL,
                         "incompatible model: the checkpoint holds %s, this run builds %s",
                         other, mine);
+}
+
+int checkpoint_load_transfer(const struct checkpoint *ck, const struct mlp *m,
+                             int new_head, float *params, struct hp_error *err)
+{
+    char mine[256];
+    char other[256];
+    int same = compare_arch(ck, m, !new_head, other, mine, sizeof mine, err);
+    if (same < 0)
+        return -1;
+    if (same == 0)
+        return hp_error_set(
+            err, NULL,
+            "cannot transfer: the checkpoint holds %s, this run builds %s "
+            "(%s)",
+            other, mine,
+            new_head ? "every layer but the output layer must match"
+                     : "the architectures must match; --new-head K "
+                       "replaces the output layer");
+    struct checkpoint_tensor want[2 * MLP_MAX_LAYERS];
+    size_t n = checkpoint_model_tensors(m, params, "", want);
+    if (new_head)
+        n -= 2; /* the output layer's weight and bias stay as initialized */
+    for (size_t i = 0; i < n; i++)
+        if (checkpoint_has_tensor(ck, want[i].name, tensor_count(&want[i]), err) < 0)
+            return -1;
+    for (size_t i = 0; i < n; i++)
+        checkpoint_read_tensor(ck, want[i].name, (float *)want[i].data,
+                               tensor_count(&want[i]), err);
+    return 0;
 }
 
 int checkpoint_has_tensor(const struct checkpoint *ck, const char *name, size_t count,

@@ -123,6 +123,15 @@ int checkpoint_check_arch(const struct checkpoint *ck, const struct mlp *m,
 int checkpoint_load_weights(const struct checkpoint *ck, const struct mlp *m,
                             const char *prefix, float *params, struct hp_error *err);
 
+/* Transfer learning: copies the checkpoint's weights into `params` (a block
+ * of the model's layout): every layer's when new_head is 0 (the
+ * architectures must match exactly), every layer's but the output layer's
+ * when new_head is 1 (the architectures must match but for the number of
+ * outputs). The activation must match. Checks everything before copying
+ * anything. Returns 0, or -1 with `err` set. */
+int checkpoint_load_transfer(const struct checkpoint *ck, const struct mlp *m,
+                             int new_head, float *params, struct hp_error *err);
+
 /* Checks that the checkpoint holds a tensor `name` of `count` values. Returns
  * 0, or -1 with `err` set. */
 int checkpoint_has_tensor(const struct checkpoint *ck, const char *name, size_t count,

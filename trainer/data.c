@@ -264,6 +264,61 @@ static void choose_rows(uint32_t *rows, size_t n, size_t keep, struct hp_pcg32 *
     qsort(rows, keep, sizeof *rows, compare_rows);
 }
 
+/* Drops the rows whose label is -1 (not selected) from a split. */
+static void filter_split(struct data_split *s, const int32_t *labels)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (labels[s->rows[i]] >= 0)
+            s->rows[kept++] = s->rows[i];
+    s->n = kept;
+}
+
+/* Relabels one data set in place: class select[i] becomes i, others -1. */
+static void relabel(struct dataset *set, const int *select, int nselect)
+{
+    for (size_t r = 0; r < set->n; r++) {
+        int label = set->labels[r];
+        int id = -1;
+        for (int i = 0; i < nselect; i++)
+            if (select[i] == label)
+                id = i;
+        set->labels[r] = id;
+    }
+    set->classes = nselect;
+}
+
+/* --classes: keeps the rows of the chosen classes in every split, relabeled
+ * in the order given. */
+static int apply_selection(struct data *d, const struct data_config *cfg,
+                           struct hp_error *err)
+{
+    struct dataset *pool = &d->pool;
+    if (!pool->labels)
+        return usage(err, "option --classes", "needs classification data");
+    if (pool->class_names)
+        return usage(err, "option --classes",
+                     "needs class ids; this CSV names its classes");
+    for (int i = 0; i < cfg->nselect; i++) {
+        if (cfg->select_classes[i] >= pool->classes)
+            return usage(err, "option --classes", "class %d does not exist (%d classes)",
+                         cfg->select_classes[i], pool->classes);
+        for (int j = 0; j < i; j++)
+            if (cfg->select_classes[j] == cfg->select_classes[i])
+                return usage(err, "option --classes", "class %d is listed twice",
+                             cfg->select_classes[i]);
+    }
+    relabel(pool, cfg->select_classes, cfg->nselect);
+    if (d->test_set.labels)
+        relabel(&d->test_set, cfg->select_classes, cfg->nselect);
+    filter_split(&d->train, pool->labels);
+    filter_split(&d->val, pool->labels);
+    filter_split(&d->test, d->test.set->labels);
+    if (d->train.n == 0 || d->val.n == 0 || d->test.n == 0)
+        return usage(err, "option --classes", "leaves a split without rows");
+    return 0;
+}
+
 /* Makes the training split imbalanced on purpose: of each listed class,
  * keep round(fraction * rows); the choice comes from the split seed. */
 static int apply_imbalance(struct data *d, const struct data_config *cfg,
@@ -334,6 +389,8 @@ int data_load(struct data *d, const struct data_config *cfg, struct hp_error *er
     int rc = cfg->kind == DATA_FASHION_MNIST ? load_fashion_mnist(d, cfg, err)
              : cfg->kind == DATA_CSV         ? load_csv(d, cfg, err)
                                              : load_synthetic(d, cfg, err);
+    if (rc == 0 && cfg->nselect > 0)
+        rc = apply_selection(d, cfg, err);
     if (rc == 0 && cfg->nimbalance > 0)
         rc = apply_imbalance(d, cfg, err);
     if (rc == 0 && cfg->train_subset > 0)

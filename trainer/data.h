@@ -74,6 +74,10 @@ struct data_config {
     int nimbalance;
     double imbalance_fraction;
     size_t train_subset; /* keep this many training rows (seeded); 0: all */
+    /* Keep only the rows of these classes (in every split), relabeled 0, 1, ...
+     * in this order; nselect 0: all classes. Applied before the imbalance. */
+    const int *select_classes;
+    int nselect;
     /* CSV: the file to split into train, validation (val_size rows, or 20%
      * when 0) and test (20%, unless test_path gives a file of its own). */
     const char *csv_path;

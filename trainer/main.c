@@ -55,6 +55,8 @@ int main(int argc, char **argv)
         .test_path = opt.csv_test,
         .label = opt.label,
         .task = (enum task)opt.task,
+        .select_classes = opt.select_classes,
+        .nselect = opt.nselect,
     };
     struct data d;
     rc = data_load(&d, &cfg, &err);

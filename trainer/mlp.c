@@ -362,15 +362,15 @@ static double output_loss(struct mlp *m, const int32_t *y, size_t n, float *dz,
  * of the last forward pass (n rows), into m->grads. */
 static void backprop(struct mlp *m, size_t n, float *dz)
 {
-    for (int l = m->nlayers - 1; l >= 0; l--) {
+    for (int l = m->nlayers - 1; l >= m->frozen; l--) {
         const struct dense *p = &m->layer[l];
         const struct dense *g = &m->grad[l];
         const float *h = layer_input(m, l);
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, p->out, p->in, (int)n, 1.0f,
                     dz, p->out, h, p->in, 0.0f, g->w, p->in);
         bias_grad(g->b, dz, n, p->out);
-        if (l == 0)
-            break; /* nothing learns from the input's gradient */
+        if (l == m->frozen)
+            break; /* nothing below learns: neither the input nor frozen layers */
         float *dh = dz == m->delta[0] ? m->delta[1] : m->delta[0];
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, p->in, p->out,
                     1.0f, dz, p->out, p->w, p->in, 0.0f, dh, p->in);

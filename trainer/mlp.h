@@ -62,6 +62,7 @@ struct mlp {
     /* (classes) the loss weight of each class in training, or NULL for
      * none. Borrowed. */
     const float *class_weight;
+    int frozen; /* the first `frozen` dense layers get no gradient (transfer) */
 };
 
 /* Sets up a model with sizes[0..nlayers] (inputs, hidden..., classes) and
@@ -115,7 +116,8 @@ double mlp_softmax_xent_weighted(const float *logits, const int32_t *y, size_t n
  * grad_scale = 1/n (the gradient of the mean loss), then backpropagates
  * (through the dropout masks when the pass was a training one): m->grads
  * receives the gradient of the mean loss over the n rows of the last forward
- * call. Returns the loss sum as mlp_softmax_xent does. With m->class_weight
+ * call (none for the first m->frozen layers, whose grads are left as they
+ * are). Returns the loss sum as mlp_softmax_xent does. With m->class_weight
  * set, the loss is the weighted mean sum(w_y * loss) / sum(w_y) over the
  * rows (PyTorch's weighted cross-entropy), and the value returned is n times
  * it. */

@@ -26,6 +26,7 @@ enum option_type {
     OPT_LAYERS,    /* comma-separated layer sizes, "" or "none" for none */
     OPT_RATES,     /* comma-separated rates in [0, 1) */
     OPT_IMBALANCE, /* "c1,c2,...:fraction" or "none" */
+    OPT_CLASSES,   /* "c1,c2,..." or "all" */
     OPT_FLAG,      /* boolean: --name, --name=true, --name=false (int) */
 };
 
@@ -126,6 +127,15 @@ static const struct option_spec OPTIONS[] = {
      .help = "train on N of the training rows only (a choice drawn from "
              "--split-seed, the same for every trial seed; 0: all), for "
              "small-data studies; validation and test stay whole"},
+    {.name = "classes",
+     .type = OPT_CLASSES,
+     .offset = FIELD(select_classes),
+     .metavar = "LIST",
+     .def = "all",
+     .help = "keep only the rows of these classes (comma-separated ids) in every "
+             "split, relabeled 0, 1, ... in the order given; e.g. 0,1,2,3,4 to "
+             "pre-train on half of Fashion-MNIST and 5,6,7,8,9 to transfer to the "
+             "other half. --imbalance then uses the new ids"},
     {.name = "imbalance",
      .type = OPT_IMBALANCE,
      .offset = FIELD(imbalance_classes),
@@ -196,6 +206,34 @@ static const struct option_spec OPTIONS[] = {
      .help = "dropout rate after each hidden layer (inverted dropout, masks drawn "
              "from the seed's dropout stream; training batches only): one rate for "
              "every hidden layer, or one per hidden layer"},
+    {.name = "init-from",
+     .type = OPT_STRING,
+     .offset = FIELD(init_from),
+     .metavar = "PATH",
+     .help = "transfer learning: start from the weights of the checkpoint PATH (a "
+             "best.ckpt or last.ckpt of the same architecture; with --new-head, "
+             "the same but for the output layer). Ignored when resuming"},
+    {.name = "freeze",
+     .type = OPT_INT,
+     .offset = FIELD(freeze),
+     .metavar = "N",
+     .def = "0",
+     .min = 0,
+     .max = 16,
+     .help = "transfer learning: the first N dense layers (input side) are not "
+             "trained: no gradient, no update, no weight decay (their grad_norm "
+             "reads 0 and grad_flag ignores them); at most the number of hidden "
+             "layers"},
+    {.name = "new-head",
+     .type = OPT_INT,
+     .offset = FIELD(new_head),
+     .metavar = "K",
+     .def = "0",
+     .min = 0,
+     .max = 1000000,
+     .help = "transfer learning: replace the checkpoint's output layer by a fresh "
+             "one for K classes (K must be the data's number of classes, after "
+             "--classes); 0: keep it"},
     {.name = "optimizer",
      .type = OPT_CHOICE,
      .offset = FIELD(optimizer),
@@ -510,6 +548,29 @@ static int parse_imbalance(const char *s, struct options *o)
     return 0;
 }
 
+static int parse_classes(const char *s, struct options *o)
+{
+    o->nselect = 0;
+    if (*s == '\0' || strcmp(s, "all") == 0)
+        return 0;
+    const char *p = s;
+    for (;;) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        char *end = NULL;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        if (errno != 0 || v > 1000000 || o->nselect == OPTIONS_MAX_IMBALANCED)
+            return -1;
+        o->select_classes[o->nselect++] = (int)v;
+        if (*end == '\0')
+            return 0;
+        if (*end != ',')
+            return -1;
+        p = end + 1;
+    }
+}
+
 static void describe_range(char *buf, size_t size, const struct option_spec *spec)
 {
     if (spec->type == OPT_INT && spec->max >= 1e9)
@@ -599,6 +660,12 @@ static int set_value(struct options *o, const struct option_spec *spec, const ch
                              "fraction from 0 to 1 (e.g. 0,1:0.1), or none; got \"%s\"",
                              value);
         return 0;
+    case OPT_CLASSES:
+        if (parse_classes(value, o) < 0)
+            return bad_value(err, spec, env,
+                             "expected comma-separated class ids or all, got \"%s\"",
+                             value);
+        return 0;
     case OPT_FLAG:
         if (strcmp(value, "true") == 0 || strcmp(value, "1") == 0) {
             *(int *)field = 1;
@@ -632,6 +699,13 @@ static int check_combination(struct options *o, struct hp_error *err)
                             : o->oversample  ? "option --oversample"
                                              : "option --imbalance",
                             "needs classification (--task classification)");
+    if (o->freeze > o->nhidden)
+        return hp_error_set(err, "option --freeze",
+                            "%ld layers, but the model has %d hidden layers (the output "
+                            "layer always trains)",
+                            o->freeze, o->nhidden);
+    if (o->new_head && !o->init_from)
+        return hp_error_set(err, "option --new-head", "needs --init-from");
     if (o->ndropout > 1 && o->ndropout != o->nhidden)
         return hp_error_set(err, "option --dropout",
                             "%d rates for %d hidden layers (give one rate for all, or "
@@ -886,6 +960,15 @@ json_t *options_to_json(const struct options *o)
                                         k ? "," : "", o->imbalance_classes[k]);
             if (o->nimbalance)
                 snprintf(text + len, sizeof text - len, ":%.17g", o->imbalance_fraction);
+            v = json_string(text);
+            break;
+        }
+        case OPT_CLASSES: {
+            char text[OPTIONS_MAX_IMBALANCED * 8 + 8] = "all";
+            size_t len = 0;
+            for (int k = 0; k < o->nselect; k++)
+                len += (size_t)snprintf(text + len, sizeof text - len, "%s%d",
+                                        k ? "," : "", o->select_classes[k]);
             v = json_string(text);
             break;
         }

@@ -54,7 +54,14 @@ struct options {
     int imbalance_classes[OPTIONS_MAX_IMBALANCED];
     int nimbalance; /* 0: no imbalance on purpose */
     double imbalance_fraction;
-    long train_subset; /* 0: all */ /* 0: no clipping */
+    long train_subset; /* 0: all */
+    int select_classes[OPTIONS_MAX_IMBALANCED];
+    int nselect;           /* 0: all classes */
+    const char *init_from; /* transfer: a checkpoint to take the weights from */
+    long freeze;           /* transfer: dense layers not trained, input side first */
+    long new_head;
+    /* transfer: output classes of a fresh output layer; 0: none */ /* 0: no clipping
+                                                                     */
     long batch;
     long epochs;
     long val_size;

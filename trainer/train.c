@@ -160,6 +160,19 @@ static void trainer_free(struct trainer *t)
     free(t->class_weight);
 }
 
+/* Transfer learning: takes the weights of --init-from (all, or all but the
+ * output layer's with --new-head, which keeps its fresh initialization). */
+static int init_from(struct trainer *t, struct hp_error *err)
+{
+    struct checkpoint ck;
+    if (checkpoint_load(&ck, t->opt->init_from, err) < 0)
+        return -1;
+    int rc = checkpoint_load_transfer(&ck, &t->model, t->opt->new_head > 0,
+                                      t->model.params, err);
+    checkpoint_free(&ck);
+    return rc;
+}
+
 static int trainer_init(struct trainer *t, const struct options *opt,
                         const struct data *d, FILE *out, struct hp_error *err)
 {
@@ -203,7 +216,10 @@ static int trainer_init(struct trainer *t, const struct options *opt,
         .epochs = opt->epochs,
         .batches_per_epoch = batches,
     };
-    for (int l = 0; l < nlayers; l++) {
+    /* Frozen layers get no gradient and no segment: the optimizer never
+     * touches them. */
+    t->model.frozen = (int)opt->freeze;
+    for (int l = (int)opt->freeze; l < nlayers; l++) {
         const struct dense *p = &t->model.layer[l];
         t->seg[t->nseg++] = (struct optim_segment){(size_t)(p->w - t->model.params),
                                                    (size_t)p->out * (size_t)p->in, 1};
@@ -264,6 +280,8 @@ static int trainer_init(struct trainer *t, const struct options *opt,
     struct hp_pcg32 init_rng;
     hp_pcg32_derive(&init_rng, opt->seed, PURPOSE_INIT);
     mlp_init_weights(&t->model, &init_rng);
+    if (opt->init_from && !opt->resume && init_from(t, err) < 0)
+        return -1;
     memcpy(t->best, t->model.params, t->model.nparams * sizeof *t->best);
     hp_pcg32_derive(&t->prog.shuffle, opt->seed, PURPOSE_SHUFFLE);
     hp_pcg32_derive(&t->prog.dropout, opt->seed, PURPOSE_DROPOUT);
@@ -627,9 +645,13 @@ static int emit_epoch(struct trainer *t, int epoch, double train_loss,
         }
     }
     if (tr) {
+        /* Frozen layers have no gradient: they are listed (as 0) but not
+         * judged. */
+        int frozen = t->model.frozen;
         add_numbers(&line, "grad_norm", tr->grad_norm, nlayers);
-        hp_metric_line_add_string(&line, "grad_flag",
-                                  metrics_grad_flag(tr->grad_norm, nlayers));
+        hp_metric_line_add_string(
+            &line, "grad_flag",
+            metrics_grad_flag(tr->grad_norm + frozen, nlayers - frozen));
         hp_metric_line_add_int(&line, "clipped", (long long)tr->clipped);
     }
     hp_metric_line_add_number(&line, "lr", t->last_lr);
@@ -761,6 +783,10 @@ int train_check(const struct options *opt, const struct data *d, struct hp_error
     if (d->pool.width == 0 && opt->augment_flip > 0.0)
         return hp_error_set(err, "option --augment-flip",
                             "needs image data (--data fashion-mnist)");
+    if (opt->new_head > 0 && opt->new_head != d->pool.classes)
+        return hp_error_set(err, "option --new-head",
+                            "%ld classes, but the data has %d (see --classes)",
+                            opt->new_head, d->pool.classes);
     return 0;
 }
 

@@ -60,6 +60,12 @@ make_csv() {
     }' >"$1"
 }
 
+# Prints the bytes of a checkpoint's first tensor (layer0.weight), $2 floats.
+first_tensor() {
+    header_len=$(od -An -tu4 -j12 -N4 "$1" | tr -d ' ')
+    tail -c +$((24 + header_len + 1)) "$1" | head -c $(($2 * 4)) | od -An -tx1
+}
+
 case "$CASE" in
 same_seed_identical)
     run a --seed 3 --epochs 4 --hidden 32,16 --out-dir "$WORK/run"
@@ -178,7 +184,7 @@ help)
         lr momentum weight-decay weight-decay-mode dropout lr-schedule lr-step-epochs \
         lr-gamma lr-min warmup-epochs patience min-delta clip-grad-norm batch epochs \
         train-subset imbalance class-weights oversample augment-shift augment-flip \
-        augment-noise csv csv-test label task \
+        augment-noise csv csv-test label task classes init-from freeze new-head \
         seed out-dir \
         resume help; do
         grep -qE -- "^  --$flag( |$)" "$WORK/a.out" || fail "--help does not list --$flag"
@@ -486,6 +492,47 @@ csv_errors)
     run f --data csv --csv "$WORK/missing.csv"
     expect_status 1
     expect_stderr "$WORK/missing.csv: cannot open"
+    ;;
+transfer)
+    # Pre-train on classes 0-4, transfer to classes 5-9 with a new head:
+    # --freeze 1 leaves the first layer's weights exactly as pre-trained.
+    run pre --classes 0,1,2,3,4 --hidden 32,16 --epochs 5 --out-dir "$WORK/pre"
+    expect_status 0
+    T="--classes 5,6,7,8,9 --train-subset 300 --hidden 32,16 --epochs 5"
+    run frozen $T --init-from "$WORK/pre/best.ckpt" --new-head 5 --freeze 1 --out-dir "$WORK/frozen"
+    expect_status 0
+    first_tensor "$WORK/pre/best.ckpt" 640 >"$WORK/pre.w0"
+    first_tensor "$WORK/frozen/best.ckpt" 640 >"$WORK/frozen.w0"
+    cmp -s "$WORK/pre.w0" "$WORK/frozen.w0" || fail "the frozen layer changed"
+    grep -q '"grad_norm": \[0, [-0-9.e]*, [-0-9.e]*\], "grad_flag": "ok"' "$WORK/frozen.out" ||
+        fail "frozen layer's gradient: $(head -n 1 "$WORK/frozen.out")"
+    run tuned $T --init-from "$WORK/pre/best.ckpt" --new-head 5 --out-dir "$WORK/tuned"
+    expect_status 0
+    first_tensor "$WORK/tuned/best.ckpt" 640 >"$WORK/tuned.w0"
+    if cmp -s "$WORK/pre.w0" "$WORK/tuned.w0"; then fail "fine-tuning left layer 0 alone"; fi
+    run scratch $T --out-dir "$WORK/scratch"
+    strip_seconds "$WORK/scratch.out" >"$WORK/scratch.lines"
+    strip_seconds "$WORK/tuned.out" >"$WORK/tuned.lines"
+    if cmp -s "$WORK/scratch.lines" "$WORK/tuned.lines"; then fail "--init-from changed nothing"; fi
+    # Mismatches are refused.
+    run a $T --init-from "$WORK/pre/best.ckpt" --new-head 7
+    expect_status 2
+    expect_stderr 'option --new-head: 7 classes, but the data has 5'
+    run b --classes 5,6,7,8,9 --hidden 64,16 --init-from "$WORK/pre/best.ckpt" --new-head 5
+    expect_status 1
+    expect_stderr 'cannot transfer: the checkpoint holds 20-32-16-5 relu, this run builds 20-64-16-5 relu'
+    run c --hidden 32,16 --init-from "$WORK/pre/best.ckpt"
+    expect_status 1
+    expect_stderr '--new-head K replaces the output layer'
+    run d $T --freeze 3
+    expect_status 2
+    expect_stderr 'option --freeze: 3 layers, but the model has 2 hidden layers'
+    run e $T --new-head 5
+    expect_status 2
+    expect_stderr 'option --new-head: needs --init-from'
+    run f --classes 3,3
+    expect_status 2
+    expect_stderr 'option --classes: class 3 is listed twice'
     ;;
 *)
     fail "unknown case"

@@ -248,6 +248,34 @@ START_TEST(test_checkpoint_wrong_architecture_is_refused)
 }
 END_TEST
 
+START_TEST(test_checkpoint_transfer_keeps_the_new_head)
+{
+    struct mlp a;
+    make_model(&a, SIZES, 2, ACT_RELU, 1);
+    save_model(&a, path);
+    const int five[] = {5, 7, 5};
+    struct mlp b;
+    make_model(&b, five, 2, ACT_RELU, 2);
+    float head_w[5 * 7];
+    memcpy(head_w, b.layer[1].w, sizeof head_w);
+    struct checkpoint ck;
+    struct hp_error err;
+    hp_error_init(&err);
+    ck_assert_int_eq(checkpoint_load(&ck, path, &err), 0);
+    /* Without a new head the output widths must match. */
+    ck_assert_int_eq(checkpoint_load_transfer(&ck, &b, 0, b.params, &err), -1);
+    ck_assert_msg(strstr(err.message, "cannot transfer") != NULL, "%s", err.message);
+    ck_assert_int_eq(memcmp(head_w, b.layer[1].w, sizeof head_w), 0);
+    ck_assert_int_eq(checkpoint_load_transfer(&ck, &b, 1, b.params, &err), 0);
+    ck_assert_int_eq(memcmp(a.layer[0].w, b.layer[0].w, 7 * 5 * sizeof(float)), 0);
+    ck_assert_int_eq(memcmp(a.layer[0].b, b.layer[0].b, 7 * sizeof(float)), 0);
+    ck_assert_int_eq(memcmp(head_w, b.layer[1].w, sizeof head_w), 0);
+    checkpoint_free(&ck);
+    mlp_free(&a);
+    mlp_free(&b);
+}
+END_TEST
+
 static int count_entries(const char *d)
 {
     DIR *h = opendir(d);
@@ -303,7 +331,7 @@ static void make_progress(struct progress *p)
     p->seen = 1088;
     p->loss_sum = 0.1 + 0.2; /* not a short decimal */
     p->step = 123456789012LL;
-    p->best_val_accuracy = 1.0 / 3.0;
+    p->best_score = 1.0 / 3.0;
     p->train_rows = 4000;
     hp_pcg32_seed(&p->shuffle, 0xfedcba9876543210ULL, 0x8000000000000001ULL);
     hp_pcg32_seed(&p->dropout, 1, 2);
@@ -338,8 +366,7 @@ START_TEST(test_progress_round_trips_bit_exactly_through_a_checkpoint)
     ck_assert_uint_eq(b.batch, 17);
     ck_assert_uint_eq(b.seen, 1088);
     ck_assert_int_eq(memcmp(&a.loss_sum, &b.loss_sum, sizeof a.loss_sum), 0);
-    ck_assert_int_eq(memcmp(&a.best_val_accuracy, &b.best_val_accuracy, sizeof(double)),
-                     0);
+    ck_assert_int_eq(memcmp(&a.best_score, &b.best_score, sizeof(double)), 0);
     ck_assert_int_eq(b.step, 123456789012LL);
     ck_assert_int_eq(b.best_epoch, 4);
     ck_assert_int_eq(b.stale, 1);
@@ -399,6 +426,7 @@ static Suite *checkpoint_suite(void)
     tcase_add_test(tc, test_checkpoint_wrong_architecture_is_refused);
     tcase_add_test(tc, test_checkpoint_atomic_save_leaves_no_temporary_file);
     tcase_add_test(tc, test_checkpoint_missing_file_is_reported);
+    tcase_add_test(tc, test_checkpoint_transfer_keeps_the_new_head);
     tcase_add_test(tc, test_progress_round_trips_bit_exactly_through_a_checkpoint);
     tcase_add_test(tc, test_progress_refuses_a_bad_state_and_stays_unchanged);
     suite_add_tcase(s, tc);
