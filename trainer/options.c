@@ -389,7 +389,9 @@ static const struct option_spec OPTIONS[] = {
              "stopped: with the same flags, the metric lines and weights are the "
              "bits a run that never stopped gives. The architecture, the optimizer "
              "and the training rows must match; other flags may change (stderr "
-             "lists them)"},
+             "lists them). A checkpoint without training state (a best.ckpt) "
+             "stands for the last.ckpt beside it, or, without one, the run starts "
+             "afresh (a note on stderr says which)"},
     {.name = "help",
      .type = OPT_FLAG,
      .offset = FIELD(help),

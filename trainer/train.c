@@ -375,11 +375,35 @@ static void note_changed_options(const json_t *then, const json_t *now)
 }
 
 /* Puts the run back where last.ckpt at opt->resume left it. Everything is
- * checked before anything is changed. */
+ * checked before anything is changed. Returns 0, 1 when the checkpoint holds
+ * no training state (the run starts afresh), or -1 with `err` set. */
+/* Loads the checkpoint to resume from. A checkpoint without training state
+ * (a best.ckpt, say, as an orchestrator may pass the last checkpoint a trial
+ * reported) is replaced by the last.ckpt beside it when there is one. */
+static int load_resume_checkpoint(struct checkpoint *ck, const char *path,
+                                  struct hp_error *err)
+{
+    if (checkpoint_load(ck, path, err) < 0)
+        return -1;
+    if (json_object_get(ck->header, "state"))
+        return 0;
+    char sibling[4200];
+    const char *slash = strrchr(path, '/');
+    int dirlen = slash ? (int)(slash - path + 1) : 0;
+    snprintf(sibling, sizeof sibling, "%.*s%s", dirlen, path, LAST_NAME);
+    if (strcmp(slash ? slash + 1 : path, LAST_NAME) == 0 || access(sibling, F_OK) != 0)
+        return 0; /* the caller reports the missing state */
+    checkpoint_free(ck);
+    fprintf(stderr,
+            "hpsearch-train: note: %s holds no training state; resuming from %s\n", path,
+            sibling);
+    return checkpoint_load(ck, sibling, err);
+}
+
 static int resume(struct trainer *t, struct hp_error *err)
 {
     struct checkpoint ck;
-    if (checkpoint_load(&ck, t->opt->resume, err) < 0)
+    if (load_resume_checkpoint(&ck, t->opt->resume, err) < 0)
         return -1;
     int rc = -1;
     struct progress next;
@@ -388,9 +412,13 @@ static int resume(struct trainer *t, struct hp_error *err)
     const json_t *then = json_object_get(ck.header, "config");
     size_t np = t->model.nparams;
     if (!state) {
-        hp_error_set(err, NULL,
-                     "holds no training state (a best.ckpt has the weights only; resume "
-                     "from a last.ckpt)");
+        /* Nothing to continue from: a run that starts over gives the same
+         * bits, only later. */
+        fprintf(stderr,
+                "hpsearch-train: note: %s holds no training state and has no %s beside "
+                "it; starting afresh\n",
+                t->opt->resume, LAST_NAME);
+        rc = 1;
         goto done;
     }
     if (checkpoint_check_arch(&ck, &t->model, err) < 0)
@@ -802,7 +830,8 @@ enum train_exit train_run(const struct options *opt, const struct data *d, FILE 
         goto done;
     }
     if (opt->resume) {
-        if (resume(&t, &err) < 0) {
+        int resumed = resume(&t, &err);
+        if (resumed < 0) {
             diagnose(&err);
             goto done;
         }

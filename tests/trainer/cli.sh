@@ -278,9 +278,19 @@ resume_refuses_mismatch)
     run c --epochs 2 --hidden 16 --optimizer sgd --out-dir "$WORK/c" --resume "$WORK/a/last.ckpt"
     expect_status 1
     expect_stderr 'was trained with --optimizer adam; this run uses sgd'
+    # A best.ckpt (no training state) stands for the last.ckpt beside it ...
     run d --epochs 2 --hidden 16 --out-dir "$WORK/d" --resume "$WORK/a/best.ckpt"
-    expect_status 1
-    expect_stderr 'holds no training state'
+    expect_status 0
+    expect_stderr "note: $WORK/a/best.ckpt holds no training state; resuming from $WORK/a/last.ckpt"
+    # ... and without one the run starts afresh (the same lines as a fresh run).
+    mkdir -p "$WORK/lonely"
+    cp "$WORK/a/best.ckpt" "$WORK/lonely/best.ckpt"
+    run g --epochs 2 --hidden 16 --out-dir "$WORK/g" --resume "$WORK/lonely/best.ckpt"
+    expect_status 0
+    expect_stderr 'holds no training state and has no last.ckpt beside it; starting afresh'
+    strip_seconds "$WORK/a.out" >"$WORK/a.lines"
+    strip_seconds "$WORK/g.out" >"$WORK/g.lines"
+    diff "$WORK/a.lines" "$WORK/g.lines" >&2 || fail "a fresh start differs"
     run e --epochs 2 --out-dir "$WORK/e" --resume "$WORK/nothing.ckpt"
     expect_status 1
     expect_stderr "$WORK/nothing.ckpt: cannot open"
