@@ -27,6 +27,7 @@ static const float FMNIST_MEAN = 0.2860f;
 static const float FMNIST_STD = 0.3530f;
 static const int FMNIST_CLASSES = 10;
 static const size_t FMNIST_VAL_SIZE = 10000;
+enum { PREFETCH_AHEAD = 4 }; /* rows fetched ahead by data_gather */
 
 void dataset_free(struct dataset *s)
 {
@@ -470,6 +471,13 @@ void data_gather(const struct dataset *set, const uint32_t *rows, size_t count, 
     for (size_t i = 0; i < count; i++) {
         size_t r = rows[i];
         float *dst = x + i * dim;
+        if (set->pixels && i + PREFETCH_AHEAD < count) {
+            /* Rows come in shuffled order from a pool far larger than the
+             * caches: ask for a later row's bytes while this one converts. */
+            const uint8_t *ahead = set->pixels + (size_t)rows[i + PREFETCH_AHEAD] * dim;
+            for (size_t off = 0; off < dim; off += 64)
+                __builtin_prefetch(ahead + off);
+        }
         if (set->pixels) {
             convert_row(dst, set->pixels + r * dim, dim, set->scale, set->shift);
         } else {

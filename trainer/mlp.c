@@ -105,6 +105,7 @@ int mlp_init(struct mlp *m, const int *sizes, int nlayers, enum activation act,
     }
     m->delta[0] = cursor;
     m->delta[1] = cursor + delta;
+    m->grads_zero = 1;
     return 0;
 }
 
@@ -291,11 +292,11 @@ double mlp_softmax_xent_weighted(const float *logits, const int32_t *y, size_t n
     return sum;
 }
 
-/* Bias gradient: db (out) = column sums of dz (n, out), rows in order. */
+/* Bias gradient: db (out) += column sums of dz (n, out), rows in order; db
+ * starts at 0. */
 VECTORIZE_CLONES
 static void bias_grad(float *db, const float *dz, size_t n, int out)
 {
-    memset(db, 0, (size_t)out * sizeof(float));
     for (size_t i = 0; i < n; i++) {
         const float *row = dz + i * (size_t)out;
         for (int j = 0; j < out; j++)
@@ -362,12 +363,17 @@ static double output_loss(struct mlp *m, const int32_t *y, size_t n, float *dz,
  * of the last forward pass (n rows), into m->grads. */
 static void backprop(struct mlp *m, size_t n, float *dz)
 {
+    /* The weight gradients accumulate (beta 1) onto zeros: the same sums as
+     * beta 0, without the BLAS library clearing each matrix first. */
+    if (!m->grads_zero)
+        memset(m->grads, 0, m->nparams * sizeof *m->grads);
+    m->grads_zero = 0;
     for (int l = m->nlayers - 1; l >= m->frozen; l--) {
         const struct dense *p = &m->layer[l];
         const struct dense *g = &m->grad[l];
         const float *h = layer_input(m, l);
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, p->out, p->in, (int)n, 1.0f,
-                    dz, p->out, h, p->in, 0.0f, g->w, p->in);
+                    dz, p->out, h, p->in, 1.0f, g->w, p->in);
         bias_grad(g->b, dz, n, p->out);
         if (l == m->frozen)
             break; /* nothing below learns: neither the input nor frozen layers */
@@ -483,6 +489,7 @@ const float *mlp_forward_naive(struct mlp *m, const float *x, size_t n)
 
 double mlp_backward_naive(struct mlp *m, const int32_t *y, size_t n, size_t *correct)
 {
+    m->grads_zero = 0;
     int L = m->nlayers;
     float *dz = m->delta[0];
     double loss = output_loss(m, y, n, dz, correct);

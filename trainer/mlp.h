@@ -63,6 +63,10 @@ struct mlp {
      * none. Borrowed. */
     const float *class_weight;
     int frozen; /* the first `frozen` dense layers get no gradient (transfer) */
+    /* Every gradient is known to be 0 (after mlp_init, or when the caller has
+     * had optim_step zero them): the next backward pass accumulates into
+     * them instead of clearing them first, sparing a pass over memory. */
+    int grads_zero;
 };
 
 /* Sets up a model with sizes[0..nlayers] (inputs, hidden..., classes) and

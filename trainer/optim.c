@@ -45,11 +45,12 @@ void optim_free(struct optim *o)
 }
 
 VECTORIZE_CLONES
-static void sgd_segment(float *restrict w, const float *restrict g, float *restrict v,
-                        size_t n, float lr, float momentum, float wd, float shrink)
+static void sgd_segment(float *restrict w, float *restrict g, float *restrict v, size_t n,
+                        float lr, float momentum, float wd, float shrink)
 {
     for (size_t i = 0; i < n; i++) {
         float grad = g[i] + wd * w[i];
+        g[i] = 0.0f;
         float vel = momentum * v[i] + grad;
         v[i] = vel;
         w[i] = w[i] * shrink - lr * vel;
@@ -57,7 +58,7 @@ static void sgd_segment(float *restrict w, const float *restrict g, float *restr
 }
 
 VECTORIZE_CLONES
-static void adam_segment(float *restrict w, const float *restrict g, float *restrict m,
+static void adam_segment(float *restrict w, float *restrict g, float *restrict m,
                          float *restrict v, size_t n, float b1, float b2, float step_size,
                          float inv_sqrt_c2, float eps, float wd, float shrink)
 {
@@ -65,6 +66,7 @@ static void adam_segment(float *restrict w, const float *restrict g, float *rest
     float one_b2 = 1.0f - b2;
     for (size_t i = 0; i < n; i++) {
         float grad = g[i] + wd * w[i];
+        g[i] = 0.0f;
         float mi = b1 * m[i] + one_b1 * grad;
         float vi = b2 * v[i] + one_b2 * grad * grad;
         m[i] = mi;
@@ -73,7 +75,7 @@ static void adam_segment(float *restrict w, const float *restrict g, float *rest
     }
 }
 
-void optim_step(struct optim *o, float *params, const float *grads,
+void optim_step(struct optim *o, float *params, float *grads,
                 const struct optim_segment *seg, int nseg, float lr)
 {
     const struct optim_config *c = &o->cfg;

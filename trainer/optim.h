@@ -59,8 +59,10 @@ void optim_free(struct optim *o);
  *   SGD:  v = momentum * v + g;  w -= lr * v
  *   Adam: m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
  *         w -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
- * (t counts from 1, as in PyTorch's Adam, AdamW and SGD.) */
-void optim_step(struct optim *o, float *params, const float *grads,
+ * (t counts from 1, as in PyTorch's Adam, AdamW and SGD.) The segments of
+ * grads are set to 0 as they are consumed (in the same pass), so that the
+ * next backward pass can accumulate into them (see mlp.grads_zero). */
+void optim_step(struct optim *o, float *params, float *grads,
                 const struct optim_segment *seg, int nseg, float lr);
 
 #endif

@@ -615,6 +615,7 @@ static enum epoch_end train_epoch(struct trainer *t, struct epoch_training *out)
         t->last_lr = schedule_lr(&t->schedule, p->epoch, p->batch);
         optim_step(&t->optim, t->model.params, t->model.grads, t->seg, t->nseg,
                    (float)t->last_lr);
+        t->model.grads_zero = 1; /* optim_step consumed them */
     }
     out->loss = p->seen ? p->loss_sum / (double)p->seen : 0.0;
     out->batches = batches;
