@@ -720,43 +720,53 @@ static int emit_diverged(struct trainer *t, int epoch, double seconds)
     return emit(&line, t->out);
 }
 
+/* Builds the final line from the test evaluation. */
+static void build_final(struct trainer *t, struct hp_metric_line *line,
+                        const struct evaluation *test, const char *stopped,
+                        const char *reason, int with_confusion, double seconds)
+{
+    const struct progress *p = &t->prog;
+    char fit_reason[512];
+    const char *fit = metrics_fit(p->history, p->epoch, fit_reason, sizeof fit_reason);
+    hp_metric_line_init(line);
+    hp_metric_line_add_raw(line, "final", "true");
+    hp_metric_line_add_string(line, "stopped", stopped);
+    hp_metric_line_add_string(line, "reason", reason);
+    hp_metric_line_add_int(line, "epochs_run", p->epoch);
+    hp_metric_line_add_int(line, "best_epoch", p->best_epoch);
+    if (t->regression) {
+        hp_metric_line_add_number(line, "best_val_loss", -p->best_score);
+        hp_metric_line_add_number(line, "test_loss", test->loss);
+        hp_metric_line_add_number(line, "test_rmse", sqrt(test->loss));
+        hp_metric_line_add_number(line, "test_r2", test->r2);
+    } else {
+        hp_metric_line_add_number(line, "best_val_accuracy", p->best_score);
+        hp_metric_line_add_number(line, "test_loss", test->loss);
+        hp_metric_line_add_number(line, "test_accuracy", test->accuracy);
+        hp_metric_line_add_number(line, "test_macro_f1", metrics_macro_f1(&t->confusion));
+        char text[HP_METRIC_LINE_MAX];
+        if (with_confusion &&
+            metrics_json_confusion(text, sizeof text, &t->confusion) == 0)
+            hp_metric_line_add_raw(line, "test_confusion", text);
+    }
+    hp_metric_line_add_string(line, "fit", fit);
+    hp_metric_line_add_string(line, "fit_reason", fit_reason);
+    hp_metric_line_add_number(line, "seconds", seconds);
+}
+
 /* Tests the best epoch's weights on the test set, once, and writes the final
- * line. */
+ * line; the confusion matrix is left out when the line would not fit. */
 static int test_and_emit_final(struct trainer *t, const char *stopped, const char *reason,
                                double run_start)
 {
-    const struct progress *p = &t->prog;
     memcpy(t->model.params, t->best, t->model.nparams * sizeof *t->best);
     struct evaluation test = evaluate(t, &t->d->test, &t->confusion);
-    char fit_reason[512];
-    const char *fit = metrics_fit(p->history, p->epoch, fit_reason, sizeof fit_reason);
+    double seconds = now_seconds() - run_start;
     struct hp_metric_line line;
-    hp_metric_line_init(&line);
-    hp_metric_line_add_raw(&line, "final", "true");
-    hp_metric_line_add_string(&line, "stopped", stopped);
-    hp_metric_line_add_string(&line, "reason", reason);
-    hp_metric_line_add_int(&line, "epochs_run", p->epoch);
-    hp_metric_line_add_int(&line, "best_epoch", p->best_epoch);
-    if (t->regression) {
-        hp_metric_line_add_number(&line, "best_val_loss", -p->best_score);
-        hp_metric_line_add_number(&line, "test_loss", test.loss);
-        hp_metric_line_add_number(&line, "test_rmse", sqrt(test.loss));
-        hp_metric_line_add_number(&line, "test_r2", test.r2);
-    } else {
-        hp_metric_line_add_number(&line, "best_val_accuracy", p->best_score);
-        hp_metric_line_add_number(&line, "test_loss", test.loss);
-        hp_metric_line_add_number(&line, "test_accuracy", test.accuracy);
-        hp_metric_line_add_number(&line, "test_macro_f1",
-                                  metrics_macro_f1(&t->confusion));
-        if (t->confusion.classes <= MAX_LISTED_CLASSES) {
-            char text[HP_METRIC_LINE_MAX];
-            if (metrics_json_confusion(text, sizeof text, &t->confusion) == 0)
-                hp_metric_line_add_raw(&line, "test_confusion", text);
-        }
-    }
-    hp_metric_line_add_string(&line, "fit", fit);
-    hp_metric_line_add_string(&line, "fit_reason", fit_reason);
-    hp_metric_line_add_number(&line, "seconds", now_seconds() - run_start);
+    int listed = t->confusion.classes <= MAX_LISTED_CLASSES;
+    build_final(t, &line, &test, stopped, reason, listed, seconds);
+    if (line.overflow)
+        build_final(t, &line, &test, stopped, reason, 0, seconds);
     return emit(&line, t->out);
 }
 
