@@ -8,11 +8,14 @@ set(byo_work ${CMAKE_CURRENT_BINARY_DIR}/e2e-work)
 add_test(NAME byo_python.sweep
          COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/byo_python.sh sweep $<TARGET_FILE:hpsearch>
                  ${PROJECT_SOURCE_DIR} ${byo_work}/byo_python.sweep)
+add_test(NAME byo_python.resume
+         COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/byo_python.sh resume $<TARGET_FILE:hpsearch>
+                 ${PROJECT_SOURCE_DIR} ${byo_work}/byo_python.resume)
 add_test(NAME byo_python.trainer
          COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/byo_python.sh trainer ${PROJECT_SOURCE_DIR}
                  ${byo_work}/byo_python.trainer)
-set_tests_properties(byo_python.sweep byo_python.trainer PROPERTIES
-                     TIMEOUT 120 SKIP_RETURN_CODE 77)
+set_tests_properties(byo_python.sweep byo_python.resume byo_python.trainer PROPERTIES
+                     TIMEOUT 180 SKIP_RETURN_CODE 77)
 
 add_test(NAME command.argv_no_shell
          COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/argv_no_shell.sh $<TARGET_FILE:hpsearch>

@@ -1,5 +1,6 @@
 #!/bin/sh
 # usage: byo_python.sh sweep HPSEARCH SOURCE_DIR WORK_DIR
+#        byo_python.sh resume HPSEARCH SOURCE_DIR WORK_DIR
 #        byo_python.sh trainer SOURCE_DIR WORK_DIR
 #
 # End-to-end tests of experiments/byo-python, the bring-your-own Python trainer.
@@ -9,6 +10,10 @@
 #            and checks results.json: every trial ok, configs ranked by mean,
 #            best/ holding the best trial's model.npz and nothing else kept,
 #            and the two runs identical apart from elapsed_s.
+#   resume   runs a longer version of that sweep, interrupts it with SIGINT
+#            while trials run, resumes it with `hpsearch resume`, and checks
+#            that the trainer was restarted from its checkpoint and that
+#            results.json equals an uninterrupted run's, apart from elapsed_s.
 #   trainer  runs train.py alone: a bad option exits 2; SIGTERM mid-run saves
 #            model.npz and exits 143 promptly; resuming from that checkpoint
 #            prints exactly the metric lines of an uninterrupted run.
@@ -80,14 +85,63 @@ assert a == b, "two runs of the same space differ"
     echo "ok: 12 trials, 6 configs ranked, best/model.npz, two runs identical"
 }
 
-# Waits up to 10 s for FILE to hold a line matching PATTERN.
+# Waits up to 20 s for FILE to hold at least COUNT lines (default 1) matching PATTERN.
 wait_for_line() {
     i=0
-    while ! grep -q "$2" "$1" 2>/dev/null; do
+    while :; do
+        count=$(grep -c "$2" "$1" 2>/dev/null)
+        [ "${count:-0}" -lt "${3:-1}" ] || return 0
         i=$((i + 1))
-        [ "$i" -le 200 ] || fail "no line matching $2 in $1 after 10 s"
+        [ "$i" -le 400 ] || fail "fewer than ${3:-1} lines matching $2 in $1 after 20 s"
         sleep 0.05
     done
+}
+
+resume() {
+    hpsearch=$1 src=$2 work=$3
+    rm -rf "$work"
+    mkdir -p "$work"
+    cd "$src" || fail "no source dir $src"
+    # 200 epochs: trials long enough (most of a second) to be caught mid-run.
+    sed 's/--epochs=20/--epochs=200/' experiments/byo-python/space.json >"$work/space.json"
+    grep -q -- '--epochs=200' "$work/space.json" || fail "cannot lengthen the space"
+    "$hpsearch" run "$work/space.json" --out "$work/whole" >"$work/whole.out" 2>&1 ||
+        { cat "$work/whole.out"; fail "the uninterrupted sweep failed"; }
+
+    "$hpsearch" run "$work/space.json" --out "$work/cut" >"$work/cut.out" 2>&1 &
+    pid=$!
+    journal=$work/cut/journal.jsonl
+    # Stop once four trials have ended and a later one has saved a checkpoint.
+    wait_for_line "$journal" '"event":"end"' 4
+    seen=$(wc -l <"$journal")
+    i=0
+    while ! tail -n +"$((seen + 1))" "$journal" | grep -q '"checkpoint"'; do
+        i=$((i + 1))
+        [ "$i" -le 400 ] || fail "no checkpoint reported after the fourth trial"
+        sleep 0.05
+    done
+    kill -INT "$pid"
+    wait "$pid"
+    status=$?
+    [ "$status" -eq 130 ] || { cat "$work/cut.out"; fail "after SIGINT: expected exit 130, got $status"; }
+    grep -q '"status":"interrupted","resume_from":"[^"]*model.npz"' "$journal" ||
+        fail "no trial was recorded as interrupted with a checkpoint to resume from"
+
+    "$hpsearch" resume "$work/cut" >"$work/resume.out" 2>&1 ||
+        { cat "$work/resume.out"; fail "hpsearch resume failed"; }
+    grep '"event":"start"' "$journal" | grep -q '"resume_from":"[^"]*model.npz"' ||
+        fail "no trial was restarted from its model.npz"
+    check '
+import json, sys
+def load(path):
+    r = json.load(open(path))
+    r.pop("elapsed_s")
+    return r
+a, b = load(sys.argv[1]), load(sys.argv[2])
+assert a["trials_ok"] == 12, a["trials_ok"]
+assert a == b, "interrupted and resumed results differ from an uninterrupted run"
+' "$work/whole/results.json" "$work/cut/results.json"
+    echo "ok: interrupted with SIGINT, resumed from model.npz, results identical"
 }
 
 trainer() {
@@ -134,6 +188,7 @@ mode=${1:-}
 [ $# -gt 0 ] && shift
 case $mode in
 sweep) [ $# -eq 3 ] || fail "usage: $0 sweep HPSEARCH SOURCE_DIR WORK_DIR"; sweep "$@" ;;
+resume) [ $# -eq 3 ] || fail "usage: $0 resume HPSEARCH SOURCE_DIR WORK_DIR"; resume "$@" ;;
 trainer) [ $# -eq 2 ] || fail "usage: $0 trainer SOURCE_DIR WORK_DIR"; trainer "$@" ;;
-*) fail "usage: $0 sweep|trainer ..." ;;
+*) fail "usage: $0 sweep|resume|trainer ..." ;;
 esac
