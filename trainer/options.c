@@ -326,9 +326,9 @@ static const struct option_spec OPTIONS[] = {
      .def = "0",
      .min = 0,
      .max = 1e9,
-     .help = "early stopping: stop when val_accuracy has not improved by more than "
-             "--min-delta for N epochs (0: never); the kept model is the best "
-             "epoch's either way"},
+     .help = "early stopping: stop when val_accuracy (val_loss for regression) has "
+             "not improved by more than --min-delta for N epochs (0: never); the "
+             "kept model is the best epoch's either way"},
     {.name = "min-delta",
      .type = OPT_NUMBER,
      .offset = FIELD(min_delta),
@@ -369,8 +369,9 @@ static const struct option_spec OPTIONS[] = {
      .metavar = "N",
      .def = "0",
      .env = "HPSEARCH_SEED",
-     .help = "seed of weight init and shuffling; the same seed and flags give "
-             "bit-identical metric lines (apart from \"seconds\")"},
+     .help = "seed of the weight init, shuffling, dropout and augmentation streams; "
+             "the same seed and flags give bit-identical metric lines (apart from "
+             "\"seconds\") and checkpoints"},
     {.name = "out-dir",
      .type = OPT_STRING,
      .offset = FIELD(out_dir),
