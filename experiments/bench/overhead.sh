@@ -3,7 +3,8 @@
 #
 # usage: experiments/bench/overhead.sh [options]
 #   --build DIR     the build tree holding bin/hpsearch and bin/fake_trainer
-#                   (default: build); configured and built here if needed
+#                   (default: build/ in the repository); configured if it does
+#                   not exist, and those two targets brought up to date
 #   --work DIR      scratch space for the sweeps (default: DIR/bench-work under
 #                   --build); on the disk you sweep to, since the journal fsyncs
 #   --trials N      trials of the small sweeps (default 2000)
@@ -124,11 +125,10 @@ run_sweep() {
     fi
 }
 
-stamp() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
-
 # --- (a) and (b): N trivial trials, bare and through hpsearch ---------------
 grid_space "$work/small.json" small "$trials"
 half=$((trials / 2))
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "measuring: $trials trials of fake_trainer trivial, $reps repetitions, on $(nproc) cores"
 for rep in $(seq "$reps"); do
     for j in 1 2; do
@@ -192,6 +192,7 @@ b1=$(m "$work/bare-j1.ms") b2=$(m "$work/bare-j2.ms")
 h1=$(col "$work/hp-j1.ms" 1) h2=$(col "$work/hp-j2.ms" 1)
 echo
 echo "hpsearch overhead: $trials trials of fake_trainer trivial (medians of $reps; ms per trial)"
+echo "load average before: $load_start; after: $(cut -d' ' -f1-3 /proc/loadavg) (other work skews timings)"
 printf '%-7s %12s %12s %8s %14s %14s %10s\n' slots "bare spawn" hpsearch ratio "first $half" "last $half" "peak RSS"
 for j in 1 2; do
     eval "b=\$b$j h=\$h$j"
