@@ -142,18 +142,21 @@ static void on_trial_object(struct trial *trial, json_t *object)
         trial_stop(trial); /* a diverged run cannot recover: free the slot */
 }
 
-/* The checkpoint that goes with the score: the one reported with the scoring
- * epoch, else the latest one reported; only files that exist. */
+/* The checkpoint that goes with the score: the first one whose latest report
+ * names the scoring epoch (a trainer reports its best model before its
+ * resumable last state), else the latest one reported; only files that
+ * exist. A path re-reported for a later epoch was overwritten since. */
 static const char *score_checkpoint(const struct attempt *a, long score_epoch)
 {
-    const char *chosen = NULL;
+    const char *latest = NULL;
     for (size_t c = 0; c < a->checkpoint_count; c++) {
         if (access(a->checkpoints[c], R_OK) != 0)
             continue;
-        if (!chosen || a->checkpoint_epochs[c] == score_epoch)
-            chosen = a->checkpoints[c];
+        if (a->checkpoint_epochs[c] == score_epoch)
+            return a->checkpoints[c];
+        latest = a->checkpoints[c];
     }
-    return chosen;
+    return latest;
 }
 
 /* The end record: how the attempt ended, from what it reported and how its

@@ -770,8 +770,22 @@ static int test_and_emit_final(struct trainer *t, const char *stopped, const cha
     return emit(&line, t->out);
 }
 
+/* Tells the orchestrator that checkpoint `name` now holds epoch `epoch`: it
+ * tracks every file a trial writes, to resume from and to clean up. */
+static int report_checkpoint(struct trainer *t, const char *name, int epoch,
+                             struct hp_error *err)
+{
+    struct hp_metric_line line;
+    hp_metric_line_init(&line);
+    hp_metric_line_add_string(&line, "checkpoint", name);
+    hp_metric_line_add_int(&line, "epoch", epoch);
+    if (hp_metric_line_finish(&line, t->out) < 0)
+        return hp_error_set(err, NULL, "cannot write a metric line to stdout");
+    return 0;
+}
+
 /* After an epoch's line: keeps the best weights (best.ckpt and its line),
- * counts epochs without improvement, writes last.ckpt. Returns 1 when early
+ * counts epochs without improvement, writes last.ckpt (and its line). Returns 1 when early
  * stopping ends the run (reason in `reason`), 0 to go on, -1 on failure. */
 static int finish_epoch(struct trainer *t, const struct epoch_record *r, char *reason,
                         size_t size, struct hp_error *err)
@@ -784,14 +798,8 @@ static int finish_epoch(struct trainer *t, const struct epoch_record *r, char *r
         p->best_score = r->val_score;
         p->best_epoch = p->epoch;
         memcpy(t->best, t->model.params, t->model.nparams * sizeof *t->best);
-        if (save_best(t, err) < 0)
+        if (save_best(t, err) < 0 || report_checkpoint(t, BEST_NAME, p->epoch, err) < 0)
             return -1;
-        struct hp_metric_line line;
-        hp_metric_line_init(&line);
-        hp_metric_line_add_string(&line, "checkpoint", BEST_NAME);
-        hp_metric_line_add_int(&line, "epoch", p->epoch);
-        if (hp_metric_line_finish(&line, t->out) < 0)
-            return hp_error_set(err, NULL, "cannot write a metric line to stdout");
     }
     if (r->val_score > p->stale_ref + opt->min_delta) {
         p->stale_ref = r->val_score;
@@ -799,7 +807,7 @@ static int finish_epoch(struct trainer *t, const struct epoch_record *r, char *r
     } else {
         p->stale++;
     }
-    if (save_last(t, err) < 0)
+    if (save_last(t, err) < 0 || report_checkpoint(t, LAST_NAME, p->epoch, err) < 0)
         return -1;
     if (opt->patience > 0 && p->stale >= opt->patience) {
         const char *name = t->regression ? "val_loss" : "val_accuracy";
@@ -865,7 +873,7 @@ enum train_exit train_run(const struct options *opt, const struct data *d, FILE 
         memset(&tr, 0, sizeof tr);
         enum epoch_end end = train_epoch(&t, &tr);
         if (end == EPOCH_STOPPED) {
-            if (save_last(&t, &err) < 0) {
+            if (save_last(&t, &err) < 0 || report_checkpoint(&t, LAST_NAME, p->epoch, &err) < 0) {
                 diagnose(&err);
                 goto done;
             }
