@@ -16,6 +16,9 @@
 
 int fsutil_mkdirs(const char *path, struct hp_error *err)
 {
+    /* Usually only the last component is new (a trial's directory): one call. */
+    if (mkdir(path, 0755) == 0 || errno == EEXIST)
+        return 0;
     char buf[4096];
     if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
         return hp_error_set(err, "", "%s: path too long", path);

@@ -85,10 +85,13 @@ static json_t *results_head(const struct results_view *view, size_t ranked)
 /* Writes `text` with every line but the first indented by `indent` spaces. */
 static void write_indented(FILE *out, const char *text, int indent)
 {
-    for (const char *p = text; *p; p++) {
-        fputc(*p, out);
-        if (*p == '\n')
+    for (const char *line = text; *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t n = nl ? (size_t)(nl - line) + 1 : strlen(line);
+        fwrite(line, 1, n, out);
+        if (nl)
             fprintf(out, "%*s", indent, "");
+        line += n;
     }
 }
 

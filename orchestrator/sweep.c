@@ -519,6 +519,13 @@ static int check_space_unchanged(const struct sweep *sweep, struct hp_error *err
     return 0;
 }
 
+static int results_exist(const char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/results.json", dir);
+    return access(path, R_OK) == 0;
+}
+
 static double unix_time(void)
 {
     struct timespec ts;
@@ -633,6 +640,18 @@ static enum hp_exit_code sweep_main(const struct space *space,
             fprintf(stderr, "hpsearch: %s\n", hp_error_format(&warn, text, sizeof text));
         }
         sweep.state.on_config_complete = on_config_complete;
+        size_t done = sweep.state.trials_ok + sweep.state.trials_failed;
+        if (sweep.state.ended && done == sweep.state.trials_planned &&
+            results_exist(opts->out_dir)) {
+            /* Finished before: nothing to run, and its results stand. */
+            printf("%s: the sweep is complete (%zu trials done, %zu failed); nothing to "
+                   "run\n",
+                   opts->out_dir, done, sweep.state.trials_failed);
+            struct results_view view = {&sweep.state, 0.0};
+            results_print_summary(&view, stdout);
+            code = HP_EXIT_OK;
+            goto out;
+        }
         printf("resuming %s: %zu trials done (%zu failed), %zu to run again\n",
                opts->out_dir, sweep.state.trials_ok + sweep.state.trials_failed,
                sweep.state.trials_failed, sweep.state.queue_len - sweep.state.queue_head);
