@@ -66,9 +66,17 @@ static char *expand(const char *tmpl, size_t element, const json_t *params,
     if (text_append(&out, "", 0) < 0)
         goto fail;
     for (const char *p = tmpl; *p;) {
+        if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
+            /* A doubled brace is a literal one: --config={{"a": 1}}. */
+            if (text_append(&out, p, 1) < 0)
+                goto fail;
+            p += 2;
+            continue;
+        }
         if (*p != '{') {
-            const char *next = strchr(p, '{');
-            size_t n = next ? (size_t)(next - p) : strlen(p);
+            size_t n = strcspn(p, "{}");
+            if (n == 0)
+                n = 1; /* a lone '}' (the space loader rejects it first) */
             if (text_append(&out, p, n) < 0)
                 goto fail;
             p += n;

@@ -3,7 +3,8 @@
  *
  * Each template element may hold {name} placeholders: any param, plus {seed},
  * {trial_id} and {trial_dir}. Params that no placeholder uses are appended as
- * --name=value. No shell is involved: every element is one argv entry and a
+ * --name=value; a doubled brace ({{ or }}) stands for a literal one. No shell
+ * is involved: every element is one argv entry and a
  * value is never re-split, whatever spaces or quotes it holds.
  */
 #ifndef COMMAND_H

@@ -55,10 +55,8 @@ static void status_text(struct progress *p, const struct sweep_state *state, cha
         snprintf(total, sizeof total, "/%zu", planned);
     char best[128] = "";
     if (!isnan(p->best)) {
-        char number[40];
-        hp_format_number(number, sizeof number, p->best);
-        snprintf(best, sizeof best, ", best %s %.10s (%s)", p->space->objective_metric,
-                 number, p->best_trial);
+        snprintf(best, sizeof best, ", best %s %.6g (%s)", p->space->objective_metric,
+                 p->best, p->best_trial);
     }
     char eta[48] = "";
     size_t done_here = done - p->done_at_start;
@@ -98,10 +96,8 @@ void progress_trial_done(struct progress *p, const struct sweep_state *state,
     char status[320];
     status_text(p, state, status, sizeof status);
     if (seed->status == SEED_OK) {
-        char number[40];
-        hp_format_number(number, sizeof number, seed->score);
-        printf("trial %s ok: %s %s in %.1f s [%s]\n", trial_id, p->space->objective_metric,
-               number, seed->seconds, status);
+        printf("trial %s ok: %s %.6g in %.1f s [%s]\n", trial_id,
+               p->space->objective_metric, seed->score, seed->seconds, status);
     } else {
         printf("trial %s failed (%s): %s [%s]\n", trial_id,
                trial_failure_name((enum trial_failure)seed->failure),

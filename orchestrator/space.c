@@ -256,6 +256,10 @@ static int check_template(struct loader *ld, const json_t *arg, const char *path
     const char *s = json_string_value(arg);
     char got[128];
     for (size_t i = 0; s[i]; i++) {
+        if ((s[i] == '{' && s[i + 1] == '{') || (s[i] == '}' && s[i + 1] == '}')) {
+            i++; /* a doubled brace is a literal one */
+            continue;
+        }
         if (s[i] == '}') {
             search_space_describe(arg, got, sizeof got);
             return hp_error_set(ld->err, path, "unbalanced \"}\" in %s", got);

@@ -310,12 +310,16 @@ static void launch(struct sweep *sweep, struct seed_ref ref)
                                    trial_id, dir, resume_copy, &spec, &err) == 0) {
         owner->sweep = sweep;
         owner->ref = ref;
+        char note[4400];
+        snprintf(note, sizeof note, "attempt %d%s%s starts here", seed->attempts + 1,
+                 resume_copy ? ", resumed from " : "", resume_copy ? resume_copy : "");
         struct trial_spec trial_spec = {spec.argv,
                                         spec.env,
                                         dir,
                                         sweep->space->timeout_s,
                                         sweep->opts->kill_grace_s,
-                                        MAX_METRIC_LINE};
+                                        MAX_METRIC_LINE,
+                                        note};
         trial = trial_start(&sweep->loop, &trial_spec, &TRIAL_CALLBACKS, owner);
         launch_spec_free(&spec);
     }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "metric_line.h"
@@ -70,6 +71,48 @@ static void close_log(int *fd)
     *fd = -1;
 }
 
+static void write_all(int fd, const char *data, size_t n)
+{
+    while (fd >= 0 && n > 0) {
+        ssize_t w = write(fd, data, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return; /* a log that cannot be written must not stop the sweep */
+        data += w;
+        n -= (size_t)w;
+    }
+}
+
+/* Logs are appended to: a retried or resumed trial keeps the earlier
+ * attempts' output, after a line that says where the new one starts. */
+static int open_log(const char *dir, const char *name, const char *note)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    struct stat st;
+    if (fd >= 0 && note && fstat(fd, &st) == 0 && st.st_size > 0) {
+        char line[512];
+        int n = snprintf(line, sizeof line, "---- hpsearch: %s ----\n", note);
+        write_all(fd, line, (size_t)n);
+    }
+    return fd;
+}
+
+/* An empty log says nothing: a 100,000-trial sweep need not keep 100,000 of
+ * them. */
+static void close_log_dropping_empty(int *fd, const char *dir, const char *name)
+{
+    struct stat st;
+    if (*fd >= 0 && fstat(*fd, &st) == 0 && st.st_size == 0) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        unlink(path);
+    }
+    close_log(fd);
+}
+
 /* Closes everything; on_done follows from the last close callback. */
 static void finish(struct trial *trial)
 {
@@ -78,8 +121,8 @@ static void finish(struct trial *trial)
     trial->finishing = 1;
     trial->end_ms = uv_now(trial->timer.loop);
     trial->truncated_lines = trial->out_lines.truncated_lines;
-    close_log(&trial->out_log);
-    close_log(&trial->err_log);
+    close_log_dropping_empty(&trial->out_log, trial->dir, "stdout.log");
+    close_log_dropping_empty(&trial->err_log, trial->dir, "stderr.log");
     if (trial->pipes_open) {
         close_handle((uv_handle_t *)&trial->out);
         close_handle((uv_handle_t *)&trial->err);
@@ -97,19 +140,6 @@ static void maybe_finish(struct trial *trial)
 {
     if (trial->exited && !streams_open(trial))
         finish(trial);
-}
-
-static void write_all(int fd, const char *data, size_t n)
-{
-    while (fd >= 0 && n > 0) {
-        ssize_t w = write(fd, data, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return; /* a log that cannot be written must not stop the sweep */
-        data += w;
-        n -= (size_t)w;
-    }
 }
 
 /* Writes one line to a log. A line redrawn with carriage returns (a progress
@@ -235,13 +265,6 @@ static void on_process_exit(void *data, int exit_status, int term_signal)
         finish(trial);
 }
 
-static int open_log(const char *dir, const char *name)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-}
-
 struct trial *trial_start(uv_loop_t *loop, const struct trial_spec *spec,
                           const struct trial_callbacks *callbacks, void *owner)
 {
@@ -259,8 +282,9 @@ struct trial *trial_start(uv_loop_t *loop, const struct trial_spec *spec,
     trial->kill_grace_s = spec->kill_grace_s;
     trial->drain_s = DRAIN_AFTER_EXIT_S;
     trial->start_ms = uv_now(loop);
-    trial->out_log = open_log(spec->dir, "stdout.log");
-    trial->err_log = open_log(spec->dir, "stderr.log");
+    snprintf(trial->dir, sizeof trial->dir, "%s", spec->dir);
+    trial->out_log = open_log(spec->dir, "stdout.log", spec->log_note);
+    trial->err_log = open_log(spec->dir, "stderr.log", spec->log_note);
     uv_timer_init(loop, &trial->timer);
     trial->timer.data = trial;
     trial->open_handles = 1;

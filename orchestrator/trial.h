@@ -58,6 +58,8 @@ struct trial_spec {
     double timeout_s;         /* 0 = no limit */
     double kill_grace_s;      /* after SIGTERM, SIGKILL this much later */
     size_t max_line;          /* cap on one stdout line */
+    const char *log_note;     /* a separator line for logs that already hold an
+                                 earlier attempt's output, or NULL */
 };
 
 struct trial {
@@ -69,6 +71,7 @@ struct trial {
     int pipes_open;           /* out and err were initialised */
     struct linebuf out_lines; /* stdout framing: metric lines and the log */
     struct linebuf err_lines; /* stderr framing: the log */
+    char dir[4096];           /* the trial directory, for its logs */
     int out_log;              /* fd of stdout.log, -1 when closed */
     int err_log;              /* fd of stderr.log */
     const struct trial_callbacks *callbacks;

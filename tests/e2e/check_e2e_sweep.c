@@ -342,6 +342,9 @@ START_TEST(test_keep_top_k_keeps_the_best_seed_of_the_k_best_configs)
     ck_assert_int_eq(access(WORK "/topk/out/trials/c0001-s1/best.ckpt", R_OK), 0);
     ck_assert_int_eq(access(WORK "/topk/out/trials/c0004-s1/best.ckpt", R_OK), 0);
     ck_assert_int_eq(count_files(WORK "/topk/out/best", ".ckpt"), 1);
+    /* This trainer writes nothing on stderr: no empty log is kept. */
+    ck_assert_int_eq(count_files(WORK "/topk/out/trials", "stderr.log"), 0);
+    ck_assert_int_eq(count_files(WORK "/topk/out/trials", "stdout.log"), 10);
 }
 END_TEST
 
@@ -409,6 +412,12 @@ START_TEST(test_interrupt_stops_trials_and_resume_finishes)
     ck_assert_int_eq(run("grep -q '\"status\":\"interrupted\"' '%s/out/journal.jsonl'", dir),
                      0);
     ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' resume out > resume.txt 2>&1", dir, BIN), 0);
+    /* An interrupted trial's log keeps its first part, then says where the
+     * resumed attempt starts. */
+    ck_assert_int_eq(run("grep -q -- '---- hpsearch: attempt 1, resumed from .*best.ckpt starts here "
+                         "----' '%s'/out/trials/*/stdout.log",
+                         dir),
+                     0);
     json_t *results = load_json(WORK "/sigint/out/results.json");
     ck_assert_int_eq(json_integer_value(json_object_get(results, "trials_ok")), 6);
     ck_assert_int_eq(json_integer_value(json_object_get(results, "trials_failed")), 0);

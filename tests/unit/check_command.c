@@ -69,6 +69,22 @@ START_TEST(test_command_replaces_bare_trainer_name_and_rejects_unknown_placehold
 }
 END_TEST
 
+START_TEST(test_command_doubled_braces_are_literal)
+{
+    char *tmpl[] = {"prog", "--config={{\"lr\": {lr}}}", NULL};
+    json_t *params = json_pack("{s:f}", "lr", 0.5);
+    struct trial_identity who = {0, "t", "/d"};
+    char **argv = NULL;
+    struct hp_error err;
+    hp_error_init(&err);
+    ck_assert_int_eq(command_build(tmpl, params, &who, NULL, &argv, &err), 0);
+    ck_assert_str_eq(argv[1], "--config={\"lr\": 0.5}");
+    ck_assert_ptr_null(argv[2]);
+    command_argv_free(argv);
+    json_decref(params);
+}
+END_TEST
+
 START_TEST(test_command_formats_reals_in_shortest_round_trip_form)
 {
     json_t *v = json_real(0.1);
@@ -92,6 +108,7 @@ int main(void)
     tcase_add_test(tc, test_command_never_resplits_a_value);
     tcase_add_test(tc, test_command_replaces_bare_trainer_name_and_rejects_unknown_placeholder);
     tcase_add_test(tc, test_command_formats_reals_in_shortest_round_trip_form);
+    tcase_add_test(tc, test_command_doubled_braces_are_literal);
     suite_add_tcase(s, tc);
     return hp_check_run(s);
 }
