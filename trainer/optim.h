@@ -65,4 +65,13 @@ void optim_free(struct optim *o);
 void optim_step(struct optim *o, float *params, float *grads,
                 const struct optim_segment *seg, int nseg, float lr);
 
+/* optim_step that also reports, in sumsq[0 .. nseg), each segment's sum of
+ * the squared gradients it consumed (as they came in, before weight decay),
+ * summed exactly as mlp_grad_sumsq sums a layer's weights or biases: so
+ * sumsq[2i] + sumsq[2i + 1] over a layer's weight and bias segments is the
+ * same double, bit for bit, as mlp_grad_sumsq's for that layer, at no extra
+ * pass over memory. sumsq may be NULL (then this is optim_step). */
+void optim_step_sumsq(struct optim *o, float *params, float *grads,
+                      const struct optim_segment *seg, int nseg, float lr, double *sumsq);
+
 #endif

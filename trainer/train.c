@@ -543,6 +543,17 @@ static void draw_order(struct trainer *t, struct hp_pcg32 *rng)
     }
 }
 
+/* Adds the per-layer gradient norms to the epoch's sums from the sums of
+ * squares optim_step_sumsq reported for the segments (a weight and a bias
+ * segment per trained layer, input side first): the same doubles as
+ * watch_gradient's, without a pass of their own over the gradient. */
+static void add_grad_norms(struct trainer *t, const double *seg_sumsq)
+{
+    int s = 0;
+    for (int l = t->model.frozen; l < t->model.nlayers; l++, s += 2)
+        t->prog.grad_norm_sum[l] += sqrt(seg_sumsq[s] + seg_sumsq[s + 1]);
+}
+
 /* Adds the last backward pass's per-layer gradient norms to the epoch's
  * sums, and clips the gradient to --clip-grad-norm when it is longer. */
 static void watch_gradient(struct trainer *t)
@@ -611,10 +622,18 @@ static enum epoch_end train_epoch(struct trainer *t, struct epoch_training *out)
             out->loss = loss;
             return EPOCH_DIVERGED;
         }
-        watch_gradient(t);
         t->last_lr = schedule_lr(&t->schedule, p->epoch, p->batch);
-        optim_step(&t->optim, t->model.params, t->model.grads, t->seg, t->nseg,
-                   (float)t->last_lr);
+        if (t->opt->clip_grad_norm > 0.0) {
+            /* Clipping needs the whole norm before the update. */
+            watch_gradient(t);
+            optim_step(&t->optim, t->model.params, t->model.grads, t->seg, t->nseg,
+                       (float)t->last_lr);
+        } else {
+            double seg_sumsq[2 * MLP_MAX_LAYERS];
+            optim_step_sumsq(&t->optim, t->model.params, t->model.grads, t->seg, t->nseg,
+                             (float)t->last_lr, seg_sumsq);
+            add_grad_norms(t, seg_sumsq);
+        }
         t->model.grads_zero = 1; /* optim_step consumed them */
     }
     out->loss = p->seen ? p->loss_sum / (double)p->seen : 0.0;

@@ -159,8 +159,8 @@ int main(int argc, char **argv)
             int m = k == WEIGHT_GRAD ? out : (int)batch;
             int nn = k == FORWARD ? out : in;
             int kk = k == FORWARD ? in : k == WEIGHT_GRAD ? (int)batch : out;
-            printf("product\tL%d.%s\t%d\t%d\t%d\t%ld\t%.3e\t%.1f\n", l + 1, names[k], m, nn,
-                   kk, full + (tail > 0), t_full, f_call / t_full * 1e-9);
+            printf("product\tL%d.%s\t%d\t%d\t%d\t%ld\t%.3e\t%.1f\n", l + 1, names[k], m,
+                   nn, kk, full + (tail > 0), t_full, f_call / t_full * 1e-9);
             flops += f_call * (double)full + 2.0 * (double)tail * in * out;
             seconds += t_full * (double)full + t_tail;
         }

@@ -564,6 +564,65 @@ START_TEST(test_optimizer_leaves_padding_alone)
 }
 END_TEST
 
+/* The fused update must report the very doubles mlp_grad_sumsq computes (the
+ * trainer's grad_norm depends on it) and leave the same parameters, moments
+ * and zeroed gradients as the plain step: with both optimizers, weight decay,
+ * and layer sizes whose segments end in a tail shorter than the lanes. */
+static void check_fused_sumsq(enum optim_kind kind)
+{
+    enum { N = 9 };
+    const int sizes[] = {37, 21, 11, 5};
+    struct mlp m;
+    make_model(&m, sizes, 3, ACT_RELU, N, 31);
+    float x[N * 37];
+    int32_t y[N];
+    random_batch(x, y, N, 37, 5, 32);
+    mlp_forward(&m, x, N);
+    mlp_backward(&m, y, N, NULL);
+    double expected[MLP_MAX_LAYERS];
+    mlp_grad_sumsq(&m, expected);
+
+    struct optim_config cfg = {.kind = kind,
+                               .momentum = 0.9f,
+                               .beta1 = 0.9f,
+                               .beta2 = 0.999f,
+                               .eps = 1e-8f,
+                               .weight_decay = 0.01f};
+    struct optim plain;
+    struct optim fused;
+    ck_assert_int_eq(optim_init(&plain, &cfg, m.nparams, NULL), 0);
+    ck_assert_int_eq(optim_init(&fused, &cfg, m.nparams, NULL), 0);
+    struct optim_segment seg[2 * MLP_MAX_LAYERS];
+    int nseg = model_segments(&m, seg);
+    size_t bytes = m.nparams * sizeof(float);
+    float *params = malloc(bytes);
+    float *grads = malloc(bytes);
+    memcpy(params, m.params, bytes);
+    memcpy(grads, m.grads, bytes);
+    double sumsq[2 * MLP_MAX_LAYERS];
+    optim_step(&plain, m.params, m.grads, seg, nseg, 0.01f);
+    optim_step_sumsq(&fused, params, grads, seg, nseg, 0.01f, sumsq);
+    for (int l = 0; l < m.nlayers; l++)
+        ck_assert(sumsq[2 * l] + sumsq[2 * l + 1] == expected[l]);
+    ck_assert_mem_eq(params, m.params, bytes);
+    ck_assert_mem_eq(grads, m.grads, bytes);
+    ck_assert_mem_eq(fused.m, plain.m, bytes);
+    if (kind == OPTIM_ADAM)
+        ck_assert_mem_eq(fused.v, plain.v, bytes);
+    free(params);
+    free(grads);
+    optim_free(&plain);
+    optim_free(&fused);
+    mlp_free(&m);
+}
+
+START_TEST(test_fused_step_reports_grad_sumsq_bit_for_bit)
+{
+    check_fused_sumsq(OPTIM_SGD);
+    check_fused_sumsq(OPTIM_ADAM);
+}
+END_TEST
+
 static Suite *mlp_suite(void)
 {
     Suite *s = suite_create("mlp");
@@ -598,6 +657,7 @@ static Suite *mlp_suite(void)
     tcase_add_test(optim, test_sgdw_decoupled_decay_matches_hand_computed_values);
     tcase_add_test(optim, test_adamw_decoupled_decay_matches_hand_computed_values);
     tcase_add_test(optim, test_optimizer_leaves_padding_alone);
+    tcase_add_test(optim, test_fused_step_reports_grad_sumsq_bit_for_bit);
     suite_add_tcase(s, optim);
     return s;
 }
