@@ -19,7 +19,7 @@ for s in coverage:synthetic images:images csv:csv; do
     space=${s%%:*}; dir=${s#*:}
     echo "== experiments/coverage/$space.json -> $out/$dir"
     "$build/bin/hpsearch" run "experiments/coverage/$space.json" -j "$jobs" --out "$out/$dir" \
-        > "$out/$dir.log" 2>&1 || { status=$?; echo "   hpsearch exited $status (see $out.$dir.log)"; }
+        > "$out/$dir.log" 2>&1 || { status=$?; echo "   hpsearch exited $status (see $out/$dir.log)"; }
     /usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("   trials ok %d, failed %d, %.1f s" % (r["trials_ok"], r["trials_failed"], r["elapsed_s"]))' "$out/$dir/results.json" || status=1
 done
 sh "$here/check.sh" "$build/bin/hpsearch-train" | tail -1
