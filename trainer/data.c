@@ -488,6 +488,21 @@ void data_gather(const struct dataset *set, const uint32_t *rows, size_t count, 
     }
 }
 
+void data_prefetch(const struct dataset *set, const uint32_t *rows, size_t count)
+{
+    if (!set->pixels)
+        return;
+    size_t dim = set->dim;
+    for (size_t i = 0; i < count; i++) {
+        const uint8_t *row = set->pixels + (size_t)rows[i] * dim;
+        /* Read, moderate locality: into the outer caches, not L1, which the
+         * products will have overwritten by then. */
+        for (size_t off = 0; off < dim; off += 64)
+            __builtin_prefetch(row + off, 0, 2);
+        __builtin_prefetch(row + dim - 1, 0, 2);
+    }
+}
+
 void data_gather_targets(const struct dataset *set, const uint32_t *rows, size_t count,
                          float *t)
 {

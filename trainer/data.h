@@ -126,6 +126,14 @@ void data_balanced_sample(const struct class_rows *c, uint32_t *out, size_t n,
 void data_gather(const struct dataset *set, const uint32_t *rows, size_t count, float *x,
                  int32_t *y);
 
+/* A hint, changing no result: asks the caches for the bytes of the rows
+ * named by rows[0..count) (image pixels only; a no-op for float features),
+ * so that a data_gather of them a little later finds them near. The trainer
+ * calls it for the next batch before it trains on the current one: the
+ * shuffled rows of a pool far larger than the caches then arrive while the
+ * products run, rather than stalling the gather. */
+void data_prefetch(const struct dataset *set, const uint32_t *rows, size_t count);
+
 /* Copies the standardized regression targets of the rows into t (count). */
 void data_gather_targets(const struct dataset *set, const uint32_t *rows, size_t count,
                          float *t);

@@ -603,6 +603,10 @@ static enum epoch_end train_epoch(struct trainer *t, struct epoch_training *out)
         size_t start = p->batch * batch;
         size_t count = n - start < batch ? n - start : batch;
         data_gather(train->set, t->order + start, count, t->x, t->y);
+        if (p->batch + 1 < batches) {
+            size_t next = start + batch;
+            data_prefetch(train->set, t->order + next, n - next < batch ? n - next : batch);
+        }
         if (augment_active(&t->augment))
             augment_batch(&t->augment, t->x, count, train->set->dim, t->scratch,
                           &p->augment);

@@ -218,6 +218,45 @@ START_TEST(test_data_splits_imbalance_and_subset)
 }
 END_TEST
 
+/* data_prefetch is a hint: whatever rows it is given (the last byte of the
+ * pool included, a row width that is no multiple of a cache line, a set of
+ * float features), the gather that follows converts exactly as without it. */
+START_TEST(test_prefetch_changes_no_gathered_value)
+{
+    enum { ROWS = 3, DIM = 100 };
+    uint8_t pixels[ROWS * DIM];
+    for (int i = 0; i < ROWS * DIM; i++)
+        pixels[i] = (uint8_t)(i * 7);
+    int32_t row_labels[ROWS] = {2, 0, 1};
+    struct dataset set = {.n = ROWS,
+                          .dim = DIM,
+                          .classes = 3,
+                          .pixels = pixels,
+                          .labels = row_labels,
+                          .scale = 0.5f,
+                          .shift = -1.0f};
+    const uint32_t rows[2] = {2, 0};
+    float x[2 * DIM];
+    int32_t y[2];
+    data_prefetch(&set, rows, 2);
+    data_gather(&set, rows, 2, x, y);
+    for (int k = 0; k < DIM; k++) {
+        ck_assert_float_eq(x[k], (float)pixels[2 * DIM + k] * 0.5f - 1.0f);
+        ck_assert_float_eq(x[DIM + k], (float)pixels[k] * 0.5f - 1.0f);
+    }
+    ck_assert_int_eq(y[0], 1);
+    ck_assert_int_eq(y[1], 2);
+
+    float features[ROWS * DIM] = {0};
+    features[2 * DIM] = 3.5f;
+    struct dataset floats = {
+        .n = ROWS, .dim = DIM, .classes = 3, .features = features, .labels = row_labels};
+    data_prefetch(&floats, rows, 2);
+    data_gather(&floats, rows, 2, x, y);
+    ck_assert_float_eq(x[0], 3.5f);
+}
+END_TEST
+
 START_TEST(test_balanced_sample_draws_classes_equally)
 {
     struct data d;
@@ -261,6 +300,7 @@ static Suite *data_suite(void)
     tcase_add_test(sets, test_synthetic_is_seeded_and_balanced);
     tcase_add_test(sets, test_data_splits_imbalance_and_subset);
     tcase_add_test(sets, test_balanced_sample_draws_classes_equally);
+    tcase_add_test(sets, test_prefetch_changes_no_gathered_value);
     suite_add_tcase(s, sets);
     return s;
 }
