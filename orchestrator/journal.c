@@ -36,6 +36,11 @@ int journal_open(struct journal *journal, const char *dir, long long keep_bytes,
     if (keep_bytes >= 0 && ftruncate(journal->fd, (off_t)keep_bytes) < 0)
         return hp_error_set(err, "", "%s: cannot cut the torn last line: %s", journal->path,
                             strerror(errno));
+    if (loop) {
+        uv_timer_init(loop, &journal->batch_timer);
+        journal->batch_timer.data = journal;
+        journal->timer_open = 1;
+    }
     return 0;
 }
 
@@ -62,6 +67,31 @@ static void run_waiters(struct journal *journal)
 
 static void start_sync(struct journal *journal);
 
+/* How long records may gather before their sync starts. Nothing waits on it
+ * but what cannot be undone (see journal.h), so a few ms cost nothing and
+ * save a sync per record. */
+static const uint64_t SYNC_BATCH_MS = 5;
+
+static void on_batch_timer(uv_timer_t *timer)
+{
+    struct journal *journal = timer->data;
+    journal->timer_armed = 0;
+    start_sync(journal);
+}
+
+/* A sync will run soon for everything appended so far. */
+static void schedule_sync(struct journal *journal)
+{
+    if (journal->syncing || journal->timer_armed || journal->failed)
+        return; /* a running sync reschedules itself when it ends */
+    if (!journal->timer_open) {
+        start_sync(journal);
+        return;
+    }
+    journal->timer_armed = 1;
+    uv_timer_start(&journal->batch_timer, on_batch_timer, SYNC_BATCH_MS, 0);
+}
+
 static void on_synced(uv_fs_t *req)
 {
     struct journal *journal = req->data;
@@ -83,12 +113,12 @@ static void on_synced(uv_fs_t *req)
         journal->synced = journal->sync_target;
     run_waiters(journal);
     if (journal->appended > journal->synced)
-        start_sync(journal);
+        schedule_sync(journal);
 }
 
 static void start_sync(struct journal *journal)
 {
-    if (journal->syncing || journal->failed || journal->fd < 0)
+    if (journal->syncing || journal->failed || journal->fd < 0 || !journal->loop)
         return;
     journal->syncing = 1;
     journal->sync_target = journal->appended;
@@ -130,7 +160,7 @@ int journal_append(struct journal *journal, const json_t *record, struct hp_erro
     journal->appended++;
     if (!journal->loop)
         return journal_flush(journal, err);
-    start_sync(journal);
+    schedule_sync(journal);
     return 0;
 }
 
@@ -155,6 +185,10 @@ int journal_when_durable(struct journal *journal, journal_durable_fn fn, void *d
 
 int journal_flush(struct journal *journal, struct hp_error *err)
 {
+    if (journal->timer_armed) {
+        uv_timer_stop(&journal->batch_timer);
+        journal->timer_armed = 0;
+    }
     if (journal->fd < 0 || journal->failed)
         return journal->failed ? hp_error_set(err, "", "%s: an earlier write failed",
                                               journal->path)
@@ -184,6 +218,17 @@ long journal_writer_pid(const char *dir)
         pid = (long)lock.l_pid;
     close(fd);
     return pid;
+}
+
+void journal_detach_loop(struct journal *journal)
+{
+    struct hp_error ignored;
+    hp_error_init(&ignored);
+    journal_flush(journal, &ignored);
+    if (journal->timer_open && !uv_is_closing((uv_handle_t *)&journal->batch_timer))
+        uv_close((uv_handle_t *)&journal->batch_timer, NULL);
+    journal->timer_open = 0;
+    journal->loop = NULL;
 }
 
 void journal_close(struct journal *journal)

@@ -5,10 +5,10 @@
  *
  * Durability is a group commit. journal_append writes the record at once (so
  * the order on disk is the order of events, and a crash of hpsearch alone
- * loses nothing), and an fdatasync runs in libuv's thread pool for every
- * record appended since the last one: one fsync covers all the records that
- * arrived meanwhile, and the loop goes on starting trials while the disk
- * works. What cannot be undone waits for durability: journal_when_durable
+ * loses nothing), and an fdatasync runs in libuv's thread pool at most every
+ * few milliseconds, covering every record appended since the last one: a
+ * sweep of short trials pays a fraction of a sync per trial, and the loop goes
+ * on starting trials while the disk works. What cannot be undone waits for durability: journal_when_durable
  * runs its callback once every record appended so far is on disk. Starting a
  * trial need not wait: if its record were lost, a resume runs it again.
  */
@@ -35,6 +35,9 @@ struct journal {
     char path[4096];
     uv_loop_t *loop;          /* NULL: every append syncs on the spot */
     uv_fs_t sync_req;
+    uv_timer_t batch_timer;   /* gathers the records of a few ms into one sync */
+    int timer_open;
+    int timer_armed;
     int syncing;
     uint64_t appended;        /* records written */
     uint64_t synced;          /* records known to be on disk */
@@ -67,6 +70,10 @@ int journal_when_durable(struct journal *journal, journal_durable_fn fn, void *d
 /* Makes everything durable now, synchronously, and runs the waiters.
  * Returns 0 or -1. */
 int journal_flush(struct journal *journal, struct hp_error *err);
+
+/* Flushes, and closes the journal's libuv handle so the loop can end; later
+ * appends sync on the spot. Call before closing the loop. */
+void journal_detach_loop(struct journal *journal);
 
 /* Flushes and closes. */
 void journal_close(struct journal *journal);

@@ -679,6 +679,7 @@ static enum hp_exit_code sweep_main(const struct space *space,
     }
     code = run_loop(&sweep, err);
 out:
+    journal_detach_loop(&sweep.journal);
     /* Handles still open after a failure need their close callbacks to run. */
     uv_walk(&sweep.loop, close_any, NULL);
     uv_run(&sweep.loop, UV_RUN_DEFAULT);
