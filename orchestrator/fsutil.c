@@ -73,28 +73,12 @@ static int write_fully(int fd, const void *data, size_t len)
 int fsutil_write_atomic(const char *path, const void *data, size_t len,
                         struct hp_error *err)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return hp_error_set(err, "", "%s: cannot create: %s", tmp, strerror(errno));
-    if (write_fully(fd, data, len) < 0 || fsync(fd) < 0) {
-        int saved = errno;
-        close(fd);
-        unlink(tmp);
-        return hp_error_set(err, "", "%s: write failed: %s", path, strerror(saved));
-    }
-    close(fd);
-    if (rename(tmp, path) < 0) {
-        int saved = errno;
-        unlink(tmp);
-        return hp_error_set(err, "", "%s: cannot rename into place: %s", path,
-                            strerror(saved));
-    }
-    char dir[4096];
-    parent_dir(path, dir, sizeof dir);
-    fsutil_sync_dir(dir);
-    return 0;
+    char tmp[4300];
+    FILE *out = fsutil_stream_open(path, tmp, sizeof tmp, err);
+    if (!out)
+        return -1;
+    fwrite(data, 1, len, out);
+    return fsutil_stream_commit(out, tmp, path, err);
 }
 
 FILE *fsutil_stream_open(const char *path, char *tmp, size_t size, struct hp_error *err)

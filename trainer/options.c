@@ -477,27 +477,39 @@ static int parse_seed(const char *s, uint64_t *out)
     return 0;
 }
 
+/* Reads comma-separated integers in [min, max] from s into out[max_count],
+ * stopping at the first character that is neither a digit nor a comma
+ * ('\0' or `stop`). Returns a pointer to that character, or NULL when the
+ * list is malformed, out of range or too long. */
+static const char *parse_int_list(const char *s, long min, long max, int *out,
+                                  int max_count, int *count, char stop)
+{
+    *count = 0;
+    const char *p = s;
+    for (;;) {
+        if (*p < '0' || *p > '9')
+            return NULL;
+        char *end = NULL;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        if (errno != 0 || v < min || v > max || *count == max_count)
+            return NULL;
+        out[(*count)++] = (int)v;
+        if (*end == '\0' || (stop && *end == stop))
+            return end;
+        if (*end != ',')
+            return NULL;
+        p = end + 1;
+    }
+}
+
 static int parse_layers(const char *s, int *sizes, int *count)
 {
     *count = 0;
     if (*s == '\0' || strcmp(s, "none") == 0)
         return 0;
-    const char *p = s;
-    for (;;) {
-        if (*p < '0' || *p > '9')
-            return -1;
-        char *end = NULL;
-        errno = 0;
-        long v = strtol(p, &end, 10);
-        if (errno != 0 || v < 1 || v > 100000 || *count == OPTIONS_MAX_HIDDEN)
-            return -1;
-        sizes[(*count)++] = (int)v;
-        if (*end == '\0')
-            return 0;
-        if (*end != ',')
-            return -1;
-        p = end + 1;
-    }
+    const char *end = parse_int_list(s, 1, 100000, sizes, OPTIONS_MAX_HIDDEN, count, 0);
+    return end ? 0 : -1;
 }
 
 static int parse_rates(const char *s, float *rates, int *count)
@@ -525,23 +537,11 @@ static int parse_imbalance(const char *s, struct options *o)
     o->nimbalance = 0;
     if (*s == '\0' || strcmp(s, "none") == 0)
         return 0;
-    const char *p = s;
-    for (;;) {
-        if (*p < '0' || *p > '9')
-            return -1;
-        char *end = NULL;
-        errno = 0;
-        long v = strtol(p, &end, 10);
-        if (errno != 0 || v > 1000000 || o->nimbalance == OPTIONS_MAX_IMBALANCED)
-            return -1;
-        o->imbalance_classes[o->nimbalance++] = (int)v;
-        if (*end == ':')
-            break;
-        if (*end != ',')
-            return -1;
-        p = end + 1;
-    }
-    const char *f = strchr(p, ':') + 1;
+    const char *colon = parse_int_list(s, 0, 1000000, o->imbalance_classes,
+                                       OPTIONS_MAX_IMBALANCED, &o->nimbalance, ':');
+    if (!colon || *colon != ':')
+        return -1;
+    const char *f = colon + 1;
     char *end = NULL;
     errno = 0;
     double fraction = strtod(f, &end);
@@ -556,22 +556,9 @@ static int parse_classes(const char *s, struct options *o)
     o->nselect = 0;
     if (*s == '\0' || strcmp(s, "all") == 0)
         return 0;
-    const char *p = s;
-    for (;;) {
-        if (*p < '0' || *p > '9')
-            return -1;
-        char *end = NULL;
-        errno = 0;
-        long v = strtol(p, &end, 10);
-        if (errno != 0 || v > 1000000 || o->nselect == OPTIONS_MAX_IMBALANCED)
-            return -1;
-        o->select_classes[o->nselect++] = (int)v;
-        if (*end == '\0')
-            return 0;
-        if (*end != ',')
-            return -1;
-        p = end + 1;
-    }
+    const char *end = parse_int_list(s, 0, 1000000, o->select_classes,
+                                     OPTIONS_MAX_IMBALANCED, &o->nselect, 0);
+    return end ? 0 : -1;
 }
 
 static void describe_range(char *buf, size_t size, const struct option_spec *spec)

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "check_main.h"
+#include "e2e_helpers.h"
 
 #define BIN HP_BINARY_DIR "/bin"
 #define WORK HP_BINARY_DIR "/e2e-work/resume"
@@ -31,18 +32,6 @@ static const char *SPACE =
     " \"seeds\": [0, 1],\n"
     " \"parallel\": 2,\n"
     " \"params\": {\"lr\": {\"type\": \"choice\", \"values\": [0.001, 0.003, 0.01]}}}\n";
-
-static int run(const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int status = system(cmd);
-    ck_assert_msg(status != -1 && WIFEXITED(status), "could not run: %s", cmd);
-    return WEXITSTATUS(status);
-}
 
 /* Starts `hpsearch ARGS...` in WORK with output to log.txt. Returns its pid. */
 static pid_t start_hpsearch(const char *command, const char *operand)
@@ -145,14 +134,6 @@ static int live_trials_of_b(void)
         n = count_live_trials_of_b();
     }
     return n;
-}
-
-static json_t *load_json(const char *path)
-{
-    json_error_t error;
-    json_t *doc = json_load_file(path, 0, &error);
-    ck_assert_msg(doc != NULL, "%s: %s", path, error.text);
-    return doc;
 }
 
 START_TEST(test_killed_and_resumed_sweep_matches_an_uninterrupted_one)

@@ -16,39 +16,10 @@
 #include <unistd.h>
 
 #include "check_main.h"
+#include "e2e_helpers.h"
 
 #define BIN HP_BINARY_DIR "/bin"
 #define WORK HP_BINARY_DIR "/e2e-work"
-
-/* Runs a shell command line (the test's own plumbing, not hpsearch's) and
- * returns its exit status. */
-static int run(const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int status = system(cmd);
-    ck_assert_msg(status != -1 && WIFEXITED(status), "could not run: %s", cmd);
-    return WEXITSTATUS(status);
-}
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-static json_t *load_json(const char *path)
-{
-    json_error_t error;
-    json_t *doc = json_load_file(path, 0, &error);
-    ck_assert_msg(doc != NULL, "%s: %s", path, error.text);
-    return doc;
-}
 
 /* Counts files under dir whose names end in `suffix`, recursively. */
 static int count_files(const char *dir, const char *suffix)
