@@ -116,6 +116,57 @@ int hp_metric_line_finish(struct hp_metric_line *m, FILE *out)
     return fflush(out) == 0 ? 0 : -1;
 }
 
+char *hp_json_dumps(const json_t *json, size_t flags)
+{
+    char *text = json_dumps(json, flags);
+    if (!text)
+        return NULL;
+    /* Rewriting only shortens numbers, so the result fits in place. */
+    size_t o = 0;
+    int in_string = 0;
+    for (size_t i = 0; text[i];) {
+        char c = text[i];
+        if (in_string) {
+            text[o++] = text[i++];
+            if (c == '\\' && text[i])
+                text[o++] = text[i++];
+            else if (c == '"')
+                in_string = 0;
+            continue;
+        }
+        if (c == '"') {
+            in_string = 1;
+            text[o++] = text[i++];
+            continue;
+        }
+        if (c == '-' || (c >= '0' && c <= '9')) {
+            size_t n = strspn(text + i, "-+0123456789.eE");
+            if (memchr(text + i, '.', n) || memchr(text + i, 'e', n) ||
+                memchr(text + i, 'E', n)) {
+                char number[40];
+                hp_format_number(number, sizeof number, strtod(text + i, NULL));
+                /* Keep it a real: "1.0", not "1", so its type survives. */
+                if (!strpbrk(number, ".eEIN") && strlen(number) + 2 < sizeof number)
+                    strcat(number, ".0");
+                size_t m = strlen(number);
+                if (m <= n) {
+                    memcpy(text + o, number, m);
+                    o += m;
+                    i += n;
+                    continue;
+                }
+            }
+            memmove(text + o, text + i, n);
+            o += n;
+            i += n;
+            continue;
+        }
+        text[o++] = text[i++];
+    }
+    text[o] = '\0';
+    return text;
+}
+
 /* Copies the line, quoting the bare non-finite tokens that JSON lacks so that
  * jansson accepts it. Returns a new malloc'd NUL-terminated buffer. */
 static char *quote_nonfinite(const char *line, size_t len)

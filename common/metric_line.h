@@ -49,6 +49,12 @@ int hp_metric_line_finish(struct hp_metric_line *m, FILE *out);
  * (or NaN / Infinity / -Infinity) into buf[size]. Returns the length. */
 int hp_format_number(char *buf, size_t size, double value);
 
+/* json_dumps(json, flags), but with every real number in its shortest form
+ * that reads back to the same double (0.3, not jansson's 0.29999999999999999):
+ * the same values, written for people. Returns a new string (free it), or
+ * NULL when out of memory. */
+char *hp_json_dumps(const json_t *json, size_t flags);
+
 /* Parses one line (without its newline; need not be NUL-terminated). Returns a
  * new reference to a JSON object, or NULL when the line is not a JSON object
  * (such lines are log text, not an error). */

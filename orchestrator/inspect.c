@@ -17,6 +17,14 @@
 #include "results.h"
 #include "state.h"
 
+/* Prints a document for people, numbers in their shortest exact form. */
+static void print_json(const json_t *doc, FILE *out)
+{
+    char *text = hp_json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    fprintf(out, "%s\n", text ? text : "null");
+    free(text);
+}
+
 /* Replays `dir` into a fresh state. Returns 0 or -1. */
 static int load(struct sweep_state *state, const struct space *space, const char *dir,
                 struct hp_error *err)
@@ -202,8 +210,7 @@ enum hp_exit_code inspect_report(const struct space *space, const char *dir, siz
         json_t *configs = json_array();
         for (size_t r = 0; r < shown; r++)
             json_array_append_new(configs, results_config_json(&state.configs[order[r]], r + 1));
-        json_dumpf(configs, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        fputc('\n', out);
+        print_json(configs, out);
         json_decref(configs);
     } else {
         if (format == REPORT_MARKDOWN) {
@@ -251,8 +258,7 @@ enum hp_exit_code inspect_best(const struct space *space, const char *dir, FILE 
         } else {
             json_object_set_new(doc, "checkpoint", json_null());
         }
-        json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        fputc('\n', out);
+        print_json(doc, out);
         json_decref(doc);
     }
     state_free(&state);

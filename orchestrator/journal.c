@@ -2,6 +2,7 @@
  * Journal appends and group commits. See journal.h.
  */
 #include "journal.h"
+#include "metric_line.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -133,7 +134,7 @@ int journal_append(struct journal *journal, const json_t *record, struct hp_erro
 {
     if (journal->failed)
         return hp_error_set(err, "", "%s: an earlier write failed", journal->path);
-    char *line = json_dumps(record, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *line = hp_json_dumps(record, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!line)
         return hp_error_set(err, "", "%s: cannot encode a record", journal->path);
     size_t len = strlen(line);

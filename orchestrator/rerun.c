@@ -14,6 +14,7 @@
 #include "launch.h"
 #include "state.h"
 #include "trial.h"
+#include "metric_line.h"
 
 /* Lines are compared without their timing. */
 static json_t *without_timing(const json_t *line)
@@ -106,7 +107,7 @@ static int run_again(const struct launch_spec *spec, const char *rerun_dir, doub
 
 static void print_line(FILE *out, const char *label, const json_t *line)
 {
-    char *text = line ? json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    char *text = line ? hp_json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     fprintf(out, "  %s %s\n", label, text ? text : "(no line)");
     free(text);
 }

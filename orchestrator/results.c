@@ -107,7 +107,7 @@ void results_write_json(const struct results_view *view, FILE *out)
     size_t ranked = state_rank(state->configs, state->config_count,
                                state->space->maximize, order);
     json_t *head = results_head(view, ranked);
-    char *head_text = head ? json_dumps(head, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    char *head_text = head ? hp_json_dumps(head, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(head);
     if (!head_text) {
         free(order);
@@ -124,7 +124,7 @@ void results_write_json(const struct results_view *view, FILE *out)
     fputs(",\n  \"configs\": [", out);
     for (size_t r = 0; r < ranked; r++) {
         json_t *config = results_config_json(&state->configs[order[r]], r + 1);
-        char *text = config ? json_dumps(config, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+        char *text = config ? hp_json_dumps(config, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
         json_decref(config);
         fputs(r ? ",\n    " : "\n    ", out);
         write_indented(out, text ? text : "null", 4);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "metric_line.h"
 
 static void drop_config(const struct config_record *config, const char *keep)
 {
@@ -74,7 +75,7 @@ static int publish_best(const struct sweep_state *state, const struct config_rec
                              "score", seed->score, "n", (json_int_t)config->summary.n,
                              "checkpoint", name ? json_string(name) : json_null(), "source",
                              seed->checkpoint ? json_string(seed->checkpoint) : json_null());
-    char *text = info ? json_dumps(info, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    char *text = info ? hp_json_dumps(info, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(info);
     if (!text)
         return hp_error_set(err, "", "cannot encode best.json");

@@ -159,7 +159,7 @@ static int add_config(struct sweep_state *state, size_t index, const json_t *par
     struct config_record *config = &state->configs[state->config_count];
     memset(config, 0, sizeof *config);
     config->index = index;
-    config->params_text = json_dumps(params, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    config->params_text = hp_json_dumps(params, JSON_COMPACT | JSON_PRESERVE_ORDER);
     config->seeds = calloc(space->seed_count, sizeof *config->seeds);
     if (!config->params_text || !config->seeds) {
         free(config->params_text);

@@ -30,6 +30,7 @@
 #include "retention.h"
 #include "state.h"
 #include "trial.h"
+#include "metric_line.h"
 
 /* A stdout line longer than this is dropped (and counted): bounded memory. */
 static const size_t MAX_METRIC_LINE = 1u << 20;
@@ -458,7 +459,7 @@ static int write_space(const struct sweep *sweep, char hash[24], struct hp_error
     snprintf(path, sizeof path, "%s/trials", sweep->opts->out_dir);
     if (fsutil_mkdirs(path, err) < 0)
         return -1;
-    char *text = json_dumps(sweep->space->document, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    char *text = hp_json_dumps(sweep->space->document, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (!text)
         return hp_error_set(err, "", "cannot encode the space");
     size_t len = strlen(text);

@@ -111,6 +111,21 @@ START_TEST(test_metric_line_refuses_an_overflowing_line)
 }
 END_TEST
 
+START_TEST(test_json_dumps_writes_reals_in_shortest_form)
+{
+    json_t *doc = json_pack("{s:f, s:f, s:f, s:i, s:s, s:f}", "a", 0.3, "b", 1.0, "c", 1e-300,
+                            "n", 42, "text", "0.29999999999999999 stays", "d", -2.5e10);
+    char *text = hp_json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    ck_assert_str_eq(text, "{\"a\":0.3,\"b\":1.0,\"c\":1e-300,\"n\":42,"
+                           "\"text\":\"0.29999999999999999 stays\",\"d\":-2.5e+10}");
+    json_t *back = json_loads(text, 0, NULL);
+    ck_assert(json_equal(doc, back)); /* the same values, bit for bit */
+    json_decref(back);
+    free(text);
+    json_decref(doc);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("metric_line");
@@ -120,6 +135,7 @@ int main(void)
     tcase_add_test(tc, test_metric_line_parses_objects_and_rejects_log_text);
     tcase_add_test(tc, test_metric_line_understands_non_finite_spellings);
     tcase_add_test(tc, test_metric_line_refuses_an_overflowing_line);
+    tcase_add_test(tc, test_json_dumps_writes_reals_in_shortest_form);
     suite_add_tcase(s, tc);
     return hp_check_run(s);
 }
