@@ -3,6 +3,7 @@
  */
 #include "journal.h"
 #include "metric_line.h"
+#include "grow.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -171,14 +172,11 @@ int journal_when_durable(struct journal *journal, journal_durable_fn fn, void *d
         fn(data);
         return 0;
     }
-    if (journal->waiter_count == journal->waiter_cap) {
-        size_t cap = journal->waiter_cap ? journal->waiter_cap * 2 : 16;
-        struct journal_waiter *grown = realloc(journal->waiters, cap * sizeof *grown);
-        if (!grown)
-            return -1;
-        journal->waiters = grown;
-        journal->waiter_cap = cap;
-    }
+    struct journal_waiter *grown = hp_grow(journal->waiters, &journal->waiter_cap,
+                                           journal->waiter_count + 1, sizeof *grown);
+    if (!grown)
+        return -1;
+    journal->waiters = grown;
     journal->waiters[journal->waiter_count++] =
         (struct journal_waiter){journal->appended, fn, data};
     return 0;

@@ -2,6 +2,7 @@
  * The SIGCHLD reaper. See reaper.h. One per process: hpsearch has one loop.
  */
 #include "reaper.h"
+#include "grow.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -67,14 +68,10 @@ void reaper_stop(void)
 
 int reaper_watch(pid_t pid, reaper_exit_fn fn, void *data)
 {
-    if (waiter_count == waiter_cap) {
-        size_t cap = waiter_cap ? waiter_cap * 2 : 16;
-        struct waiter *grown = realloc(waiters, cap * sizeof *grown);
-        if (!grown)
-            return -1;
-        waiters = grown;
-        waiter_cap = cap;
-    }
+    struct waiter *grown = hp_grow(waiters, &waiter_cap, waiter_count + 1, sizeof *grown);
+    if (!grown)
+        return -1;
+    waiters = grown;
     waiters[waiter_count++] = (struct waiter){pid, fn, data};
     return 0;
 }

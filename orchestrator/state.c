@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "metric_line.h"
+#include "grow.h"
 
 const char *state_seed_status_name(enum seed_status status)
 {
@@ -147,14 +148,11 @@ static int add_config(struct sweep_state *state, size_t index, const json_t *par
     if (index != state->config_count)
         return hp_error_set(err, "", "config %zu arrived out of order (expected %zu)", index,
                             state->config_count);
-    if (state->config_count == state->config_cap) {
-        size_t cap = state->config_cap ? state->config_cap * 2 : 64;
-        struct config_record *grown = realloc(state->configs, cap * sizeof *grown);
-        if (!grown)
-            return hp_error_set(err, "", "out of memory");
-        state->configs = grown;
-        state->config_cap = cap;
-    }
+    struct config_record *grown = hp_grow(state->configs, &state->config_cap,
+                                          state->config_count + 1, sizeof *grown);
+    if (!grown)
+        return hp_error_set(err, "", "out of memory");
+    state->configs = grown;
     const struct space *space = state->space;
     struct config_record *config = &state->configs[state->config_count];
     memset(config, 0, sizeof *config);
@@ -203,14 +201,11 @@ static int enqueue(struct sweep_state *state, struct seed_ref ref)
 {
     if (state->queue_head > 0 && state->queue_head == state->queue_len)
         state->queue_head = state->queue_len = 0;
-    if (state->queue_len == state->queue_cap) {
-        size_t cap = state->queue_cap ? state->queue_cap * 2 : 16;
-        struct seed_ref *grown = realloc(state->queue, cap * sizeof *grown);
-        if (!grown)
-            return -1;
-        state->queue = grown;
-        state->queue_cap = cap;
-    }
+    struct seed_ref *grown = hp_grow(state->queue, &state->queue_cap, state->queue_len + 1,
+                                     sizeof *grown);
+    if (!grown)
+        return -1;
+    state->queue = grown;
     state->queue[state->queue_len++] = ref;
     state->configs[ref.config].seeds[ref.seed].queued = 1;
     return 0;
@@ -731,14 +726,11 @@ static int defer_report(struct sweep_state *state, const char *line, long long o
             continue;
         if (!a)
             return 0; /* outside an attempt: changes nothing */
-        if (a->deferred_count == a->deferred_cap) {
-            size_t cap = a->deferred_cap ? a->deferred_cap * 2 : 8;
-            long long *grown = realloc(a->deferred, cap * sizeof *grown);
-            if (!grown)
-                return -1;
-            a->deferred = grown;
-            a->deferred_cap = cap;
-        }
+        long long *grown = hp_grow(a->deferred, &a->deferred_cap, a->deferred_count + 1,
+                                   sizeof *grown);
+        if (!grown)
+            return -1;
+        a->deferred = grown;
         a->deferred[a->deferred_count++] = offset;
         return 0;
     }
