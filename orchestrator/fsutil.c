@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 int fsutil_mkdirs(const char *path, struct hp_error *err)
@@ -189,8 +191,94 @@ uint64_t fsutil_disk_usage(const char *path)
     return usage_total;
 }
 
+/* Whether no component of `rel` is "..". */
+static int never_climbs(const char *rel)
+{
+    for (const char *p = rel; *p;) {
+        size_t n = strcspn(p, "/");
+        if (n == 2 && p[0] == '.' && p[1] == '.')
+            return 0;
+        p += n;
+        p += *p == '/';
+    }
+    return 1;
+}
+
 int fsutil_is_inside(const char *path, const char *dir)
 {
     size_t n = strlen(dir);
-    return strncmp(path, dir, n) == 0 && path[n] == '/' && strstr(path, "/../") == NULL;
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    return strncmp(path, dir, n) == 0 && path[n] == '/' && path[n + 1] != '\0' &&
+           never_climbs(path + n + 1);
+}
+
+int fsutil_resolve_inside(const char *path, const char *dir, char *resolved, size_t size)
+{
+    char real_dir[PATH_MAX];
+    char real_path[PATH_MAX];
+    if (!realpath(dir, real_dir))
+        return -errno;
+    if (!realpath(path, real_path))
+        return -errno;
+    if (!fsutil_is_inside(real_path, real_dir))
+        return -EXDEV;
+    if (resolved) {
+        int n = snprintf(resolved, size, "%s", real_path);
+        if (n < 0 || (size_t)n >= size)
+            return -ENAMETOOLONG;
+    }
+    return 0;
+}
+
+int fsutil_unlink_inside(const char *path, const char *dir)
+{
+    if (fsutil_resolve_inside(path, dir, NULL, 0) < 0)
+        return -1;
+    return unlink(path);
+}
+
+int fsutil_free_space(const char *path, uint64_t *free_bytes)
+{
+    struct statvfs st;
+    if (statvfs(path, &st) < 0)
+        return -1;
+    /* f_bavail: what an unprivileged writer may still use. */
+    *free_bytes = (uint64_t)st.f_bavail * (uint64_t)st.f_frsize;
+    return 0;
+}
+
+void fsutil_mount_point(const char *path, char *out, size_t size, char *type,
+                        size_t type_size)
+{
+    char real[PATH_MAX];
+    snprintf(out, size, "%s", path);
+    snprintf(type, type_size, "?");
+    if (!realpath(path, real))
+        return;
+    FILE *in = fopen("/proc/self/mountinfo", "r");
+    if (!in)
+        return;
+    /* Fields: id parent major:minor root mount-point options ... - type source ... */
+    char *line = NULL;
+    size_t cap = 0;
+    size_t best = 0;
+    while (getline(&line, &cap, in) > 0) {
+        char mount[4096];
+        char fstype[64];
+        char *dash = strstr(line, " - ");
+        if (!dash || sscanf(line, "%*s %*s %*s %*s %4095s", mount) != 1 ||
+            sscanf(dash + 3, "%63s", fstype) != 1)
+            continue;
+        size_t n = strlen(mount);
+        int covers = strcmp(mount, "/") == 0 ||
+                     (strncmp(real, mount, n) == 0 && (real[n] == '/' || real[n] == '\0'));
+        if (covers && n >= best) {
+            best = n;
+            snprintf(out, size, "%s", mount);
+            snprintf(type, type_size, "%s", fstype);
+        }
+    }
+    free(line);
+    fclose(in);
 }

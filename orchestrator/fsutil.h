@@ -36,8 +36,31 @@ int fsutil_place(const char *src, const char *dst, struct hp_error *err);
 /* Returns the bytes used by the files under `path` (st_blocks), recursively. */
 uint64_t fsutil_disk_usage(const char *path);
 
-/* Returns 1 when `path` lies inside directory `dir` (lexically, both absolute). */
+/* Returns 1 when `path` lies strictly inside directory `dir`, lexically (both
+ * absolute; no ".." component after `dir`). Symlinks are not followed: see
+ * fsutil_resolve_inside for the check that decides what may be touched. */
 int fsutil_is_inside(const char *path, const char *dir);
+
+/* Resolves `path` and `dir` (every symlink followed) and checks that the file
+ * exists and lies inside the directory. Returns 0 with the resolved path in
+ * resolved[size] (may be NULL), or a negative errno: -EXDEV when it resolves
+ * elsewhere, -ENOENT when it does not exist. This is the rule for every file
+ * hpsearch deletes, moves or links on a trial's behalf. */
+int fsutil_resolve_inside(const char *path, const char *dir, char *resolved, size_t size);
+
+/* unlink(path) only when it resolves inside `dir` (fsutil_resolve_inside).
+ * Returns 0, or -1 when refused or when unlink failed. */
+int fsutil_unlink_inside(const char *path, const char *dir);
+
+/* The bytes an unprivileged writer may still use on the file system holding
+ * `path`. Returns 0 or -1. */
+int fsutil_free_space(const char *path, uint64_t *free_bytes);
+
+/* The mount point of the file system holding `path` and its type (from
+ * /proc/self/mountinfo), to name the disk in messages; `path` itself and "?"
+ * when unknown. */
+void fsutil_mount_point(const char *path, char *out, size_t size, char *type,
+                        size_t type_size);
 
 /* fsyncs the directory `path`. Returns 0 or -1. */
 int fsutil_sync_dir(const char *path);

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "command.h"
 #include "fsutil.h"
@@ -246,6 +247,32 @@ void results_params_text(const struct config_record *config, char *buf, size_t s
     json_decref(params);
 }
 
+/* "no configuration succeeded", with the first failed trial's reason and,
+ * only where the trial left one, its stderr.log. */
+static void print_first_failure(const struct sweep_state *state, FILE *out)
+{
+    for (size_t c = 0; c < state->config_count; c++) {
+        const struct config_record *config = &state->configs[c];
+        for (size_t s = 0; s < config->seed_count; s++) {
+            const struct seed_record *seed = &config->seeds[s];
+            if (seed->status != SEED_FAILED)
+                continue;
+            char trial_id[48];
+            char log[4200];
+            state_trial_id(config, seed, trial_id, sizeof trial_id);
+            int n = snprintf(log, sizeof log, "%s/trials/%s/stderr.log", state->out_dir,
+                             trial_id);
+            int has_log = n > 0 && (size_t)n < sizeof log && access(log, R_OK) == 0;
+            fprintf(out, "no configuration succeeded; the first failure, trial %s: %s\n",
+                    trial_id, seed->reason ? seed->reason : "?");
+            if (has_log)
+                fprintf(out, "its stderr: %s\n", log);
+            return;
+        }
+    }
+    fprintf(out, "no configuration succeeded\n");
+}
+
 void results_print_summary(const struct results_view *view, FILE *out)
 {
     enum { SHOWN = 10 };
@@ -255,12 +282,26 @@ void results_print_summary(const struct results_view *view, FILE *out)
     if (!order)
         return;
     size_t ranked = state_rank(state->configs, state->config_count, space->maximize, order);
-    fprintf(out, "\n%s: %zu configs x %zu seeds, %s %s (%s per trial), %.1f s\n",
-            space->name, ranked, space->seed_count, space->maximize ? "max" : "min",
-            space->objective_metric, space->score == SCORE_LAST ? "last" : "best",
-            view->elapsed_s);
-    fprintf(out, "%4s %6s %10s %10s %22s %3s %6s  %s\n", "rank", "config", "mean", "std",
-            "95% CI", "n", "failed", "params");
+    size_t done = state->trials_ok + state->trials_failed;
+    if (view->stopped) {
+        /* A stopped sweep is not a finished one: say what happened, what is
+         * done, and how to go on. */
+        fprintf(out, "\n%s: %s after %.1f s: %zu trial%s finished (%zu failed)", space->name,
+                view->stopped, view->elapsed_s, done, done == 1 ? "" : "s",
+                state->trials_failed);
+        if (state->trials_planned)
+            fprintf(out, " of %zu planned", state->trials_planned);
+        fprintf(out, ", %zu config%s complete; hpsearch resume %s continues it\n", ranked,
+                ranked == 1 ? "" : "s", state->out_dir);
+    } else {
+        fprintf(out, "\n%s: %zu configs x %zu seeds, %s %s (%s per trial), %.1f s\n",
+                space->name, ranked, space->seed_count, space->maximize ? "max" : "min",
+                space->objective_metric, space->score == SCORE_LAST ? "last" : "best",
+                view->elapsed_s);
+    }
+    if (ranked > 0)
+        fprintf(out, "%4s %6s %10s %10s %22s %3s %6s  %s\n", "rank", "config", "mean", "std",
+                "95% CI", "n", "failed", "params");
     for (size_t r = 0; r < ranked && r < SHOWN; r++) {
         const struct config_record *config = &state->configs[order[r]];
         const struct stats_summary *s = &config->summary;
@@ -285,8 +326,10 @@ void results_print_summary(const struct results_view *view, FILE *out)
         state_trial_id(best, seed, trial_id, sizeof trial_id);
         fprintf(out, "best: config %zu, trial %s (%s %.4f); checkpoint in %s/best/\n",
                 best->index, trial_id, space->objective_metric, seed->score, state->out_dir);
-    } else {
-        fprintf(out, "no configuration succeeded; see the trials' stderr.log files\n");
+    } else if (view->stopped && ranked == 0) {
+        fprintf(out, "no configuration has finished all its seeds yet\n");
+    } else if (state->trials_ok == 0) {
+        print_first_failure(state, out);
     }
     double mib = (double)fsutil_disk_usage(state->out_dir) / (1024.0 * 1024.0);
     fprintf(out, "results: %s/results.json, results.csv; the sweep directory uses %.1f MiB\n",

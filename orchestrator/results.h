@@ -19,6 +19,8 @@
 struct results_view {
     const struct sweep_state *state;
     double elapsed_s;
+    const char *stopped;     /* why the sweep stopped early ("interrupted by
+                                Ctrl-C"), or NULL when it ran to its end */
 };
 
 /* Writes results.json and results.csv into the state's out_dir. Returns 0 or -1. */

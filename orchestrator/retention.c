@@ -13,12 +13,19 @@
 #include "fsutil.h"
 #include "metric_line.h"
 
-static void drop_config(const struct config_record *config, const char *keep)
+/* Deletes the config's kept checkpoints but `keep`; each only if it still
+ * resolves inside its own trial's directory (a trainer may have swapped it
+ * for a symlink since). */
+static void drop_config(const struct sweep_state *state, const struct config_record *config,
+                        const char *keep)
 {
     for (size_t i = 0; i < config->seed_count; i++) {
         const char *path = config->seeds[i].checkpoint;
-        if (path && (!keep || strcmp(path, keep) != 0))
-            unlink(path);
+        if (!path || (keep && strcmp(path, keep) == 0))
+            continue;
+        char dir[4096];
+        state_trial_dir(state, config, &config->seeds[i], dir, sizeof dir);
+        fsutil_unlink_inside(path, dir);
     }
 }
 
@@ -56,11 +63,17 @@ static int publish_best(const struct sweep_state *state, const struct config_rec
     snprintf(best_dir, sizeof best_dir, "%s/best", state->out_dir);
     if (fsutil_mkdirs(best_dir, err) < 0)
         return -1;
-    const char *name = seed->checkpoint ? base_name(seed->checkpoint) : NULL;
+    /* Only a file of the seed's own trial is linked into best/. */
+    char trial_dir[4096];
+    state_trial_dir(state, config, seed, trial_dir, sizeof trial_dir);
+    const char *source = seed->checkpoint;
+    if (source && fsutil_resolve_inside(source, trial_dir, NULL, 0) < 0)
+        source = NULL;
+    const char *name = source ? base_name(source) : NULL;
     if (name) {
         char target[4400];
         snprintf(target, sizeof target, "%s/%s", best_dir, name);
-        if (fsutil_place(seed->checkpoint, target, err) < 0)
+        if (fsutil_place(source, target, err) < 0)
             return -1;
     }
     clear_best_dir(best_dir, name);
@@ -74,7 +87,7 @@ static int publish_best(const struct sweep_state *state, const struct config_rec
                              params ? params : json_null(), "mean", config->summary.mean,
                              "score", seed->score, "n", (json_int_t)config->summary.n,
                              "checkpoint", name ? json_string(name) : json_null(), "source",
-                             seed->checkpoint ? json_string(seed->checkpoint) : json_null());
+                             source ? json_string(source) : json_null());
     char *text = info ? hp_json_dumps(info, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(info);
     if (!text)
@@ -134,7 +147,7 @@ int retention_config_complete(struct retention *r, const struct sweep_state *sta
     if (r->k == 0)
         return rc;
     /* A config keeps at most its best seed's checkpoint. */
-    drop_config(config, kept_checkpoint(state, config));
+    drop_config(state, config, kept_checkpoint(state, config));
     if (config->summary.n == 0)
         return rc;
     /* Insert into the top K (kept sorted); what falls out loses its file. */
@@ -142,13 +155,13 @@ int retention_config_complete(struct retention *r, const struct sweep_state *sta
     while (pos > 0 && ranks_before(state, index, r->top[pos - 1]))
         pos--;
     if (pos >= r->k) {
-        drop_config(config, NULL);
+        drop_config(state, config, NULL);
         return rc;
     }
     memmove(r->top + pos + 1, r->top + pos, (r->top_count - pos) * sizeof *r->top);
     r->top[pos] = index;
     if (++r->top_count > r->k) {
-        drop_config(&state->configs[r->top[r->k]], NULL);
+        drop_config(state, &state->configs[r->top[r->k]], NULL);
         r->top_count = r->k;
     }
     return rc;
@@ -168,9 +181,9 @@ int retention_sync(struct retention *r, const struct sweep_state *state,
             const struct config_record *config = &state->configs[order[i]];
             if (config->summary.n > 0 && r->top_count < r->k) {
                 r->top[r->top_count++] = order[i];
-                drop_config(config, kept_checkpoint(state, config));
+                drop_config(state, config, kept_checkpoint(state, config));
             } else {
-                drop_config(config, NULL);
+                drop_config(state, config, NULL);
             }
         }
         free(order);

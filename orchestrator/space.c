@@ -476,6 +476,39 @@ static int load_timeout(struct loader *ld, const json_t *v, const char *path)
     return 0;
 }
 
+/* A number in [low, high] with a default when absent. */
+static int load_number(struct loader *ld, const json_t *v, const char *path, double low,
+                       double high, double fallback, double *out)
+{
+    *out = fallback;
+    if (!v)
+        return 0;
+    char got[128];
+    search_space_describe(v, got, sizeof got);
+    if (!json_is_number(v) || !(json_number_value(v) >= low) ||
+        !(json_number_value(v) <= high))
+        return hp_error_set(ld->err, path, "must be a number from %g to %g (got %s)", low,
+                            high, got);
+    *out = json_number_value(v);
+    return 0;
+}
+
+/* 64 MiB per stream keeps a chatty night of trials readable and bounded. */
+static const double LOG_LIMIT_MB_DEFAULT = 64;
+/* 100 MB of headroom: the journal, results and a few checkpoints still fit
+ * when the sweep stops launching. */
+static const double MIN_FREE_MB_DEFAULT = 100;
+
+static int load_log_limit(struct loader *ld, const json_t *v, const char *path)
+{
+    return load_number(ld, v, path, 1, 1e6, LOG_LIMIT_MB_DEFAULT, &ld->out->log_limit_mb);
+}
+
+static int load_min_free(struct loader *ld, const json_t *v, const char *path)
+{
+    return load_number(ld, v, path, 0, 1e9, MIN_FREE_MB_DEFAULT, &ld->out->min_free_mb);
+}
+
 enum { KEEP_TOP_MAX = 1000 };
 
 static int load_keep(struct loader *ld, const json_t *v, const char *path)
@@ -885,6 +918,8 @@ static const struct top_key top_keys[] = {
     {"retries", load_retries, 0},
     {"max_failures", load_max_failures, 0},
     {"keep_checkpoints", load_keep, 0},
+    {"log_limit_mb", load_log_limit, 0},
+    {"min_free_mb", load_min_free, 0},
     {"params", load_params, 0},
 };
 

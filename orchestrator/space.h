@@ -48,6 +48,10 @@ struct space {
     enum keep_checkpoints keep;  /* "keep_checkpoints": "best" (default), "all", "top-K" */
     int keep_top;                /* configs whose checkpoints stay: 1 for best, K for
                                     top-K, 0 for all */
+    double log_limit_mb;         /* "log_limit_mb": cap on each stdout.log and
+                                    stderr.log of a trial, default 64 */
+    double min_free_mb;          /* "min_free_mb": stop launching below this much
+                                    free space on the sweep's disk, default 100 */
     struct search_space params;  /* "params" */
     json_t *document;            /* the whole parsed file (owned reference) */
 };

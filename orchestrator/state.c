@@ -13,8 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "metric_line.h"
+#include "fsutil.h"
 #include "grow.h"
+#include "metric_line.h"
+#include "search_space.h"
 
 const char *state_seed_status_name(enum seed_status status)
 {
@@ -135,6 +137,7 @@ void state_free(struct sweep_state *state)
         config_free(&state->configs[i]);
     free(state->configs);
     free(state->queue);
+    state_drops_free(state->drops, state->drop_count);
     if (state->strategy)
         strategy_destroy(state->strategy);
     memset(state, 0, sizeof *state);
@@ -315,6 +318,73 @@ static void check_nonfinite(struct attempt *a, const json_t *line, const char *o
     }
 }
 
+/* Whether `name` is relative and never climbs out ("..") of where it starts. */
+static int stays_below(const char *name)
+{
+    if (name[0] == '/' || name[0] == '\0')
+        return 0;
+    for (const char *p = name; *p;) {
+        size_t n = strcspn(p, "/");
+        if (n == 2 && p[0] == '.' && p[1] == '.')
+            return 0;
+        p += n;
+        p += *p == '/';
+    }
+    return 1;
+}
+
+/* The checkpoint a report record names, as the runner vetted it: the runner
+ * resolves what the trainer reported and records "checkpoint_path" (a file
+ * inside the trial's own directory, symlinks resolved) or "checkpoint_refused".
+ * Records written before that rule carry neither: their path is taken only
+ * when it is lexically inside the trial directory. Returns 1 with path
+ * filled, or 0 when the report names no usable checkpoint. */
+static int checkpoint_of_report(const struct sweep_state *state,
+                                const struct config_record *config,
+                                const struct seed_record *seed, const json_t *record,
+                                const json_t *line, char *path, size_t size)
+{
+    const char *name = json_string_value(json_object_get(line, "checkpoint"));
+    if (!name || json_object_get(record, "checkpoint_refused"))
+        return 0;
+    const char *vetted = json_string_value(json_object_get(record, "checkpoint_path"));
+    char dir[4096];
+    int n;
+    if (vetted) {
+        n = snprintf(path, size, "%s", vetted);
+    } else {
+        state_trial_dir(state, config, seed, dir, sizeof dir);
+        if (stays_below(name))
+            n = snprintf(path, size, "%s/%s", dir, name);
+        else if (name[0] == '/' && fsutil_is_inside(name, dir))
+            n = snprintf(path, size, "%s", name);
+        else
+            return 0;
+    }
+    return n > 0 && (size_t)n < size;
+}
+
+/* The objective, reported but not as a number: remembered (the first time)
+ * so that the trial's reason can say so instead of "never reported". */
+static void check_objective_type(struct attempt *a, const json_t *line, const char *objective)
+{
+    const json_t *value = json_object_get(line, objective);
+    double ignored;
+    if (!value || a->objective_misreport[0] || hp_metric_line_number(line, objective, &ignored) == 0)
+        return;
+    char got[96];
+    search_space_describe(value, got, sizeof got);
+    const char *kind = json_is_string(value) ? "a string"
+                       : json_is_null(value) ? "null"
+                       : json_is_boolean(value) ? "a boolean"
+                       : json_is_array(value) ? "an array"
+                                              : "an object";
+    if (json_is_string(value) || json_is_boolean(value))
+        snprintf(a->objective_misreport, sizeof a->objective_misreport, "%s (%s)", got, kind);
+    else
+        snprintf(a->objective_misreport, sizeof a->objective_misreport, "%s", kind);
+}
+
 static int apply_report(struct sweep_state *state, const json_t *record,
                         struct hp_error *err)
 {
@@ -333,20 +403,10 @@ static int apply_report(struct sweep_state *state, const json_t *record,
     if (json_is_integer(epoch_value))
         epoch = (long)json_integer_value(epoch_value);
 
-    json_t *checkpoint = json_object_get(line, "checkpoint");
-    if (json_is_string(checkpoint)) {
-        const char *name = json_string_value(checkpoint);
-        char path[4096];
-        if (name[0] == '/') {
-            snprintf(path, sizeof path, "%s", name);
-        } else {
-            char dir[4000];
-            state_trial_dir(state, config, seed, dir, sizeof dir);
-            snprintf(path, sizeof path, "%s/%s", dir, name);
-        }
-        if (add_checkpoint(a, path, epoch) < 0)
-            return hp_error_set(err, "", "out of memory");
-    }
+    char path[4096];
+    if (checkpoint_of_report(state, config, seed, record, line, path, sizeof path) &&
+        add_checkpoint(a, path, epoch) < 0)
+        return hp_error_set(err, "", "out of memory");
     if (json_is_true(json_object_get(line, "final"))) {
         /* Kept without its timing, so results.json stays reproducible. */
         json_decref(seed->final_line);
@@ -359,6 +419,7 @@ static int apply_report(struct sweep_state *state, const json_t *record,
     }
     const char *objective = state->space->objective_metric;
     check_nonfinite(a, line, objective);
+    check_objective_type(a, line, objective);
     double value;
     if (!a->saw_nonfinite && hp_metric_line_number(line, objective, &value) == 0) {
         if (!a->has_value || state_better(value, a->best, state->space->maximize)) {
@@ -380,16 +441,44 @@ static enum trial_failure failure_from_name(const char *name)
     return FAIL_EXIT_CODE;
 }
 
-/* With keep_checkpoints other than "all", a finished attempt's checkpoints
- * other than `keep` are of no further use. */
-static void drop_attempt_files(const struct sweep_state *state, const struct attempt *a,
-                               const char *keep)
+void state_drops_free(struct file_drop *drops, size_t count)
 {
-    if (!a || state->space->keep == KEEP_ALL)
+    for (size_t i = 0; i < count; i++)
+        free(drops[i].path);
+    free(drops);
+}
+
+struct file_drop *state_take_drops(struct sweep_state *state, size_t *count)
+{
+    struct file_drop *drops = state->drops;
+    *count = state->drop_count;
+    state->drops = NULL;
+    state->drop_count = state->drop_cap = 0;
+    return drops;
+}
+
+/* With keep_checkpoints other than "all", a finished attempt's checkpoints
+ * other than `keep` are of no further use. Applying a record only changes
+ * memory: they are listed here, and the runner deletes them once the record
+ * that decided it is durable (state_take_drops). A replay lists nothing: it
+ * never touches files. Out of memory, a file is kept, which is safe. */
+static void list_attempt_drops(struct sweep_state *state, struct seed_ref ref,
+                               const struct attempt *a, const char *keep)
+{
+    if (!a || state->replaying || state->space->keep == KEEP_ALL)
         return;
-    for (size_t c = 0; c < a->checkpoint_count; c++)
-        if (!keep || strcmp(a->checkpoints[c], keep) != 0)
-            unlink(a->checkpoints[c]);
+    for (size_t c = 0; c < a->checkpoint_count; c++) {
+        if (keep && strcmp(a->checkpoints[c], keep) == 0)
+            continue;
+        struct file_drop *grown =
+            hp_grow(state->drops, &state->drop_cap, state->drop_count + 1, sizeof *grown);
+        char *path = grown ? strdup(a->checkpoints[c]) : NULL;
+        if (grown)
+            state->drops = grown;
+        if (!path)
+            return;
+        state->drops[state->drop_count++] = (struct file_drop){path, ref};
+    }
 }
 
 static void complete_config(struct sweep_state *state, size_t index)
@@ -554,7 +643,7 @@ static int apply_end(struct sweep_state *state, const struct record_view *v,
         seed->status = view_true(v, "will_retry") ? SEED_PENDING : SEED_FAILED;
     }
     free(status);
-    drop_attempt_files(state, seed->live, seed->checkpoint);
+    list_attempt_drops(state, ref, seed->live, seed->checkpoint);
     attempt_free(seed->live);
     seed->live = NULL;
 
@@ -567,6 +656,51 @@ static int apply_end(struct sweep_state *state, const struct record_view *v,
     if (++config->finished == config->seed_count)
         complete_config(state, ref.config);
     return 0;
+}
+
+/* The best config among the complete ones, after a config stopped being
+ * complete (a retry). */
+static void recompute_best(struct sweep_state *state)
+{
+    state->has_best = 0;
+    for (size_t i = 0; i < state->config_count; i++) {
+        const struct config_record *c = &state->configs[i];
+        if (!c->complete || c->summary.n == 0)
+            continue;
+        if (!state->has_best ||
+            state_better(c->summary.mean, state->configs[state->best_config].summary.mean,
+                         state->space->maximize)) {
+            state->best_config = i;
+            state->has_best = 1;
+        }
+    }
+}
+
+/* {"event": "retry", trial, config, seed}: a failed seed runs again (resume
+ * --retry-failed). Its config is no longer complete until it has. */
+static int apply_retry(struct sweep_state *state, const json_t *record, struct hp_error *err)
+{
+    struct seed_ref ref;
+    if (find_seed(state, record, &ref, err) < 0)
+        return -1;
+    struct config_record *config = &state->configs[ref.config];
+    struct seed_record *seed = &config->seeds[ref.seed];
+    if (seed->status != SEED_FAILED)
+        return hp_error_set(err, "", "retry record for a trial that has not failed");
+    seed->status = SEED_PENDING;
+    seed->failure = FAIL_NONE;
+    free(seed->reason);
+    seed->reason = NULL;
+    state->trials_failed--;
+    config->finished--;
+    if (config->complete) {
+        config->complete = 0;
+        config->failed = 0;
+        memset(&config->summary, 0, sizeof config->summary);
+        if (state->has_best && state->best_config == ref.config)
+            recompute_best(state);
+    }
+    return enqueue(state, ref) < 0 ? hp_error_set(err, "", "out of memory") : 0;
 }
 
 int state_apply(struct sweep_state *state, const json_t *record, struct hp_error *err)
@@ -582,6 +716,8 @@ int state_apply(struct sweep_state *state, const json_t *record, struct hp_error
         struct record_view view = {record, NULL};
         return apply_end(state, &view, err);
     }
+    if (strcmp(event, "retry") == 0)
+        return apply_retry(state, record, err);
     if (strcmp(event, "sweep_start") == 0) {
         state->started_at = json_number_value(json_object_get(record, "time"));
         state->ended = 0;

@@ -50,6 +50,8 @@ struct attempt {
     long last_epoch;
     int saw_nonfinite;     /* the objective or a loss was NaN or infinite */
     char nonfinite_key[64];
+    char objective_misreport[128]; /* the objective reported as a non-number, e.g.
+                                      "\"0.7\" (a string)"; empty if never */
     json_t *last_line;     /* the latest metric line with an "epoch" (owned) */
     char **checkpoints;    /* absolute paths the attempt reported (owned) */
     long *checkpoint_epochs;
@@ -95,6 +97,12 @@ struct seed_ref {
     size_t seed;
 };
 
+/* A file that applied records made unneeded, and the trial it belongs to. */
+struct file_drop {
+    char *path;            /* absolute (owned) */
+    struct seed_ref owner;
+};
+
 struct sweep_state {
     const struct space *space;
     const char *out_dir;           /* absolute; borrowed */
@@ -119,6 +127,9 @@ struct sweep_state {
     double resumed_at;             /* unix time of the latest resume, 0 if none */
     size_t done_at_resume;         /* trials done when it resumed */
     int ended;                     /* a sweep_end record closes the journal */
+    struct file_drop *drops;       /* files to delete once the records are durable */
+    size_t drop_count;
+    size_t drop_cap;
     /* Called after a config completes (not while replaying); may be NULL. */
     void (*on_config_complete)(struct sweep_state *state, size_t config, void *ctx);
     void *ctx;
@@ -142,6 +153,12 @@ int state_replay(struct sweep_state *state, const char *dir, long long *good_byt
 /* After a replay: trials that were running when the orchestrator died are
  * queued to run again (from their last checkpoint, when one exists). */
 int state_requeue_running(struct sweep_state *state, struct hp_error *err);
+
+/* Takes the files that the records applied so far made unneeded (never
+ * listed while replaying): the caller deletes them once those records are
+ * durable, and frees the list with state_drops_free. *count may be 0. */
+struct file_drop *state_take_drops(struct sweep_state *state, size_t *count);
+void state_drops_free(struct file_drop *drops, size_t count);
 
 /* Returns the latest checkpoint an attempt reported that still exists, or
  * NULL (borrowed from the attempt). */

@@ -31,6 +31,7 @@
 #include "state.h"
 #include "trial.h"
 #include "metric_line.h"
+#include "trial_protocol.h"
 
 /* A stdout line longer than this is dropped (and counted): bounded memory. */
 static const size_t MAX_METRIC_LINE = 1u << 20;
@@ -52,6 +53,7 @@ struct sweep {
     int stopping;              /* no new launches */
     int interrupted;           /* the signal that stopped us, or 0 */
     int max_failures_hit;
+    int disk_full;             /* stopped because the sweep's disk is (nearly) full */
     int fatal;
     struct hp_error fatal_err;
     uint64_t start_ms;
@@ -129,6 +131,45 @@ static json_t *record_head(struct sweep *sweep, const char *event, struct seed_r
                      (json_int_t)config->index, "seed", (json_int_t)seed->seed);
 }
 
+/* A checkpoint a trainer reports is taken only when it resolves, symlinks
+ * followed, to a file inside the trial's own directory: retention later
+ * deletes, links and moves it, and hpsearch touches nothing outside the
+ * sweep. The verdict goes into the report record (checkpoint_path or
+ * checkpoint_refused), so the journal says what was accepted and why not;
+ * a refusal is also written to the trial's stderr.log. */
+static void vet_checkpoint(struct sweep *sweep, struct trial *trial, struct seed_ref ref,
+                           const json_t *object, json_t *record)
+{
+    const char *name = json_string_value(json_object_get(object, "checkpoint"));
+    if (!name || !record)
+        return;
+    const struct config_record *config = &sweep->state.configs[ref.config];
+    char dir[4096];
+    char path[8192];
+    char resolved[4096];
+    state_trial_dir(&sweep->state, config, &config->seeds[ref.seed], dir, sizeof dir);
+    int n = name[0] == '/' ? snprintf(path, sizeof path, "%s", name)
+                           : snprintf(path, sizeof path, "%s/%s", dir, name);
+    int rc = n < 0 || (size_t)n >= sizeof path
+                 ? -ENAMETOOLONG
+                 : fsutil_resolve_inside(path, dir, resolved, sizeof resolved);
+    if (rc == 0) {
+        json_object_set_new(record, "checkpoint_path", json_string(resolved));
+        return;
+    }
+    char why[512];
+    snprintf(why, sizeof why, "checkpoint %.200s refused: %s", name,
+             rc == -EXDEV ? "it resolves outside the trial's directory"
+                          : strerror(-rc));
+    json_object_set_new(record, "checkpoint_refused", json_string(why));
+    trial_log_note(trial, why);
+    char trial_id[48];
+    state_trial_id(config, &config->seeds[ref.seed], trial_id, sizeof trial_id);
+    char message[640];
+    snprintf(message, sizeof message, "trial %s: %s", trial_id, why);
+    progress_note(&sweep->progress, message);
+}
+
 static void on_trial_object(struct trial *trial, json_t *object)
 {
     struct running_seed *owner = trial->owner;
@@ -136,6 +177,7 @@ static void on_trial_object(struct trial *trial, json_t *object)
     json_t *record = record_head(sweep, "report", owner->ref);
     if (record)
         json_object_set(record, "line", object);
+    vet_checkpoint(sweep, trial, owner->ref, object, record);
     if (commit(sweep, record) < 0)
         return;
     const struct attempt *a = seed_of(sweep, owner->ref)->live;
@@ -160,6 +202,105 @@ static const char *score_checkpoint(const struct attempt *a, long score_epoch)
     return latest;
 }
 
+/* Stops the sweep because its disk is (nearly) full: no new launches, the
+ * running trials are stopped (they end "interrupted"), and the exit status
+ * is 1 with a message that names the disk. `what` (may be NULL) says what
+ * showed it. */
+static void stop_for_disk(struct sweep *sweep, const char *what)
+{
+    if (sweep->disk_full)
+        return;
+    sweep->disk_full = 1;
+    char mount[1024];
+    char type[64];
+    uint64_t free_bytes = 0;
+    fsutil_mount_point(sweep->opts->out_dir, mount, sizeof mount, type, sizeof type);
+    fsutil_free_space(sweep->opts->out_dir, &free_bytes);
+    struct hp_error err;
+    hp_error_init(&err);
+    hp_error_set(&err, "",
+                 "the disk of %s is full: the %s file system at %s has %.1f MiB free "
+                 "(min_free_mb is %g)%s%s; no trial is lost: free some space, then run "
+                 "hpsearch resume %s",
+                 sweep->opts->out_dir, type, mount, (double)free_bytes / 1048576.0,
+                 sweep->space->min_free_mb, what ? "; " : "", what ? what : "",
+                 sweep->opts->out_dir);
+    progress_note(&sweep->progress, "stopping: the sweep's disk is full; waiting for the "
+                                    "running trials");
+    fail_sweep(sweep, &err);
+}
+
+/* Whether the sweep's disk still has min_free_mb to spare: checked before
+ * every launch, so a sweep stops before the disk is full rather than after
+ * its trials have failed for it. */
+static int disk_has_room(struct sweep *sweep)
+{
+    uint64_t free_bytes;
+    if (fsutil_free_space(sweep->opts->out_dir, &free_bytes) < 0)
+        return 1; /* cannot tell: let the writes themselves say */
+    if ((double)free_bytes >= sweep->space->min_free_mb * 1048576.0)
+        return 1;
+    stop_for_disk(sweep, NULL);
+    return 0;
+}
+
+/* Whether the attempt failed because the sweep's disk filled up rather than
+ * through any fault of its own: hpsearch-train's I/O-error status, a
+ * file-size limit, or any failure while the disk is below min_free_mb. Such
+ * an attempt is not a failed trial: it ends "interrupted" and runs again on
+ * resume. */
+static int failed_for_disk(struct sweep *sweep, const struct trial *trial)
+{
+    if (!trial->started || trial->timed_out)
+        return 0;
+    if (trial->exit_status == HP_TRIAL_EXIT_IO || trial->term_signal == SIGXFSZ)
+        return 1;
+    if (trial->exit_status == 0 && trial->term_signal == 0)
+        return 0;
+    uint64_t free_bytes;
+    return fsutil_free_space(sweep->opts->out_dir, &free_bytes) == 0 &&
+           (double)free_bytes < sweep->space->min_free_mb * 1048576.0;
+}
+
+/* "; the last lines of its stderr: ..." when there are any. */
+static void append_stderr_tail(const struct trial *trial, char *reason, size_t size)
+{
+    char tail[TRIAL_STDERR_TAIL * (TRIAL_TAIL_LINE + 3)];
+    trial_stderr_tail(trial, tail, sizeof tail);
+    size_t used = strlen(reason);
+    if (tail[0] && used < size)
+        snprintf(reason + used, size - used, "; stderr ends: %s", tail);
+}
+
+/* Why a trial that exited cleanly has no score. */
+static void explain_no_objective(const struct sweep *sweep, const struct trial *trial,
+                                 const struct attempt *a, char *reason, size_t size)
+{
+    const char *metric = sweep->space->objective_metric;
+    if (a->objective_misreport[0]) {
+        snprintf(reason, size, "reported %s as %s, never as a number", metric,
+                 a->objective_misreport);
+        return;
+    }
+    int n = snprintf(reason, size, "never reported %s", metric);
+    if (n < 0 || (size_t)n >= size)
+        return;
+    if (trial->object_like_lines > 0)
+        snprintf(reason + n, size - (size_t)n,
+                 "; %zu stdout line%s looked like JSON objects but did not parse "
+                 "(JSON needs double quotes; in Python print json.dumps(d), not d), the "
+                 "first: %s",
+                 trial->object_like_lines, trial->object_like_lines == 1 ? "" : "s",
+                 trial->first_non_object);
+    else if (trial->non_object_lines > 0)
+        snprintf(reason + n, size - (size_t)n,
+                 "; %zu stdout line%s were not JSON objects, the first: %s",
+                 trial->non_object_lines, trial->non_object_lines == 1 ? "" : "s",
+                 trial->first_non_object);
+    else
+        snprintf(reason + n, size - (size_t)n, "; it printed nothing on stdout");
+}
+
 /* The end record: how the attempt ended, from what it reported and how its
  * process finished. */
 static json_t *end_record(struct sweep *sweep, struct seed_ref ref, const struct trial *trial)
@@ -181,16 +322,36 @@ static json_t *end_record(struct sweep *sweep, struct seed_ref ref, const struct
         json_object_set_new(record, "dropped_long_lines",
                             json_integer((json_int_t)trial->truncated_lines));
 
-    char reason[256] = "";
+    char reason[1024] = "";
     enum trial_failure failure = FAIL_NONE;
+    int for_disk = failed_for_disk(sweep, trial);
     if (!trial->started) {
         failure = FAIL_SPAWN;
-        snprintf(reason, sizeof reason, "could not start: %s", strerror(-trial->spawn_error));
-    } else if (sweep->interrupted && trial->killed_by_us && !trial->timed_out &&
-               !a->saw_nonfinite) {
+        snprintf(reason, sizeof reason, "could not start %s: %s", trial->program,
+                 strerror(-trial->spawn_error));
+    } else if (for_disk || (sweep->stopping && trial->killed_by_us && !trial->timed_out &&
+                            !a->saw_nonfinite)) {
+        /* Stopped by the sweep (a signal, max_failures, a full disk), or
+         * failed for want of disk: not run to its end, it runs again on
+         * resume, from its last checkpoint when it wrote one. */
         const char *latest = state_latest_checkpoint(a);
         json_object_set_new(record, "status", json_string("interrupted"));
         json_object_set_new(record, "resume_from", latest ? json_string(latest) : json_null());
+        if (for_disk) {
+            char trial_id[48];
+            char what[160];
+            state_trial_id(&sweep->state.configs[ref.config], seed, trial_id,
+                           sizeof trial_id);
+            if (trial->term_signal)
+                snprintf(what, sizeof what, "trial %s was killed by signal %d (%s)", trial_id,
+                         trial->term_signal, strsignal(trial->term_signal));
+            else
+                snprintf(what, sizeof what, "trial %s exited with status %lld%s", trial_id,
+                         (long long)trial->exit_status,
+                         trial->exit_status == HP_TRIAL_EXIT_IO ? " (an I/O error)" : "");
+            json_object_set_new(record, "reason", json_string(what));
+            stop_for_disk(sweep, what);
+        }
         return record;
     } else if (trial->timed_out) {
         failure = FAIL_TIMEOUT;
@@ -202,13 +363,15 @@ static json_t *end_record(struct sweep *sweep, struct seed_ref ref, const struct
         failure = FAIL_SIGNAL;
         snprintf(reason, sizeof reason, "killed by signal %d (%s)", trial->term_signal,
                  strsignal(trial->term_signal));
+        append_stderr_tail(trial, reason, sizeof reason);
     } else if (trial->exit_status != 0) {
         failure = FAIL_EXIT_CODE;
         snprintf(reason, sizeof reason, "exited with status %lld",
                  (long long)trial->exit_status);
+        append_stderr_tail(trial, reason, sizeof reason);
     } else if (!a->has_value) {
         failure = FAIL_NO_OBJECTIVE;
-        snprintf(reason, sizeof reason, "never reported %s", space->objective_metric);
+        explain_no_objective(sweep, trial, a, reason, sizeof reason);
     }
     if (failure == FAIL_NONE) {
         int last = space->score == SCORE_LAST;
@@ -229,13 +392,55 @@ static json_t *end_record(struct sweep *sweep, struct seed_ref ref, const struct
     return record;
 }
 
+/* Deletes files that applied records made unneeded, once those records are
+ * durable (journal_when_durable), each only if it still resolves inside its
+ * trial's directory. */
+struct drop_job {
+    struct sweep *sweep;
+    struct file_drop *drops;
+    size_t count;
+};
+
+static void run_drops(void *data)
+{
+    struct drop_job *job = data;
+    const struct sweep_state *state = &job->sweep->state;
+    for (size_t i = 0; i < job->count; i++) {
+        const struct config_record *config = &state->configs[job->drops[i].owner.config];
+        char dir[4096];
+        state_trial_dir(state, config, &config->seeds[job->drops[i].owner.seed], dir,
+                        sizeof dir);
+        fsutil_unlink_inside(job->drops[i].path, dir);
+    }
+    state_drops_free(job->drops, job->count);
+    free(job);
+}
+
+static void schedule_drops(struct sweep *sweep)
+{
+    size_t count;
+    struct file_drop *drops = state_take_drops(&sweep->state, &count);
+    if (count == 0) {
+        free(drops);
+        return;
+    }
+    struct drop_job *job = malloc(sizeof *job);
+    if (job)
+        *job = (struct drop_job){sweep, drops, count};
+    if (!job || journal_when_durable(&sweep->journal, run_drops, job) < 0) {
+        state_drops_free(drops, count); /* out of memory: files are kept, which is safe */
+        free(job);
+    }
+}
+
 static void on_trial_done(struct trial *trial)
 {
     struct running_seed *owner = trial->owner;
     struct sweep *sweep = owner->sweep;
     struct seed_ref ref = owner->ref;
 
-    commit(sweep, end_record(sweep, ref, trial));
+    if (commit(sweep, end_record(sweep, ref, trial)) == 0)
+        schedule_drops(sweep);
     for (size_t i = 0; i < (size_t)sweep->opts->jobs; i++)
         if (sweep->running[i] == trial)
             sweep->running[i] = NULL;
@@ -320,7 +525,8 @@ static void launch(struct sweep *sweep, struct seed_ref ref)
                                         sweep->space->timeout_s,
                                         sweep->opts->kill_grace_s,
                                         MAX_METRIC_LINE,
-                                        note};
+                                        note,
+                                        (uint64_t)(sweep->space->log_limit_mb * 1048576.0)};
         trial = trial_start(&sweep->loop, &trial_spec, &TRIAL_CALLBACKS, owner);
         launch_spec_free(&spec);
     }
@@ -359,6 +565,8 @@ static void pump(struct sweep *sweep)
     while (!sweep->stopping && sweep->running_count < (size_t)sweep->opts->jobs) {
         struct hp_error err;
         hp_error_init(&err);
+        if (!disk_has_room(sweep))
+            break;
         int rc = state_next(&sweep->state, &next, &err);
         if (rc < 0)
             fail_sweep(sweep, &err);
@@ -384,10 +592,12 @@ static void on_signal(uv_signal_t *handle, int signum)
         return;
     }
     sweep->interrupted = signum;
-    progress_note(&sweep->progress,
-                  sweep->running_count
+    const char *message = "stopping";
+    if (sweep->running_count)
+        message = signum == SIGINT
                       ? "stopping: asking running trials to exit (Ctrl-C again kills them now)"
-                      : "stopping");
+                      : "stopping: asking running trials to exit";
+    progress_note(&sweep->progress, message);
     stop_all(sweep);
     if (sweep->running_count == 0)
         pump(sweep);
@@ -547,6 +757,23 @@ static void sweep_free(struct sweep *sweep)
     state_free(&sweep->state);
 }
 
+/* Why the sweep ended before its end, for the summary; NULL when it ran to
+ * its end. */
+static const char *stop_reason(const struct sweep *sweep)
+{
+    if (sweep->interrupted == SIGINT)
+        return "interrupted by Ctrl-C";
+    if (sweep->interrupted)
+        return "stopped by SIGTERM";
+    if (sweep->disk_full)
+        return "stopped: its disk is full";
+    if (sweep->fatal)
+        return "stopped by an error";
+    if (sweep->max_failures_hit)
+        return "stopped after max_failures failed trials";
+    return NULL;
+}
+
 static enum hp_exit_code run_loop(struct sweep *sweep, struct hp_error *err)
 {
     const struct space *space = sweep->space;
@@ -580,12 +807,19 @@ static enum hp_exit_code run_loop(struct sweep *sweep, struct hp_error *err)
     if (journal_flush(&sweep->journal, &flush_err) < 0)
         fail_sweep(sweep, &flush_err); /* what was on disk before stays valid */
 
-    struct results_view view = {state, elapsed};
-    if (results_write(&view, err) < 0)
-        return HP_EXIT_RUNTIME;
+    struct results_view view = {state, elapsed, stop_reason(sweep)};
+    struct hp_error results_err;
+    hp_error_init(&results_err);
+    int results_rc = results_write(&view, &results_err);
     results_print_summary(&view, stdout);
+    /* The first fatal error is the one to report: a full disk shows first in
+     * the journal, and results.json failing after it says nothing new. */
     if (sweep->fatal) {
         *err = sweep->fatal_err;
+        return HP_EXIT_RUNTIME;
+    }
+    if (results_rc < 0) {
+        *err = results_err;
         return HP_EXIT_RUNTIME;
     }
     if (sweep->interrupted)
@@ -652,7 +886,7 @@ static enum hp_exit_code sweep_main(const struct space *space,
             printf("%s: the sweep is complete (%zu trials done, %zu failed); nothing to "
                    "run\n",
                    opts->out_dir, done, sweep.state.trials_failed);
-            struct results_view view = {&sweep.state, 0.0};
+            struct results_view view = {&sweep.state, 0.0, NULL};
             results_print_summary(&view, stdout);
             code = HP_EXIT_OK;
             goto out;

@@ -64,55 +64,6 @@ static void close_handle(uv_handle_t *handle)
         uv_close(handle, on_handle_closed);
 }
 
-static void close_log(int *fd)
-{
-    if (*fd >= 0)
-        close(*fd);
-    *fd = -1;
-}
-
-static void write_all(int fd, const char *data, size_t n)
-{
-    while (fd >= 0 && n > 0) {
-        ssize_t w = write(fd, data, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return; /* a log that cannot be written must not stop the sweep */
-        data += w;
-        n -= (size_t)w;
-    }
-}
-
-/* Logs are appended to: a retried or resumed trial keeps the earlier
- * attempts' output, after a line that says where the new one starts. */
-static int open_log(const char *dir, const char *name, const char *note)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    struct stat st;
-    if (fd >= 0 && note && fstat(fd, &st) == 0 && st.st_size > 0) {
-        char line[512];
-        int n = snprintf(line, sizeof line, "---- hpsearch: %s ----\n", note);
-        write_all(fd, line, (size_t)n);
-    }
-    return fd;
-}
-
-/* An empty log says nothing: a 100,000-trial sweep need not keep 100,000 of
- * them. */
-static void close_log_dropping_empty(int *fd, const char *dir, const char *name)
-{
-    struct stat st;
-    if (*fd >= 0 && fstat(*fd, &st) == 0 && st.st_size == 0) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, name);
-        unlink(path);
-    }
-    close_log(fd);
-}
-
 /* Closes everything; on_done follows from the last close callback. */
 static void finish(struct trial *trial)
 {
@@ -121,8 +72,8 @@ static void finish(struct trial *trial)
     trial->finishing = 1;
     trial->end_ms = uv_now(trial->timer.loop);
     trial->truncated_lines = trial->out_lines.truncated_lines;
-    close_log_dropping_empty(&trial->out_log, trial->dir, "stdout.log");
-    close_log_dropping_empty(&trial->err_log, trial->dir, "stderr.log");
+    triallog_close(&trial->out_log);
+    triallog_close(&trial->err_log);
     if (trial->pipes_open) {
         close_handle((uv_handle_t *)&trial->out);
         close_handle((uv_handle_t *)&trial->err);
@@ -142,10 +93,7 @@ static void maybe_finish(struct trial *trial)
         finish(trial);
 }
 
-/* Writes one line to a log. A line redrawn with carriage returns (a progress
- * bar) is logged as what it finally showed, so the log stays readable; an
- * over-long line is logged cut, with a note. */
-static void log_line(int fd, const char *line, size_t len, int truncated)
+size_t trial_visible_line(const char *line, size_t len, const char **start)
 {
     while (len > 0 && line[len - 1] == '\r')
         len--;
@@ -153,33 +101,111 @@ static void log_line(int fd, const char *line, size_t len, int truncated)
     for (size_t i = 0; i < len; i++)
         if (line[i] == '\r')
             shown = line + i + 1;
-    write_all(fd, shown, len - (size_t)(shown - line));
-    if (truncated) {
-        char note[96];
-        int n = snprintf(note, sizeof note,
-                         " [hpsearch: line longer than %zu bytes, the rest dropped]", len);
-        write_all(fd, note, (size_t)n);
+    *start = shown;
+    return len - (size_t)(shown - line);
+}
+
+/* Writes one line to a log as a terminal would have shown it (a progress bar
+ * as its final state), so the log stays readable; an over-long line is
+ * logged cut, with a note. */
+static void log_line(struct triallog *log, const char *line, size_t len, int truncated)
+{
+    if (!truncated) {
+        triallog_line(log, line, len);
+        return;
     }
-    write_all(fd, "\n", 1);
+    char note[96];
+    int n = snprintf(note, sizeof note,
+                     " [hpsearch: line longer than %zu bytes, the rest dropped]", len);
+    size_t total = len + (size_t)n;
+    char *joined = malloc(total);
+    if (!joined)
+        return;
+    memcpy(joined, line, len);
+    memcpy(joined + len, note, (size_t)n);
+    triallog_line(log, joined, total);
+    free(joined);
+}
+
+static void copy_excerpt(char *dst, size_t size, const char *text, size_t len)
+{
+    if (len >= size) {
+        /* Cut with an ellipsis, never inside a UTF-8 sequence. */
+        len = size - 4;
+        while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80)
+            len--;
+        memcpy(dst, text, len);
+        memcpy(dst + len, "...", 4);
+        return;
+    }
+    memcpy(dst, text, len);
+    dst[len] = '\0';
+}
+
+/* A stdout line that is not a JSON object: counted, and the first one kept
+ * (one that looks like an attempt at an object preferred), so a trial that
+ * never reported its objective can say why. */
+static void note_non_object(struct trial *trial, const char *text, size_t len)
+{
+    while (len > 0 && (*text == ' ' || *text == '\t')) {
+        text++;
+        len--;
+    }
+    if (len == 0)
+        return;
+    int object_like = text[0] == '{';
+    if (trial->non_object_lines == 0 || (object_like && trial->object_like_lines == 0))
+        copy_excerpt(trial->first_non_object, sizeof trial->first_non_object, text, len);
+    trial->non_object_lines++;
+    trial->object_like_lines += (size_t)object_like;
 }
 
 static void on_out_line(void *ctx, const char *line, size_t len, int truncated)
 {
     struct trial *trial = ctx;
-    log_line(trial->out_log, line, len, truncated);
+    const char *shown;
+    size_t shown_len = trial_visible_line(line, len, &shown);
+    log_line(&trial->out_log, shown, shown_len, truncated);
     if (truncated)
         return; /* dropped: a cut-off JSON object would be misread */
-    json_t *object = hp_metric_line_parse(line, len);
+    json_t *object = hp_metric_line_parse(shown, shown_len);
     if (object) {
         trial->callbacks->on_object(trial, object);
         json_decref(object);
+    } else {
+        note_non_object(trial, shown, shown_len);
     }
 }
 
 static void on_err_line(void *ctx, const char *line, size_t len, int truncated)
 {
     struct trial *trial = ctx;
-    log_line(trial->err_log, line, len, truncated);
+    const char *shown;
+    size_t shown_len = trial_visible_line(line, len, &shown);
+    log_line(&trial->err_log, shown, shown_len, truncated);
+    size_t blank = 0;
+    while (blank < shown_len && (shown[blank] == ' ' || shown[blank] == '\t'))
+        blank++;
+    if (blank == shown_len)
+        return;
+    char *slot = trial->stderr_tail[trial->stderr_lines++ % TRIAL_STDERR_TAIL];
+    copy_excerpt(slot, TRIAL_TAIL_LINE, shown + blank, shown_len - blank);
+}
+
+void trial_stderr_tail(const struct trial *trial, char *buf, size_t size)
+{
+    size_t count = trial->stderr_lines < TRIAL_STDERR_TAIL ? trial->stderr_lines
+                                                             : TRIAL_STDERR_TAIL;
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < count && used < size; i++) {
+        size_t k = (trial->stderr_lines - count + i) % TRIAL_STDERR_TAIL;
+        int n = snprintf(buf + used, size - used, "%s%s", i ? " | " : "",
+                         trial->stderr_tail[k]);
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
 }
 
 static void alloc_buffer(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
@@ -283,21 +309,24 @@ struct trial *trial_start(uv_loop_t *loop, const struct trial_spec *spec,
     trial->drain_s = DRAIN_AFTER_EXIT_S;
     trial->start_ms = uv_now(loop);
     snprintf(trial->dir, sizeof trial->dir, "%s", spec->dir);
-    trial->out_log = open_log(spec->dir, "stdout.log", spec->log_note);
-    trial->err_log = open_log(spec->dir, "stderr.log", spec->log_note);
+    triallog_open(&trial->out_log, spec->dir, "stdout.log", spec->log_cap, spec->log_note);
+    triallog_open(&trial->err_log, spec->dir, "stderr.log", spec->log_cap, spec->log_note);
     uv_timer_init(loop, &trial->timer);
     trial->timer.data = trial;
     trial->open_handles = 1;
 
+    copy_excerpt(trial->program, sizeof trial->program, spec->argv[0], strlen(spec->argv[0]));
     struct spawned child;
     int rc = spawn_trial(spec->argv, spec->env, &child);
     if (rc < 0) {
         trial->spawn_error = rc;
         trial->exited = 1;
         char message[512];
-        int n = snprintf(message, sizeof message, "hpsearch: could not start %s: %s\n",
+        int n = snprintf(message, sizeof message, "hpsearch: could not start %s: %s",
                          spec->argv[0], strerror(-rc));
-        write_all(trial->err_log, message, (size_t)n);
+        if (n > 0)
+            triallog_line(&trial->err_log, message,
+                          (size_t)n < sizeof message ? (size_t)n : sizeof message - 1);
         finish(trial);
         return trial;
     }
@@ -332,6 +361,14 @@ void trial_kill(struct trial *trial)
 {
     if (trial)
         signal_group(trial, SIGKILL);
+}
+
+void trial_log_note(struct trial *trial, const char *text)
+{
+    char line[1024];
+    int n = snprintf(line, sizeof line, "hpsearch: %s", text);
+    if (n > 0)
+        triallog_line(&trial->err_log, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }
 
 void trial_free(struct trial *trial)

@@ -20,6 +20,7 @@
 #include <uv.h>
 
 #include "linebuf.h"
+#include "triallog.h"
 
 /* Why a trial failed; the names are what results and the journal record. */
 #define TRIAL_FAILURES(X)                                                            \
@@ -60,7 +61,13 @@ struct trial_spec {
     size_t max_line;          /* cap on one stdout line */
     const char *log_note;     /* a separator line for logs that already hold an
                                  earlier attempt's output, or NULL */
+    uint64_t log_cap;         /* bytes per log (stdout.log, stderr.log); 0 = no cap */
 };
+
+/* How many of the trainer's last stderr lines a trial remembers, and how much
+ * of each: enough for a failure's reason to explain itself (a flag typo,
+ * a Python traceback's last line). */
+enum { TRIAL_STDERR_TAIL = 3, TRIAL_TAIL_LINE = 200 };
 
 struct trial {
     pid_t pid;                /* the trainer, leader of its own process group */
@@ -72,8 +79,8 @@ struct trial {
     struct linebuf out_lines; /* stdout framing: metric lines and the log */
     struct linebuf err_lines; /* stderr framing: the log */
     char dir[4096];           /* the trial directory, for its logs */
-    int out_log;              /* fd of stdout.log, -1 when closed */
-    int err_log;              /* fd of stderr.log */
+    struct triallog out_log;  /* stdout.log */
+    struct triallog err_log;  /* stderr.log */
     const struct trial_callbacks *callbacks;
     void *owner;              /* the sweep's data for this trial */
     double kill_grace_s;
@@ -83,12 +90,20 @@ struct trial {
     /* Outcome, valid in on_done. */
     int started;              /* uv_spawn succeeded */
     int spawn_error;          /* the negative errno when it did not */
+    char program[TRIAL_TAIL_LINE]; /* argv[0], for messages */
     int exited;
     int64_t exit_status;
     int term_signal;
     int timed_out;
     int killed_by_us;         /* we sent SIGTERM/SIGKILL (timeout or stop) */
     size_t truncated_lines;
+    size_t non_object_lines;  /* stdout lines that were not JSON objects */
+    size_t object_like_lines; /* ... of which began with '{' (a JSON attempt) */
+    char first_non_object[TRIAL_TAIL_LINE]; /* the first such line, object-like
+                                               preferred */
+    char stderr_tail[TRIAL_STDERR_TAIL][TRIAL_TAIL_LINE]; /* ring of the last
+                                                             non-empty lines */
+    size_t stderr_lines;      /* non-empty stderr lines seen */
     uint64_t start_ms;
     uint64_t end_ms;
 };
@@ -112,6 +127,19 @@ void trial_stop(struct trial *trial);
 
 /* SIGKILL to the trial's process group now (a second Ctrl-C). NULL is fine. */
 void trial_kill(struct trial *trial);
+
+/* Writes the trainer's last non-empty stderr lines, oldest first, joined by
+ * " | ", into buf (empty when there were none). */
+void trial_stderr_tail(const struct trial *trial, char *buf, size_t size);
+
+/* The part of a stdout or stderr line that a terminal would show: the text
+ * after its last carriage return (a progress bar redrawn in place), trailing
+ * carriage returns ignored. Sets *start and returns its length. */
+size_t trial_visible_line(const char *line, size_t len, const char **start);
+
+/* Writes "hpsearch: <text>" as a line of the trial's stderr.log: what the
+ * orchestrator decided about this trial, where its owner will look. */
+void trial_log_note(struct trial *trial, const char *text);
 
 /* Releases a trial after on_done. */
 void trial_free(struct trial *trial);

@@ -20,6 +20,17 @@
  *   slow      like ok, with 0.1 s per epoch (for interrupting sweeps)
  *   noisy     like ok, but the values depend on the process id: a trainer
  *             that is not reproducible
+ *   crline    a progress text redrawn with carriage returns, then a metric
+ *             line after the last \r of the same line
+ *   flood     20,000 numbered 100-byte lines on stdout (2 MB), then like ok
+ *   pydict    prints its metrics as Python's print(dict) does (single quotes)
+ *   strobj    reports the objective as a string ("0.7"), then null
+ *   outside   reports a checkpoint outside its directory (--target=PATH,
+ *             absolute) and one through ../, then a real one: retention must
+ *             never touch the outside ones
+ *   linkout   reports a checkpoint that is a symlink to --target=PATH
+ *   ioerror   one epoch, then exits 74 (an I/O error) as hpsearch-train does
+ *             when it cannot write
  */
 #include <math.h>
 #include <signal.h>
@@ -103,6 +114,47 @@ int main(int argc, char **argv)
         sleep_ms(200);
         return 0;
     }
+    if (strcmp(mode, "crline") == 0) {
+        printf("training 50%%\rtraining 100%%\r{\"epoch\": 1, \"val_accuracy\": %.6f}\n", acc);
+        return 0;
+    }
+    if (strcmp(mode, "flood") == 0) {
+        for (int i = 0; i < 20000; i++)
+            printf("flood line %07d %081d\n", i, 0);
+    }
+    if (strcmp(mode, "pydict") == 0) {
+        printf("starting\n{'epoch': 1, 'val_accuracy': %.6f}\n", acc);
+        return 0;
+    }
+    if (strcmp(mode, "strobj") == 0) {
+        printf("{\"epoch\": 1, \"val_accuracy\": \"%.6f\"}\n{\"epoch\": 2, \"val_accuracy\": null}\n",
+               acc);
+        return 0;
+    }
+    if (strcmp(mode, "outside") == 0 || strcmp(mode, "linkout") == 0) {
+        const char *target = NULL;
+        for (int i = 2; i < argc; i++)
+            if (strncmp(argv[i], "--target=", 9) == 0)
+                target = argv[i] + 9;
+        printf("{\"epoch\": 1, \"val_accuracy\": %.6f}\n", acc - 0.1);
+        if (target && strcmp(mode, "outside") == 0) {
+            printf("{\"checkpoint\": \"%s\", \"epoch\": 1}\n", target);
+            printf("{\"checkpoint\": \"../../../victim-relative\", \"epoch\": 1}\n");
+        } else if (target) {
+            char link_path[4096];
+            snprintf(link_path, sizeof link_path, "%s/link.ckpt", dir ? dir : ".");
+            if (symlink(target, link_path) == 0)
+                printf("{\"checkpoint\": \"link.ckpt\", \"epoch\": 1}\n");
+        }
+        printf("{\"epoch\": 2, \"val_accuracy\": %.6f}\n", acc);
+        write_checkpoint(dir, 2);
+        return 0;
+    }
+    if (strcmp(mode, "ioerror") == 0) {
+        printf("{\"epoch\": 1, \"val_accuracy\": %.6f}\n", acc);
+        fprintf(stderr, "fake_trainer: cannot write best.ckpt: No space left on device\n");
+        return 74;
+    }
     if (strcmp(mode, "silent") == 0) {
         printf("training without reporting anything\n");
         return 0;
@@ -120,8 +172,11 @@ int main(int argc, char **argv)
             sleep_ms(100);
         if (strcmp(mode, "crash") == 0)
             abort();
-        if (strcmp(mode, "exit") == 0)
+        if (strcmp(mode, "exit") == 0) {
+            fprintf(stderr, "usage: fake_trainer MODE\nfake_trainer: error: unrecognized "
+                            "arguments: --lr=0.1\n");
             return 7;
+        }
         if (strcmp(mode, "hang") == 0)
             for (;;)
                 pause();

@@ -29,6 +29,9 @@ struct outcome {
     int timed_out;
     size_t truncated_lines;
     int spawn_error;
+    size_t non_object_lines;
+    size_t object_like_lines;
+    char stderr_tail[1024];
 };
 
 static void on_object(struct trial *trial, json_t *object)
@@ -48,6 +51,9 @@ static void on_done(struct trial *trial)
     o->timed_out = trial->timed_out;
     o->truncated_lines = trial->truncated_lines;
     o->spawn_error = trial->spawn_error;
+    o->non_object_lines = trial->non_object_lines;
+    o->object_like_lines = trial->object_like_lines;
+    trial_stderr_tail(trial, o->stderr_tail, sizeof o->stderr_tail);
     trial_free(trial);
 }
 
@@ -64,8 +70,9 @@ static int count_fds(void)
     return n;
 }
 
-/* Runs one trial of fake_trainer in `mode` to its end on a fresh loop. */
-static struct outcome run_mode(const char *mode, double timeout_s)
+/* Runs one trial of fake_trainer in `mode` to its end on a fresh loop, its
+ * logs capped at log_cap bytes (0: no cap). */
+static struct outcome run_mode_capped(const char *mode, double timeout_s, uint64_t log_cap)
 {
     mkdir(WORK, 0755);
     char dir[512];
@@ -75,7 +82,7 @@ static struct outcome run_mode(const char *mode, double timeout_s)
     if (strcmp(mode, "missing") == 0)
         argv[0] = HP_BINARY_DIR "/bin/no-such-trainer";
     char *env[] = {"HPSEARCH_SEED=0", NULL};
-    struct trial_spec spec = {argv, env, dir, timeout_s, 0.5, 4096, NULL};
+    struct trial_spec spec = {argv, env, dir, timeout_s, 0.5, 4096, NULL, log_cap};
     struct outcome o = {0};
 
     uv_loop_t loop;
@@ -101,6 +108,26 @@ static struct outcome run_mode(const char *mode, double timeout_s)
     ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
     ck_assert_int_eq(errno, ECHILD);
     return o;
+}
+
+static struct outcome run_mode(const char *mode, double timeout_s)
+{
+    return run_mode_capped(mode, timeout_s, 0);
+}
+
+/* Whether `path` holds `text`. */
+static int file_contains(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "%s: cannot open", path);
+    char *line = NULL;
+    size_t cap = 0;
+    int found = 0;
+    while (!found && getline(&line, &cap, f) > 0)
+        found = strstr(line, text) != NULL;
+    free(line);
+    fclose(f);
+    return found;
 }
 
 START_TEST(test_trial_ok_reports_objects_and_exits_zero)
@@ -191,6 +218,58 @@ START_TEST(test_trial_missing_program_could_not_start)
 }
 END_TEST
 
+/* A metric line after progress text redrawn with \r on the same line is read,
+ * exactly as the log shows it. */
+START_TEST(test_trial_metric_line_after_carriage_returns_is_read)
+{
+    struct outcome o = run_mode("crline", 0);
+    ck_assert_int_eq(o.exit_status, 0);
+    ck_assert_int_eq(o.objects, 1);
+    ck_assert(file_contains(WORK "/crline/stdout.log", "{\"epoch\": 1, \"val_accuracy\""));
+}
+END_TEST
+
+/* 2 MB of output under a 256 KiB cap: the log keeps the head and the tail
+ * with a marker between, stays under the cap, and leaves no segment behind. */
+START_TEST(test_trial_log_over_its_cap_keeps_head_and_tail)
+{
+    unlink(WORK "/flood/stdout.log");
+    struct outcome o = run_mode_capped("flood", 0, 256 * 1024);
+    ck_assert_int_eq(o.exit_status, 0);
+    ck_assert_int_eq(o.objects, 6);
+    struct stat st;
+    ck_assert_int_eq(stat(WORK "/flood/stdout.log", &st), 0);
+    ck_assert_int_le(st.st_size, 256 * 1024 + 512);
+    ck_assert_int_gt(st.st_size, 128 * 1024);
+    ck_assert(file_contains(WORK "/flood/stdout.log", "flood line 0000000 "));
+    ck_assert(file_contains(WORK "/flood/stdout.log", "flood line 0019999 "));
+    ck_assert(file_contains(WORK "/flood/stdout.log", "cut here"));
+    ck_assert(file_contains(WORK "/flood/stdout.log", "\"val_accuracy\""));
+    ck_assert(!file_contains(WORK "/flood/stdout.log", "flood line 0010000 "));
+    ck_assert_int_ne(access(WORK "/flood/stdout.log.tail0", F_OK), 0);
+    ck_assert_int_ne(access(WORK "/flood/stdout.log.tail1", F_OK), 0);
+}
+END_TEST
+
+/* A trainer's last stderr lines are kept for the failure's reason. */
+START_TEST(test_trial_remembers_the_last_stderr_lines)
+{
+    struct outcome o = run_mode("exit", 0);
+    ck_assert_str_eq(o.stderr_tail, "usage: fake_trainer MODE | fake_trainer: error: "
+                                    "unrecognized arguments: --lr=0.1");
+}
+END_TEST
+
+/* print(dict) in Python: single quotes, not JSON; counted as such. */
+START_TEST(test_trial_counts_lines_that_are_not_json_objects)
+{
+    struct outcome o = run_mode("pydict", 0);
+    ck_assert_int_eq(o.objects, 0);
+    ck_assert_uint_eq(o.non_object_lines, 2);
+    ck_assert_uint_eq(o.object_like_lines, 1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("trial");
@@ -206,6 +285,10 @@ int main(void)
     tcase_add_test(tc, test_trial_closing_stdout_early_still_waits_for_exit);
     tcase_add_test(tc, test_trial_grandchild_holding_the_pipe_does_not_hold_the_trial);
     tcase_add_test(tc, test_trial_missing_program_could_not_start);
+    tcase_add_test(tc, test_trial_metric_line_after_carriage_returns_is_read);
+    tcase_add_test(tc, test_trial_log_over_its_cap_keeps_head_and_tail);
+    tcase_add_test(tc, test_trial_remembers_the_last_stderr_lines);
+    tcase_add_test(tc, test_trial_counts_lines_that_are_not_json_objects);
     suite_add_tcase(s, tc);
     return hp_check_run(s);
 }
