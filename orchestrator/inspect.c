@@ -87,8 +87,17 @@ enum hp_exit_code inspect_status(const struct space *space, const char *dir, FIL
         return HP_EXIT_RUNTIME;
     long writer = journal_writer_pid(dir);
     size_t done = state.trials_ok + state.trials_failed;
-    fprintf(out, "%s: %s\n", space->name,
-            writer ? "running" : state.ended ? "finished" : "stopped (hpsearch resume continues it)");
+    if (writer)
+        fprintf(out, "%s: running\n", space->name);
+    else if (state.ended && state.end_complete)
+        fprintf(out, "%s: finished\n", space->name);
+    else if (state.ended)
+        fprintf(out, "%s: %s (hpsearch resume %s continues it)\n", space->name,
+                state.end_reason[0] ? state.end_reason : "interrupted", dir);
+    else
+        fprintf(out, "%s: stopped without closing its journal (killed?); hpsearch resume %s "
+                     "continues it\n",
+                space->name, dir);
     if (writer)
         fprintf(out, "  hpsearch pid %ld\n", writer);
     char planned[32] = "?";
@@ -99,11 +108,15 @@ enum hp_exit_code inspect_status(const struct space *space, const char *dir, FIL
 
     double now = now_unix();
     if (state.started_at > 0) {
-        char elapsed[32];
-        progress_format_duration(now - state.started_at, elapsed, sizeof elapsed);
-        fprintf(out, "  elapsed: %s", elapsed);
-        /* ETA from this run's own pace (since the last resume, if any). */
+        /* The sweep's own time: its closed runs, plus the one running now.
+         * A run that was killed left no end record: its time is not known. */
         double since = state.resumed_at > 0 ? state.resumed_at : state.started_at;
+        double seconds = state.elapsed_closed + (writer ? now - since : 0.0);
+        char elapsed[32];
+        progress_format_duration(seconds, elapsed, sizeof elapsed);
+        fprintf(out, "  elapsed: %s%s", elapsed,
+                !writer && !state.ended ? " (and a run that was killed, not counted)" : "");
+        /* ETA from this run's own pace (since the last resume, if any). */
         size_t done_here = done - (state.resumed_at > 0 ? state.done_at_resume : 0);
         if (writer && state.trials_planned && done_here > 0 && done < state.trials_planned) {
             char eta[32];

@@ -50,6 +50,7 @@ static const struct command_spec COMMANDS[] = {
 
 enum option_id {
     OPT_DRY_RUN,
+    OPT_RETRY_FAILED,
     OPT_JOBS,
     OPT_OUT,
     OPT_TOP,
@@ -73,6 +74,8 @@ struct option_spec {
 static const struct option_spec OPTIONS[] = {
     {OPT_DRY_RUN, 0, "dry-run", NULL, ONLY(CMD_RUN),
      "run: list the trials that would run, start nothing"},
+    {OPT_RETRY_FAILED, 0, "retry-failed", NULL, ONLY(CMD_RESUME),
+     "resume: run every failed trial again, whatever its reason"},
     {OPT_JOBS, 'j', "jobs", "N", ONLY(CMD_RUN) | ONLY(CMD_RESUME),
      "parallel trials (default: the space's \"parallel\", else the number of cores)"},
     {OPT_OUT, 0, "out", "DIR", ONLY(CMD_RUN), "run: output directory (default: runs/<name>)"},
@@ -87,6 +90,7 @@ enum { OPTION_COUNT = sizeof OPTIONS / sizeof OPTIONS[0] };
 struct cli {
     const struct command_spec *command;
     int dry_run;
+    int retry_failed;
     long jobs;             /* 0 = not given */
     long top;              /* 0 = all */
     enum report_format format;
@@ -177,6 +181,9 @@ static int apply_option(struct cli *cli, const struct option_spec *o, const char
     switch (o->id) {
     case OPT_DRY_RUN:
         cli->dry_run = 1;
+        return 0;
+    case OPT_RETRY_FAILED:
+        cli->retry_failed = 1;
         return 0;
     case OPT_JOBS:
         return parse_count(name, value, 4096, &cli->jobs);
@@ -321,6 +328,7 @@ static enum hp_exit_code run_command(const struct cli *cli, const struct space *
         .trainer_path = trainer,
         .live_progress = isatty(STDOUT_FILENO),
         .kill_grace_s = 10.0,
+        .retry_failed = cli->retry_failed,
     };
     enum hp_exit_code code;
     switch (cli->command->id) {

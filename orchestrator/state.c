@@ -727,6 +727,10 @@ int state_apply(struct sweep_state *state, const json_t *record, struct hp_error
         state->ended = 0;
     } else if (strcmp(event, "sweep_end") == 0) {
         state->ended = 1;
+        state->end_complete = json_is_true(json_object_get(record, "complete"));
+        const char *why = json_string_value(json_object_get(record, "reason"));
+        snprintf(state->end_reason, sizeof state->end_reason, "%s", why ? why : "");
+        state->elapsed_closed += json_number_value(json_object_get(record, "elapsed_s"));
     }
     return 0; /* resume, config, sweep_end: for people and tools */
 }

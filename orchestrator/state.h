@@ -127,6 +127,9 @@ struct sweep_state {
     double resumed_at;             /* unix time of the latest resume, 0 if none */
     size_t done_at_resume;         /* trials done when it resumed */
     int ended;                     /* a sweep_end record closes the journal */
+    int end_complete;              /* ... and says the sweep ran to its end */
+    char end_reason[64];           /* ... or why it stopped ("interrupted by Ctrl-C") */
+    double elapsed_closed;         /* seconds of the runs that closed with sweep_end */
     struct file_drop *drops;       /* files to delete once the records are durable */
     size_t drop_count;
     size_t drop_cap;

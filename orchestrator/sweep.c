@@ -799,9 +799,12 @@ static enum hp_exit_code run_loop(struct sweep *sweep, struct hp_error *err)
     const struct sweep_state *state = &sweep->state;
     uv_update_time(&sweep->loop);
     double elapsed = (double)(uv_now(&sweep->loop) - sweep->start_ms) / 1000.0;
-    note(sweep, json_pack("{s:s, s:b, s:I, s:I, s:f}", "event", "sweep_end", "complete",
-                          !sweep->stopping, "ok", (json_int_t)state->trials_ok, "failed",
-                          (json_int_t)state->trials_failed, "elapsed_s", elapsed));
+    json_t *end = json_pack("{s:s, s:b, s:I, s:I, s:f}", "event", "sweep_end", "complete",
+                            !sweep->stopping, "ok", (json_int_t)state->trials_ok, "failed",
+                            (json_int_t)state->trials_failed, "elapsed_s", elapsed);
+    if (end && stop_reason(sweep))
+        json_object_set_new(end, "reason", json_string(stop_reason(sweep)));
+    note(sweep, end);
     struct hp_error flush_err;
     hp_error_init(&flush_err);
     if (journal_flush(&sweep->journal, &flush_err) < 0)
@@ -827,6 +830,24 @@ static enum hp_exit_code run_loop(struct sweep *sweep, struct hp_error *err)
     if (sweep->max_failures_hit)
         return HP_EXIT_MAX_FAILURES;
     return state->trials_ok > 0 ? HP_EXIT_OK : HP_EXIT_ALL_FAILED;
+}
+
+/* resume --retry-failed: every failed trial runs again, whatever its
+ * reason. Each is a journal record ("retry") before it is acted on, so a
+ * replay sees the same sweep. */
+static void retry_failed(struct sweep *sweep)
+{
+    size_t count = 0;
+    for (size_t c = 0; c < sweep->state.config_count && !sweep->fatal; c++) {
+        for (size_t s = 0; s < sweep->state.configs[c].seed_count && !sweep->fatal; s++) {
+            struct seed_ref ref = {c, s};
+            if (seed_of(sweep, ref)->status != SEED_FAILED)
+                continue;
+            commit(sweep, record_head(sweep, "retry", ref));
+            count++;
+        }
+    }
+    printf("retrying %zu failed trial%s\n", count, count == 1 ? "" : "s");
 }
 
 static enum hp_exit_code sweep_main(const struct space *space,
@@ -878,6 +899,8 @@ static enum hp_exit_code sweep_main(const struct space *space,
             char text[2048];
             fprintf(stderr, "hpsearch: %s\n", hp_error_format(&warn, text, sizeof text));
         }
+        if (opts->retry_failed)
+            retry_failed(&sweep);
         sweep.state.on_config_complete = on_config_complete;
         size_t done = sweep.state.trials_ok + sweep.state.trials_failed;
         if (sweep.state.ended && done == sweep.state.trials_planned &&

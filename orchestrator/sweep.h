@@ -19,6 +19,7 @@ struct sweep_options {
     const char *trainer_path;  /* hpsearch-train beside hpsearch, or NULL */
     int live_progress;         /* 1: one live line on a terminal; 0: log lines */
     double kill_grace_s;       /* SIGTERM to SIGKILL, for timeouts and stops */
+    int retry_failed;          /* resume: failed trials run again */
 };
 
 /* Runs the sweep to completion. Returns an exit code (exit_codes.h); on
