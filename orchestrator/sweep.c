@@ -25,6 +25,7 @@
 #include "fsutil.h"
 #include "journal.h"
 #include "launch.h"
+#include "proctree.h"
 #include "progress.h"
 #include "results.h"
 #include "retention.h"
@@ -56,6 +57,7 @@ struct sweep {
     struct hp_error fatal_err;
     uint64_t start_ms;
     struct launch_context launch;
+    struct proctree tree;      /* every process of every trial */
 };
 
 /* The trial's owner data: which seed it runs. */
@@ -320,7 +322,8 @@ static void launch(struct sweep *sweep, struct seed_ref ref)
                                         sweep->space->timeout_s,
                                         sweep->opts->kill_grace_s,
                                         MAX_METRIC_LINE,
-                                        note};
+                                        note,
+                                        &sweep->tree};
         trial = trial_start(&sweep->loop, &trial_spec, &TRIAL_CALLBACKS, owner);
         launch_spec_free(&spec);
     }
@@ -540,6 +543,7 @@ static double unix_time(void)
 
 static void sweep_free(struct sweep *sweep)
 {
+    proctree_close(&sweep->tree); /* no trial runs: kill what they left */
     free(sweep->running);
     launch_context_free(&sweep->launch);
     journal_close(&sweep->journal);
@@ -638,6 +642,14 @@ static enum hp_exit_code sweep_main(const struct space *space,
             journal_open(&sweep.journal, opts->out_dir, good_bytes, &sweep.loop,
                          on_journal_failed, &sweep, err) < 0)
             goto out;
+        /* Processes: once the journal's lock says no other hpsearch runs this
+         * sweep, kill what a killed run's trials left behind (proctree.h). */
+        int leftovers = proctree_kill_leftovers(opts->out_dir, err);
+        if (leftovers < 0)
+            goto out;
+        if (leftovers > 0)
+            printf("%s: killed %d processes that the interrupted run's trials left behind\n",
+                   opts->out_dir, leftovers);
         struct hp_error warn;
         hp_error_init(&warn);
         if (retention_sync(&sweep.retention, &sweep.state, &warn) < 0) {
@@ -678,6 +690,10 @@ static enum hp_exit_code sweep_main(const struct space *space,
         *err = sweep.fatal_err;
         goto out;
     }
+    /* Processes: from here every trial runs in the tree's keeping; sweep_free
+     * closes it. */
+    if (proctree_open(&sweep.tree, opts->out_dir, err) < 0)
+        goto out;
     code = run_loop(&sweep, err);
 out:
     journal_detach_loop(&sweep.journal);
