@@ -48,7 +48,7 @@ static int resolve(const char *file, char *path, size_t size)
 /* The signals hpsearch handles or ignores; a trainer starts with the defaults. */
 static const int HANDLED_SIGNALS[] = {SIGINT, SIGTERM, SIGCHLD, SIGHUP, SIGPIPE, SIGXFSZ};
 
-int spawn_trial(char *const argv[], char *const env[], struct spawned *out)
+int spawn_trial(char *const argv[], char *const env[], int join_fd, struct spawned *out)
 {
     char path[PATH_MAX];
     int rc = resolve(argv[0], path, sizeof path);
@@ -74,6 +74,11 @@ int spawn_trial(char *const argv[], char *const env[], struct spawned *out)
         dfl.sa_handler = SIG_DFL;
         for (size_t i = 0; i < sizeof HANDLED_SIGNALS / sizeof HANDLED_SIGNALS[0]; i++)
             sigaction(HANDLED_SIGNALS[i], &dfl, NULL);
+        /* "0" is the writer itself, in cgroup v2 and v1 alike. */
+        if (join_fd >= 0 && write(join_fd, "0", 1) != 1) {
+            exec_errno = errno ? errno : EIO;
+            _exit(127);
+        }
         setsid();
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent)

@@ -7,7 +7,9 @@
  *     burning CPU until morning;
  *   - the child leads a session of its own, so that stopping a trial reaches
  *     the processes it started, and a Ctrl-C at the terminal reaches only
- *     hpsearch, which then stops the trials in order.
+ *     hpsearch, which then stops the trials in order;
+ *   - the child can enter the trial's cgroup (proctree.h) before it execs, so
+ *     that nothing the trial starts is ever outside it.
  *
  * vfork keeps the cost of a start independent of how much memory hpsearch
  * holds (fork copies page tables; on these machines that dominates), which is
@@ -27,9 +29,12 @@ struct spawned {
 };
 
 /* Starts argv[0] (searched in PATH when it has no '/') with `env`, stdin from
- * /dev/null and stdout and stderr to new pipes. Returns 0, or a negative
- * errno (the exec's own error when the program could not be run, e.g.
- * -ENOENT, -EACCES), in which case nothing is left open and no child remains. */
-int spawn_trial(char *const argv[], char *const env[], struct spawned *out);
+ * /dev/null and stdout and stderr to new pipes. With `join_fd` >= 0 (an open
+ * cgroup.procs, borrowed), the child first writes "0" to it, which moves it
+ * into that cgroup. Returns 0, or a negative errno (the exec's own error when
+ * the program could not be run, e.g. -ENOENT, -EACCES, or the cgroup's when it
+ * could not be joined), in which case nothing is left open and no child
+ * remains. */
+int spawn_trial(char *const argv[], char *const env[], int join_fd, struct spawned *out);
 
 #endif

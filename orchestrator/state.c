@@ -457,28 +457,26 @@ struct file_drop *state_take_drops(struct sweep_state *state, size_t *count)
     return drops;
 }
 
-/* With keep_checkpoints other than "all", a finished attempt's checkpoints
- * other than `keep` are of no further use. Applying a record only changes
- * memory: they are listed here, and the runner deletes them once the record
- * that decided it is durable (state_take_drops). A replay lists nothing: it
- * never touches files. Out of memory, a file is kept, which is safe. */
-static void list_attempt_drops(struct sweep_state *state, struct seed_ref ref,
-                               const struct attempt *a, const char *keep)
+static void list_drop(struct sweep_state *state, struct seed_ref ref, const char *path,
+                      size_t len)
 {
-    if (!a || state->replaying || state->space->keep == KEEP_ALL)
+    struct file_drop *grown =
+        hp_grow(state->drops, &state->drop_cap, state->drop_count + 1, sizeof *grown);
+    if (!grown)
         return;
-    for (size_t c = 0; c < a->checkpoint_count; c++) {
-        if (keep && strcmp(a->checkpoints[c], keep) == 0)
-            continue;
-        struct file_drop *grown =
-            hp_grow(state->drops, &state->drop_cap, state->drop_count + 1, sizeof *grown);
-        char *path = grown ? strdup(a->checkpoints[c]) : NULL;
-        if (grown)
-            state->drops = grown;
-        if (!path)
-            return;
-        state->drops[state->drop_count++] = (struct file_drop){path, ref};
+    state->drops = grown;
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return;
+    memcpy(copy, path, len);
+    copy[len] = '\0';
+    /* Replayed: most were deleted long ago; only what a killed run left
+     * behind is listed, so the list stays small. */
+    if (state->replaying && access(copy, F_OK) != 0) {
+        free(copy);
+        return;
     }
+    state->drops[state->drop_count++] = (struct file_drop){copy, ref};
 }
 
 static void complete_config(struct sweep_state *state, size_t index)
@@ -569,6 +567,50 @@ static char *view_strdup(const struct record_view *v, const char *key)
     return text;
 }
 
+/* Lists the files a finished attempt no longer needs, from its end record's
+ * "drop" (the runner's list: every checkpoint the attempt reported but the
+ * one kept with its score). Applying a record only changes memory: the
+ * runner deletes them once the record is durable (state_take_drops). A
+ * replay lists them only with drops_on_replay, and only those still there
+ * (what a killed run had no time to delete). Records written before "drop"
+ * existed fall back to what the attempt reported, when its reports were
+ * applied. Out of memory, a file is kept, which is safe. */
+static void list_end_drops(struct sweep_state *state, const struct record_view *v,
+                           struct seed_ref ref, const struct attempt *a, const char *keep)
+{
+    if (state->space->keep == KEEP_ALL || (state->replaying && !state->drops_on_replay))
+        return;
+    if (v->json) {
+        const json_t *drop = json_object_get(v->json, "drop");
+        if (json_is_array(drop)) {
+            size_t i;
+            const json_t *path;
+            json_array_foreach(drop, i, path)
+                if (json_is_string(path))
+                    list_drop(state, ref, json_string_value(path),
+                              json_string_length(path));
+            return;
+        }
+    } else {
+        const char *p = raw_value(v->line, "drop");
+        if (p && *p == '[') {
+            /* Without escapes, each element is a quote, text, a quote. */
+            for (p++; *p == '"';) {
+                const char *close = strchr(p + 1, '"');
+                if (!close)
+                    return;
+                list_drop(state, ref, p + 1, (size_t)(close - p - 1));
+                p = close + 1;
+                p += *p == ',';
+            }
+            return;
+        }
+    }
+    for (size_t c = 0; a && c < a->checkpoint_count; c++)
+        if (!keep || strcmp(a->checkpoints[c], keep) != 0)
+            list_drop(state, ref, a->checkpoints[c], strlen(a->checkpoints[c]));
+}
+
 static int view_find_seed(struct sweep_state *state, const struct record_view *v,
                           struct seed_ref *ref, struct hp_error *err)
 {
@@ -643,7 +685,7 @@ static int apply_end(struct sweep_state *state, const struct record_view *v,
         seed->status = view_true(v, "will_retry") ? SEED_PENDING : SEED_FAILED;
     }
     free(status);
-    list_attempt_drops(state, ref, seed->live, seed->checkpoint);
+    list_end_drops(state, v, ref, seed->live, seed->checkpoint);
     attempt_free(seed->live);
     seed->live = NULL;
 

@@ -131,6 +131,8 @@ struct sweep_state {
     char end_reason[64];           /* ... or why it stopped ("interrupted by Ctrl-C") */
     double elapsed_closed;         /* seconds of the runs that closed with sweep_end */
     struct file_drop *drops;       /* files to delete once the records are durable */
+    int drops_on_replay;           /* replay lists them too (resume: what a killed
+                                      run had no time to delete) */
     size_t drop_count;
     size_t drop_cap;
     /* Called after a config completes (not while replaying); may be NULL. */
@@ -157,8 +159,8 @@ int state_replay(struct sweep_state *state, const char *dir, long long *good_byt
  * queued to run again (from their last checkpoint, when one exists). */
 int state_requeue_running(struct sweep_state *state, struct hp_error *err);
 
-/* Takes the files that the records applied so far made unneeded (never
- * listed while replaying): the caller deletes them once those records are
+/* Takes the files that the records applied so far made unneeded (listed
+ * while replaying only with drops_on_replay, and only those still there): the caller deletes them once those records are
  * durable, and frees the list with state_drops_free. *count may be 0. */
 struct file_drop *state_take_drops(struct sweep_state *state, size_t *count);
 void state_drops_free(struct file_drop *drops, size_t count);

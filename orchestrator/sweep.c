@@ -25,6 +25,7 @@
 #include "fsutil.h"
 #include "journal.h"
 #include "launch.h"
+#include "proctree.h"
 #include "progress.h"
 #include "results.h"
 #include "retention.h"
@@ -58,6 +59,7 @@ struct sweep {
     struct hp_error fatal_err;
     uint64_t start_ms;
     struct launch_context launch;
+    struct proctree tree;      /* every process of every trial */
 };
 
 /* The trial's owner data: which seed it runs. */
@@ -373,10 +375,11 @@ static json_t *end_record(struct sweep *sweep, struct seed_ref ref, const struct
         failure = FAIL_NO_OBJECTIVE;
         explain_no_objective(sweep, trial, a, reason, sizeof reason);
     }
+    const char *checkpoint = NULL;
     if (failure == FAIL_NONE) {
         int last = space->score == SCORE_LAST;
         long epoch = last ? a->last_epoch : a->best_epoch;
-        const char *checkpoint = score_checkpoint(a, epoch);
+        checkpoint = score_checkpoint(a, epoch);
         json_object_set_new(record, "status", json_string("ok"));
         json_object_set_new(record, "score", json_real(last ? a->last : a->best));
         json_object_set_new(record, "score_epoch", json_integer(epoch));
@@ -388,6 +391,15 @@ static json_t *end_record(struct sweep *sweep, struct seed_ref ref, const struct
         json_object_set_new(record, "failure", json_string(trial_failure_name(failure)));
         json_object_set_new(record, "reason", json_string(reason));
         json_object_set_new(record, "will_retry", json_boolean(retry));
+    }
+    /* What the attempt no longer needs, decided here and deleted once this
+     * record is durable; a resume finishes what a killed run left undone. */
+    if (space->keep != KEEP_ALL && a->checkpoint_count > 0) {
+        json_t *drop = json_array();
+        for (size_t c = 0; drop && c < a->checkpoint_count; c++)
+            if (!checkpoint || strcmp(a->checkpoints[c], checkpoint) != 0)
+                json_array_append_new(drop, json_string(a->checkpoints[c]));
+        json_object_set_new(record, "drop", drop);
     }
     return record;
 }
@@ -401,18 +413,22 @@ struct drop_job {
     size_t count;
 };
 
+static void delete_drops(const struct sweep_state *state, struct file_drop *drops,
+                         size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        const struct config_record *config = &state->configs[drops[i].owner.config];
+        char dir[4096];
+        state_trial_dir(state, config, &config->seeds[drops[i].owner.seed], dir, sizeof dir);
+        fsutil_unlink_inside(drops[i].path, dir);
+    }
+    state_drops_free(drops, count);
+}
+
 static void run_drops(void *data)
 {
     struct drop_job *job = data;
-    const struct sweep_state *state = &job->sweep->state;
-    for (size_t i = 0; i < job->count; i++) {
-        const struct config_record *config = &state->configs[job->drops[i].owner.config];
-        char dir[4096];
-        state_trial_dir(state, config, &config->seeds[job->drops[i].owner.seed], dir,
-                        sizeof dir);
-        fsutil_unlink_inside(job->drops[i].path, dir);
-    }
-    state_drops_free(job->drops, job->count);
+    delete_drops(&job->sweep->state, job->drops, job->count);
     free(job);
 }
 
@@ -526,7 +542,8 @@ static void launch(struct sweep *sweep, struct seed_ref ref)
                                         sweep->opts->kill_grace_s,
                                         MAX_METRIC_LINE,
                                         note,
-                                        (uint64_t)(sweep->space->log_limit_mb * 1048576.0)};
+                                        (uint64_t)(sweep->space->log_limit_mb * 1048576.0),
+                                        &sweep->tree};
         trial = trial_start(&sweep->loop, &trial_spec, &TRIAL_CALLBACKS, owner);
         launch_spec_free(&spec);
     }
@@ -750,6 +767,7 @@ static double unix_time(void)
 
 static void sweep_free(struct sweep *sweep)
 {
+    proctree_close(&sweep->tree); /* no trial runs: kill what they left */
     free(sweep->running);
     launch_context_free(&sweep->launch);
     journal_close(&sweep->journal);
@@ -887,14 +905,32 @@ static enum hp_exit_code sweep_main(const struct space *space,
             code = HP_EXIT_USAGE;
             goto out;
         }
+        sweep.state.drops_on_replay = 1;
         if (state_replay(&sweep.state, opts->out_dir, &good_bytes, err) < 0)
             goto out;
+        sweep.state.drops_on_replay = 0;
         if (state_requeue_running(&sweep.state, err) < 0 ||
             journal_open(&sweep.journal, opts->out_dir, good_bytes, &sweep.loop,
                          on_journal_failed, &sweep, err) < 0)
             goto out;
+        /* Processes: once the journal's lock says no other hpsearch runs this
+         * sweep, kill what a killed run's trials left behind (proctree.h). */
+        int leftovers = proctree_kill_leftovers(opts->out_dir, err);
+        if (leftovers < 0)
+            goto out;
+        if (leftovers > 0)
+            printf("%s: killed %d processes that the interrupted run's trials left behind\n",
+                   opts->out_dir, leftovers);
+        /* Files that finished attempts no longer need but a killed run had no
+         * time to delete: their records are on disk once the journal is
+         * synced, and no trial runs. */
         struct hp_error warn;
         hp_error_init(&warn);
+        if (journal_flush(&sweep.journal, &warn) == 0) {
+            size_t count;
+            struct file_drop *drops = state_take_drops(&sweep.state, &count);
+            delete_drops(&sweep.state, drops, count);
+        }
         if (retention_sync(&sweep.retention, &sweep.state, &warn) < 0) {
             char text[2048];
             fprintf(stderr, "hpsearch: %s\n", hp_error_format(&warn, text, sizeof text));
@@ -935,6 +971,10 @@ static enum hp_exit_code sweep_main(const struct space *space,
         *err = sweep.fatal_err;
         goto out;
     }
+    /* Processes: from here every trial runs in the tree's keeping; sweep_free
+     * closes it. */
+    if (proctree_open(&sweep.tree, opts->out_dir, err) < 0)
+        goto out;
     code = run_loop(&sweep, err);
 out:
     journal_detach_loop(&sweep.journal);

@@ -5,7 +5,9 @@
  * initialised in trial_start and closed exactly once each, by finish(); the
  * trial counts open handles and calls on_done from the last close callback.
  * The process leads its own session (spawn.c), so a stop signal reaches the
- * trainer's own children too.
+ * trainer's own children too; with a proctree (proctree.h) every process it
+ * starts is kept in the trial's group, which is signalled as one and killed
+ * when the trainer exits and again when the trial finishes.
  */
 #include "trial.h"
 
@@ -71,6 +73,7 @@ static void finish(struct trial *trial)
         return;
     trial->finishing = 1;
     trial->end_ms = uv_now(trial->timer.loop);
+    proctree_group_close(&trial->group);
     trial->truncated_lines = trial->out_lines.truncated_lines;
     triallog_close(&trial->out_log);
     triallog_close(&trial->err_log);
@@ -245,9 +248,7 @@ static void signal_group(struct trial *trial, int signum)
 {
     if (!trial->started || trial->exited)
         return;
-    /* The trainer leads its own process group: reach its children too. */
-    if (kill(-trial->pid, signum) < 0)
-        kill(trial->pid, signum);
+    proctree_group_signal(&trial->group, signum);
 }
 
 static void on_timer(uv_timer_t *timer);
@@ -282,9 +283,9 @@ static void on_process_exit(void *data, int exit_status, int term_signal)
     trial->exited = 1;
     trial->exit_status = exit_status;
     trial->term_signal = term_signal;
-    /* Whatever the trainer left behind in its group goes with it: no orphan
-     * keeps burning CPU or holding the pipes. ESRCH (nothing left) is normal. */
-    kill(-trial->pid, SIGKILL);
+    /* Whatever the trainer left behind goes with it: no orphan keeps burning
+     * CPU or holding the pipes. */
+    proctree_group_leader_exited(&trial->group);
     if (streams_open(trial))
         arm_timer(trial, trial->drain_s);
     else
@@ -317,13 +318,20 @@ struct trial *trial_start(uv_loop_t *loop, const struct trial_spec *spec,
 
     copy_excerpt(trial->program, sizeof trial->program, spec->argv[0], strlen(spec->argv[0]));
     struct spawned child;
-    int rc = spawn_trial(spec->argv, spec->env, &child);
+    struct hp_error err;
+    hp_error_init(&err);
+    int rc = proctree_group_open(spec->tree, spec->dir, &trial->group, &err);
+    if (rc < 0)
+        rc = errno ? -errno : -EIO;
+    else
+        rc = spawn_trial(spec->argv, spec->env, trial->group.join_fd, &child);
+    proctree_group_started(&trial->group, rc < 0 ? 0 : child.pid);
     if (rc < 0) {
         trial->spawn_error = rc;
         trial->exited = 1;
-        char message[512];
+        char message[1536];
         int n = snprintf(message, sizeof message, "hpsearch: could not start %s: %s",
-                         spec->argv[0], strerror(-rc));
+                         spec->argv[0], err.message[0] ? err.message : strerror(-rc));
         if (n > 0)
             triallog_line(&trial->err_log, message,
                           (size_t)n < sizeof message ? (size_t)n : sizeof message - 1);

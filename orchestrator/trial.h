@@ -21,6 +21,7 @@
 
 #include "linebuf.h"
 #include "triallog.h"
+#include "proctree.h"
 
 /* Why a trial failed; the names are what results and the journal record. */
 #define TRIAL_FAILURES(X)                                                            \
@@ -62,6 +63,8 @@ struct trial_spec {
     const char *log_note;     /* a separator line for logs that already hold an
                                  earlier attempt's output, or NULL */
     uint64_t log_cap;         /* bytes per log (stdout.log, stderr.log); 0 = no cap */
+    struct proctree *tree;    /* keeps every process the trial starts (borrowed,
+                                 outlives the trial); NULL: its process group */
 };
 
 /* How many of the trainer's last stderr lines a trial remembers, and how much
@@ -71,6 +74,7 @@ enum { TRIAL_STDERR_TAIL = 3, TRIAL_TAIL_LINE = 200 };
 
 struct trial {
     pid_t pid;                /* the trainer, leader of its own process group */
+    struct proctree_group group; /* the trainer and everything it starts */
     uv_pipe_t out;
     uv_pipe_t err;
     uv_timer_t timer;         /* timeout, then kill grace, then drain wait */
@@ -121,11 +125,11 @@ void trial_close_loop(void);
 struct trial *trial_start(uv_loop_t *loop, const struct trial_spec *spec,
                           const struct trial_callbacks *callbacks, void *owner);
 
-/* Asks the trial to stop: SIGTERM to its process group now, SIGKILL after the
- * grace period. Harmless after exit. */
+/* Asks the trial to stop: SIGTERM to each of its processes now, SIGKILL to
+ * all after the grace period. Harmless after exit. */
 void trial_stop(struct trial *trial);
 
-/* SIGKILL to the trial's process group now (a second Ctrl-C). NULL is fine. */
+/* SIGKILL to every process of the trial now (a second Ctrl-C). NULL is fine. */
 void trial_kill(struct trial *trial);
 
 /* Writes the trainer's last non-empty stderr lines, oldest first, joined by

@@ -19,3 +19,9 @@ endforeach()
 hp_add_check_test(check_e2e_resume SOURCES e2e/check_e2e_resume.c LIBS PkgConfig::JANSSON
                   TIMEOUT 600)
 add_dependencies(check_e2e_resume hpsearch hpsearch-train)
+
+# Every process a trial starts ends with it (proctree.c), under each
+# containment mechanism the machine offers.
+hp_add_check_test(check_e2e_processes SOURCES e2e/check_e2e_processes.c LIBS PkgConfig::JANSSON
+                  TIMEOUT 300)
+add_dependencies(check_e2e_processes hpsearch fake_trainer)

@@ -31,7 +31,14 @@
  *   linkout   reports a checkpoint that is a symlink to --target=PATH
  *   ioerror   one epoch, then exits 74 (an I/O error) as hpsearch-train does
  *             when it cannot write
+ *   escape    forks a grandchild that leaves the trial's session (setsid),
+ *             ignores SIGTERM, writes its pid to $HPSEARCH_TRIAL_DIR/escapee.pid,
+ *             closes its stdio and sleeps 60 s; then reports and exits 0
+ *   escape_hang  like escape, but before reporting it waits while the file
+ *             named by $FAKE_TRAINER_HANG_WHILE exists (a test SIGKILLs
+ *             hpsearch meanwhile, then removes the file and resumes)
  */
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -66,6 +73,47 @@ static void write_checkpoint(const char *dir, int epoch)
     fprintf(f, "fake checkpoint, epoch %d\n", epoch);
     fclose(f);
     printf("{\"checkpoint\": \"best.ckpt\", \"epoch\": %d}\n", epoch);
+}
+
+/* The escape modes' grandchild: out of the trial's session, deaf to SIGTERM,
+ * holding nothing of the trial's; it tells its grandparent (through `ready`)
+ * once its pid file is in place. */
+static void escape(const char *dir)
+{
+    int ready[2];
+    if (pipe(ready) < 0)
+        exit(9);
+    pid_t pid = fork();
+    if (pid < 0)
+        exit(9);
+    if (pid == 0) {
+        setsid();
+        signal(SIGTERM, SIG_IGN);
+        char path[4096];
+        char tmp[4200];
+        snprintf(path, sizeof path, "%s/escapee.pid", dir ? dir : ".");
+        snprintf(tmp, sizeof tmp, "%s.tmp", path);
+        FILE *f = fopen(tmp, "w");
+        if (f) {
+            fprintf(f, "%ld\n", (long)getpid());
+            fclose(f);
+            rename(tmp, path);
+        }
+        int null_fd = open("/dev/null", O_RDWR);
+        dup2(null_fd, 0);
+        dup2(null_fd, 1);
+        dup2(null_fd, 2);
+        close(ready[0]);
+        close(ready[1]);
+        for (int i = 0; i < 600; i++)
+            sleep_ms(100);
+        _exit(0);
+    }
+    close(ready[1]);
+    char byte;
+    while (read(ready[0], &byte, 1) < 0)
+        ; /* EOF: the grandchild has written its pid and let go of the pipe */
+    close(ready[0]);
 }
 
 int main(int argc, char **argv)
@@ -154,6 +202,14 @@ int main(int argc, char **argv)
         printf("{\"epoch\": 1, \"val_accuracy\": %.6f}\n", acc);
         fprintf(stderr, "fake_trainer: cannot write best.ckpt: No space left on device\n");
         return 74;
+    }
+    if (strncmp(mode, "escape", 6) == 0) {
+        escape(dir);
+        const char *marker = getenv("FAKE_TRAINER_HANG_WHILE");
+        while (strcmp(mode, "escape_hang") == 0 && marker && access(marker, F_OK) == 0)
+            sleep_ms(50);
+        printf("{\"epoch\": 1, \"val_accuracy\": %.6f}\n", acc);
+        return 0;
     }
     if (strcmp(mode, "silent") == 0) {
         printf("training without reporting anything\n");
