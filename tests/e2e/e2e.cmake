@@ -19,3 +19,8 @@ endforeach()
 hp_add_check_test(check_e2e_resume SOURCES e2e/check_e2e_resume.c LIBS PkgConfig::JANSSON
                   TIMEOUT 600)
 add_dependencies(check_e2e_resume hpsearch hpsearch-train)
+
+# Sweep directories near PATH_MAX: refused with "path too long", or run whole.
+hp_add_check_test(check_e2e_paths SOURCES e2e/check_e2e_paths.c LIBS PkgConfig::JANSSON
+                  TIMEOUT 300)
+add_dependencies(check_e2e_paths hpsearch hpsearch-train)
