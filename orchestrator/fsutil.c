@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,14 +15,17 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "durable.h"
+#include "path.h"
+
 int fsutil_mkdirs(const char *path, struct hp_error *err)
 {
     /* Usually only the last component is new (a trial's directory): one call. */
     if (mkdir(path, 0755) == 0 || errno == EEXIST)
         return 0;
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return hp_error_set(err, "", "%s: path too long", path);
+    char buf[HP_PATH_MAX];
+    if (hp_path_join(buf, sizeof buf, err, path, NULL) < 0)
+        return -1;
     for (char *p = buf + 1; *p; p++) {
         if (*p != '/')
             continue;
@@ -49,13 +51,6 @@ int fsutil_sync_dir(const char *path)
     return rc;
 }
 
-static void parent_dir(const char *path, char *out, size_t size)
-{
-    char copy[4096];
-    snprintf(copy, sizeof copy, "%s", path);
-    snprintf(out, size, "%s", dirname(copy));
-}
-
 /* Writes all of data to fd. Returns 0 or -1 with errno set. */
 static int write_fully(int fd, const void *data, size_t len)
 {
@@ -75,50 +70,46 @@ static int write_fully(int fd, const void *data, size_t len)
 int fsutil_write_atomic(const char *path, const void *data, size_t len,
                         struct hp_error *err)
 {
-    char tmp[4300];
-    FILE *out = fsutil_stream_open(path, tmp, sizeof tmp, err);
-    if (!out)
-        return -1;
-    fwrite(data, 1, len, out);
-    return fsutil_stream_commit(out, tmp, path, err);
+    return hp_durable_write(path, data, len, err);
 }
 
 FILE *fsutil_stream_open(const char *path, char *tmp, size_t size, struct hp_error *err)
 {
-    snprintf(tmp, size, "%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    FILE *stream = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!stream) {
-        hp_error_set(err, "", "%s: cannot create: %s", tmp, strerror(errno));
-        if (fd >= 0)
-            close(fd);
+    struct hp_durable *d = malloc(sizeof *d);
+    if (!d) {
+        hp_error_set(err, "", "%s: out of memory", path);
+        return NULL;
     }
+    FILE *stream = NULL;
+    if (hp_durable_open(d, path, err) == 0) {
+        if (hp_path_format(tmp, size, err, "%s", d->tmp) == 0)
+            stream = d->stream;
+        else
+            hp_durable_abort(d);
+    }
+    free(d);
     return stream;
 }
 
 int fsutil_stream_commit(FILE *stream, const char *tmp, const char *path,
                          struct hp_error *err)
 {
-    int failed = ferror(stream) || fflush(stream) != 0 || fsync(fileno(stream)) != 0;
-    int saved = errno;
-    if (fclose(stream) != 0 && !failed) {
-        failed = 1;
-        saved = errno;
-    }
-    if (failed) {
+    struct hp_durable *d = malloc(sizeof *d);
+    if (!d) {
+        fclose(stream);
         unlink(tmp);
-        return hp_error_set(err, "", "%s: write failed: %s", path, strerror(saved));
+        return hp_error_set(err, "", "%s: out of memory", path);
     }
-    if (rename(tmp, path) < 0) {
-        saved = errno;
-        unlink(tmp);
-        return hp_error_set(err, "", "%s: cannot rename into place: %s", path,
-                            strerror(saved));
-    }
-    char dir[4096];
-    parent_dir(path, dir, sizeof dir);
-    fsutil_sync_dir(dir);
-    return 0;
+    d->stream = stream;
+    d->error = 0;
+    int rc = -1;
+    if (hp_path_format(d->path, sizeof d->path, err, "%s", path) == 0 &&
+        hp_path_format(d->tmp, sizeof d->tmp, err, "%s", tmp) == 0)
+        rc = hp_durable_commit(d, err);
+    else
+        hp_durable_abort(d);
+    free(d);
+    return rc;
 }
 
 static int copy_file(const char *src, const char *dst)
@@ -151,8 +142,9 @@ static int copy_file(const char *src, const char *dst)
 
 int fsutil_place(const char *src, const char *dst, struct hp_error *err)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", dst, (long)getpid());
+    char tmp[HP_PATH_MAX];
+    if (hp_path_format(tmp, sizeof tmp, err, "%s.tmp.%ld", dst, (long)getpid()) < 0)
+        return -1;
     unlink(tmp);
     if (link(src, tmp) < 0 && copy_file(src, tmp) < 0) {
         int saved = errno;
@@ -166,9 +158,7 @@ int fsutil_place(const char *src, const char *dst, struct hp_error *err)
         return hp_error_set(err, "", "%s: cannot rename into place: %s", dst,
                             strerror(saved));
     }
-    char dir[4096];
-    parent_dir(dst, dir, sizeof dir);
-    fsutil_sync_dir(dir);
+    hp_durable_sync_parent(dst);
     return 0;
 }
 

@@ -13,17 +13,21 @@
 
 #include "error.h"
 
-/* Creates `path` and its missing parents (mode 0755). Returns 0 or -1. */
+/* Creates `path` and its missing parents (mode 0755). Returns 0, or -1 with
+ * `err` set (the path is too long, or a directory cannot be made). */
 int fsutil_mkdirs(const char *path, struct hp_error *err);
 
-/* Writes data[len] to `path` atomically and durably. Returns 0 or -1. */
+/* Writes data[len] to `path` atomically and durably: hp_durable_write
+ * (common/durable.h), which new code may call directly. Returns 0 or -1. */
 int fsutil_write_atomic(const char *path, const void *data, size_t len,
                         struct hp_error *err);
 
 /* Streams a file into place atomically: fsutil_stream_open creates a
  * temporary file beside `path` (its name in tmp[size]); fsutil_stream_commit
  * checks that every write succeeded, fsyncs, closes and renames it into
- * place (and removes it on failure). Returns the stream / 0, or NULL / -1. */
+ * place (and removes it on failure). Returns the stream / 0, or NULL / -1.
+ * Kept for existing callers; new code uses struct hp_durable
+ * (common/durable.h), which this wraps. */
 FILE *fsutil_stream_open(const char *path, char *tmp, size_t size, struct hp_error *err);
 int fsutil_stream_commit(FILE *stream, const char *tmp, const char *path,
                          struct hp_error *err);

@@ -13,6 +13,7 @@
 #include "command.h"
 #include "journal.h"
 #include "metric_line.h"
+#include "path.h"
 #include "progress.h"
 #include "results.h"
 #include "state.h"
@@ -261,17 +262,20 @@ enum hp_exit_code inspect_best(const struct space *space, const char *dir, FILE 
         json_t *doc = results_config_json(best, 1);
         json_object_del(doc, "rank");
         json_object_set_new(doc, "best_trial", json_string(trial_id));
-        if (seed->checkpoint) {
-            const char *slash = strrchr(seed->checkpoint, '/');
-            char path[4400];
-            snprintf(path, sizeof path, "%s/best/%s", dir,
-                     slash ? slash + 1 : seed->checkpoint);
-            json_object_set_new(doc, "checkpoint",
-                                json_string(access(path, R_OK) == 0 ? path : seed->checkpoint));
+        char path[HP_PATH_MAX];
+        const char *slash = seed->checkpoint ? strrchr(seed->checkpoint, '/') : NULL;
+        if (seed->checkpoint &&
+            hp_path_join(path, sizeof path, err, dir, "best",
+                         slash ? slash + 1 : seed->checkpoint, NULL) < 0) {
+            code = HP_EXIT_RUNTIME;
         } else {
-            json_object_set_new(doc, "checkpoint", json_null());
+            /* The retained copy in best/ when there is one, else the trial's. */
+            const char *kept = !seed->checkpoint             ? NULL
+                               : access(path, R_OK) == 0 ? path
+                                                         : seed->checkpoint;
+            json_object_set_new(doc, "checkpoint", kept ? json_string(kept) : json_null());
+            print_json(doc, out);
         }
-        print_json(doc, out);
         json_decref(doc);
     }
     state_free(&state);

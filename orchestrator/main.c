@@ -13,6 +13,7 @@
 
 #include "error.h"
 #include "exit_codes.h"
+#include "path.h"
 #include "inspect.h"
 #include "rerun.h"
 #include "space.h"
@@ -281,36 +282,55 @@ static char *trainer_beside_self(void)
     if (!slash)
         return NULL;
     *slash = '\0';
-    size_t size = strlen(self) + sizeof "/hpsearch-train";
-    char *path = malloc(size);
-    if (path)
-        snprintf(path, size, "%s/hpsearch-train", self);
-    if (path && access(path, X_OK) != 0) {
-        free(path);
+    char path[HP_PATH_MAX];
+    if (hp_path_join(path, sizeof path, NULL, self, "hpsearch-train", NULL) < 0 ||
+        access(path, X_OK) != 0)
         return NULL;
-    }
-    return path;
+    return strdup(path);
 }
 
-static char *absolute_path(const char *path)
+/* Returns `path` made absolute (a new string), or NULL with `err` set. */
+static char *absolute_path(const char *path, struct hp_error *err)
 {
-    if (path[0] == '/')
-        return strdup(path);
-    char cwd[PATH_MAX];
-    if (!getcwd(cwd, sizeof cwd))
+    char cwd[HP_PATH_MAX];
+    if (path[0] != '/' && !getcwd(cwd, sizeof cwd)) {
+        hp_error_set(err, "", "cannot read the current directory: %s", strerror(errno));
         return NULL;
-    size_t size = strlen(cwd) + strlen(path) + 2;
-    char *out = malloc(size);
-    if (out)
-        snprintf(out, size, "%s/%s", cwd, path);
-    return out;
+    }
+    char out[HP_PATH_MAX];
+    if (hp_path_join(out, sizeof out, err, path[0] == '/' ? "" : cwd, path, NULL) < 0)
+        return NULL;
+    char *copy = strdup(out);
+    if (!copy)
+        hp_error_set(err, "", "out of memory");
+    return copy;
+}
+
+/* The room a sweep directory must leave for the paths the sweep builds
+ * under it (trials/<trial id>/rerun-<n>/<a file name of up to NAME_MAX
+ * bytes>), so that every one of them fits in HP_PATH_MAX. */
+enum { SWEEP_DIR_ROOM = 512 };
+
+/* Returns the sweep directory `operand` (or runs/<name>) made absolute, a
+ * new string, or NULL with `err` set: it cannot be resolved, or it is so long
+ * that the files under it would not fit in a path. */
+static char *sweep_dir(const char *operand, struct hp_error *err)
+{
+    char *dir = absolute_path(operand, err);
+    char room[HP_PATH_MAX - SWEEP_DIR_ROOM];
+    if (dir && hp_path_join(room, sizeof room, err, dir, NULL) < 0) {
+        snprintf(err->source, sizeof err->source, "sweep directory");
+        free(dir);
+        return NULL;
+    }
+    return dir;
 }
 
 static int journal_exists(const char *dir)
 {
-    char path[PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/journal.jsonl", dir);
-    return access(path, F_OK) == 0;
+    char path[HP_PATH_MAX];
+    return hp_path_join(path, sizeof path, NULL, dir, "journal.jsonl", NULL) == 0 &&
+           access(path, F_OK) == 0;
 }
 
 static enum hp_exit_code run_command(const struct cli *cli, const struct space *space,
@@ -380,54 +400,54 @@ int main(int argc, char **argv)
 
     /* `run` reads the space file it is given; the others read the space the
      * sweep directory was run with. */
+    struct hp_error err;
+    hp_error_init(&err);
+    char message[4096];
     char *dir = NULL;
-    char *space_path = NULL;
+    char space_path[HP_PATH_MAX];
     if (cli.command->id == CMD_RUN) {
-        space_path = strdup(cli.operand);
+        if (hp_path_join(space_path, sizeof space_path, &err, cli.operand, NULL) < 0) {
+            fprintf(stderr, "hpsearch: %s\n", hp_error_format(&err, message, sizeof message));
+            return HP_EXIT_USAGE;
+        }
     } else {
-        dir = absolute_path(cli.operand);
-        size_t size = dir ? strlen(dir) + sizeof "/space.json" : 0;
-        space_path = dir ? malloc(size) : NULL;
-        if (space_path)
-            snprintf(space_path, size, "%s/space.json", dir);
-        if (dir && !journal_exists(dir)) {
+        dir = sweep_dir(cli.operand, &err);
+        if (!dir || hp_path_join(space_path, sizeof space_path, &err, dir, "space.json",
+                                 NULL) < 0) {
+            fprintf(stderr, "hpsearch: %s\n", hp_error_format(&err, message, sizeof message));
+            free(dir);
+            return HP_EXIT_USAGE;
+        }
+        if (!journal_exists(dir)) {
             fprintf(stderr, "hpsearch: %s: not a sweep directory (no journal.jsonl)\n",
                     cli.operand);
             free(dir);
-            free(space_path);
             return HP_EXIT_USAGE;
         }
     }
     struct space space;
-    struct hp_error err;
-    hp_error_init(&err);
-    char message[4096];
-    if (!space_path || space_load(space_path, &space, &err) < 0) {
-        if (space_path)
-            fprintf(stderr, "%s\n", hp_error_format(&err, message, sizeof message));
-        else
-            fprintf(stderr, "hpsearch: out of memory\n");
+    if (space_load(space_path, &space, &err) < 0) {
+        fprintf(stderr, "%s\n", hp_error_format(&err, message, sizeof message));
         space_free(&space);
-        free(space_path);
         free(dir);
         return HP_EXIT_USAGE;
     }
     if (cli.command->id == CMD_RUN) {
-        char relative[PATH_MAX];
-        snprintf(relative, sizeof relative, "%s%s", cli.out ? "" : "runs/",
-                 cli.out ? cli.out : space.name);
-        dir = absolute_path(relative);
+        char relative[HP_PATH_MAX];
+        hp_error_init(&err);
+        if (hp_path_join(relative, sizeof relative, &err, cli.out ? "" : "runs",
+                         cli.out ? cli.out : space.name, NULL) < 0 ||
+            !(dir = sweep_dir(relative, &err))) {
+            fprintf(stderr, "hpsearch: %s\n", hp_error_format(&err, message, sizeof message));
+            space_free(&space);
+            return HP_EXIT_USAGE;
+        }
     }
     hp_error_init(&err); /* errors from here on are not the space file's */
-    enum hp_exit_code code = HP_EXIT_RUNTIME;
-    if (!dir)
-        fprintf(stderr, "hpsearch: cannot resolve the output directory\n");
-    else
-        code = run_command(&cli, &space, dir, &err);
+    enum hp_exit_code code = run_command(&cli, &space, dir, &err);
     if (code != HP_EXIT_OK && err.message[0])
         fprintf(stderr, "hpsearch: %s\n", hp_error_format(&err, message, sizeof message));
     free(dir);
-    free(space_path);
     space_free(&space);
     return code;
 }

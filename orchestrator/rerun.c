@@ -12,6 +12,7 @@
 
 #include "fsutil.h"
 #include "launch.h"
+#include "path.h"
 #include "state.h"
 #include "trial.h"
 #include "metric_line.h"
@@ -29,8 +30,9 @@ static json_t *without_timing(const json_t *line)
  * same attempt) to its end. Returns a new array. */
 static json_t *recorded_lines(const char *dir, const char *trial_id, struct hp_error *err)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/journal.jsonl", dir);
+    char path[HP_PATH_MAX];
+    if (hp_path_join(path, sizeof path, err, dir, "journal.jsonl", NULL) < 0)
+        return NULL;
     FILE *in = fopen(path, "r");
     if (!in) {
         hp_error_set(err, "", "%s: cannot open: %s", path, strerror(errno));
@@ -149,11 +151,13 @@ enum hp_exit_code rerun_trial(const struct space *space, const char *dir,
         goto out;
 
     /* A fresh directory beside the original: rerun-1, rerun-2, ... */
-    char rerun_dir[4400];
-    char trial_dir[4200];
+    char rerun_dir[HP_PATH_MAX];
+    char trial_dir[HP_PATH_MAX];
     state_trial_dir(&state, config, seed, trial_dir, sizeof trial_dir);
     for (int n = 1;; n++) {
-        snprintf(rerun_dir, sizeof rerun_dir, "%s/rerun-%d", trial_dir, n);
+        if (hp_path_format(rerun_dir, sizeof rerun_dir, err, "%s/rerun-%d", trial_dir, n) <
+            0)
+            goto out;
         if (access(rerun_dir, F_OK) != 0)
             break;
     }

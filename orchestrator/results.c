@@ -10,8 +10,10 @@
 #include <unistd.h>
 
 #include "command.h"
+#include "durable.h"
 #include "fsutil.h"
 #include "metric_line.h"
+#include "path.h"
 
 /* A real number, or null when it is not finite (JSON has no NaN). */
 static json_t *number_or_null(double value)
@@ -208,24 +210,36 @@ void results_write_csv(const struct sweep_state *state, FILE *out)
     }
 }
 
+static void write_csv(const struct results_view *view, FILE *out)
+{
+    results_write_csv(view->state, out);
+}
+
+/* Writes one results file, `name` in the sweep's directory, durably, its
+ * contents by `write`. Returns 0 or -1 with `err` set. */
+static int write_one(const struct results_view *view, const char *name,
+                     void (*write)(const struct results_view *, FILE *),
+                     struct hp_error *err)
+{
+    struct hp_durable *d = malloc(sizeof *d);
+    if (!d)
+        return hp_error_set(err, "", "out of memory writing %s", name);
+    char path[HP_PATH_MAX];
+    int rc = -1;
+    if (hp_path_join(path, sizeof path, err, view->state->out_dir, name, NULL) == 0 &&
+        hp_durable_open(d, path, err) == 0) {
+        write(view, d->stream);
+        rc = hp_durable_commit(d, err);
+    }
+    free(d);
+    return rc;
+}
+
 int results_write(const struct results_view *view, struct hp_error *err)
 {
-    const char *dir = view->state->out_dir;
-    char path[4200];
-    char tmp[4300];
-    snprintf(path, sizeof path, "%s/results.json", dir);
-    FILE *out = fsutil_stream_open(path, tmp, sizeof tmp, err);
-    if (!out)
+    if (write_one(view, "results.json", results_write_json, err) < 0)
         return -1;
-    results_write_json(view, out);
-    if (fsutil_stream_commit(out, tmp, path, err) < 0)
-        return -1;
-    snprintf(path, sizeof path, "%s/results.csv", dir);
-    out = fsutil_stream_open(path, tmp, sizeof tmp, err);
-    if (!out)
-        return -1;
-    results_write_csv(view->state, out);
-    return fsutil_stream_commit(out, tmp, path, err);
+    return write_one(view, "results.csv", write_csv, err);
 }
 
 void results_params_text(const struct config_record *config, char *buf, size_t size)

@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -585,29 +586,101 @@ static int check_nonempty_array(struct loader *ld, const json_t *v, const char *
     return 0;
 }
 
-/* Fails on the first element equal to an earlier one. Equal means equal JSON
- * for choices (1 and 1.0 differ, as they would on a command line) and equal
- * numbers for numeric kinds. */
+/* A value of a list and its position in it, for finding repeats. */
+struct indexed_value {
+    const json_t *value;
+    size_t index;
+};
+
+static int compare_doubles(double x, double y)
+{
+    return (x > y) - (x < y);
+}
+
+/* Orders scalars so that json_equal ones, and only those, compare 0: by type
+ * (an integer and a real are different types, as json_equal has it), then
+ * by value. */
+static int order_scalars(const json_t *x, const json_t *y)
+{
+    json_type tx = json_typeof(x);
+    json_type ty = json_typeof(y);
+    if (tx != ty)
+        return (tx > ty) - (tx < ty);
+    if (tx == JSON_STRING) {
+        size_t nx = json_string_length(x);
+        size_t ny = json_string_length(y);
+        int c = memcmp(json_string_value(x), json_string_value(y), nx < ny ? nx : ny);
+        return c ? c : (nx > ny) - (nx < ny);
+    }
+    if (tx == JSON_INTEGER) {
+        json_int_t vx = json_integer_value(x);
+        json_int_t vy = json_integer_value(y);
+        return (vx > vy) - (vx < vy);
+    }
+    if (tx == JSON_REAL)
+        return compare_doubles(json_real_value(x), json_real_value(y));
+    return 0; /* true, false: one value per type */
+}
+
+/* Orders numbers by value, 1 and 1.0 alike. */
+static int order_numbers(const json_t *x, const json_t *y)
+{
+    return compare_doubles(json_number_value(x), json_number_value(y));
+}
+
+/* qsort orders: by value, then by position. */
+static int sort_scalars(const void *a, const void *b)
+{
+    const struct indexed_value *x = a;
+    const struct indexed_value *y = b;
+    int c = order_scalars(x->value, y->value);
+    return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+static int sort_numbers(const void *a, const void *b)
+{
+    const struct indexed_value *x = a;
+    const struct indexed_value *y = b;
+    int c = order_numbers(x->value, y->value);
+    return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* Fails on the first element equal to an earlier one: of all the elements
+ * that repeat an earlier value, the one with the lowest index. Equal means
+ * equal JSON for choices (1 and 1.0 differ, as they would on a command line)
+ * and equal numbers for numeric kinds. The values are sorted with their
+ * positions and neighbours compared, n log n: a grid may list a hundred
+ * thousand values. */
 static int check_distinct(struct loader *ld, const json_t *values, const char *path,
                           int numeric)
 {
     size_t n = json_array_size(values);
-    for (size_t i = 1; i < n; i++) {
-        const json_t *a = json_array_get(values, i);
-        for (size_t j = 0; j < i; j++) {
-            const json_t *b = json_array_get(values, j);
-            int same = numeric ? json_number_value(a) == json_number_value(b)
-                               : json_equal((json_t *)a, (json_t *)b);
-            if (same) {
-                char where[256];
-                char got[128];
-                path_index(where, sizeof where, path, i);
-                search_space_describe(a, got, sizeof got);
-                return hp_error_set(ld->err, where, "duplicate value %s", got);
-            }
-        }
+    if (n < 2)
+        return 0;
+    struct indexed_value *sorted = malloc(n * sizeof *sorted);
+    if (!sorted)
+        return hp_error_set(ld->err, path, "out of memory checking the values");
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = (struct indexed_value){json_array_get(values, i), i};
+    qsort(sorted, n, sizeof *sorted, numeric ? sort_numbers : sort_scalars);
+    int (*order)(const json_t *, const json_t *) = numeric ? order_numbers : order_scalars;
+    /* Equal values sort by position, so when sorted[k - 1] begins a run of
+     * one value, sorted[k] is that value's first repeat. */
+    size_t repeat = SIZE_MAX;
+    for (size_t k = 1; k < n; k++) {
+        int begins_run = k == 1 || order(sorted[k - 2].value, sorted[k - 1].value) != 0;
+        if (begins_run && order(sorted[k - 1].value, sorted[k].value) == 0 &&
+            sorted[k].index < repeat)
+            repeat = sorted[k].index;
     }
-    return 0;
+    free(sorted);
+    if (repeat == SIZE_MAX)
+        return 0;
+    char where[256];
+    char got[128];
+    path_index(where, sizeof where, path, repeat);
+    search_space_describe(json_array_get(values, repeat), got, sizeof got);
+    return hp_error_set(ld->err, where, "duplicate value %s", got);
 }
 
 static int load_choice(struct loader *ld, const json_t *obj, const char *path,

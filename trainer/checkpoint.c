@@ -4,13 +4,13 @@
 #include "checkpoint.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
+
+#include "durable.h"
 
 static const char MAGIC[8] = {'H', 'P', 'T', 'R', 'C', 'K', 'P', 'T'};
 static const char FORMAT[] = "hpsearch-train checkpoint";
@@ -55,19 +55,13 @@ static size_t tensor_count(const struct checkpoint_tensor *t)
 
 /* A file being written, with its running checksum. */
 struct writer {
-    FILE *f;
+    struct hp_durable *file;
     uLong crc;
-    int failed;
 };
 
 static void write_bytes(struct writer *w, const void *data, size_t size)
 {
-    if (w->failed || size == 0)
-        return;
-    if (fwrite(data, 1, size, w->f) != size) {
-        w->failed = errno ? errno : EIO;
-        return;
-    }
+    hp_durable_put(w->file, data, size);
     const unsigned char *p = data;
     while (size > 0) {
         uInt chunk = size > (1u << 30) ? (1u << 30) : (uInt)size;
@@ -127,60 +121,22 @@ static json_t *header_complete(const json_t *header, const struct checkpoint_ten
     return h;
 }
 
-/* fsync the folder that holds `path`, so that the rename is durable. */
-static int sync_parent(const char *path)
-{
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == dir)
-        dir[1] = '\0';
-    else
-        *slash = '\0';
-    int fd = open(dir, O_RDONLY);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 int checkpoint_save(const char *path, const json_t *header,
                     const struct checkpoint_tensor *tensors, size_t ntensors,
                     struct hp_error *err)
 {
     snprintf(err->source, sizeof err->source, "%.511s", path);
-    char tmp[4200];
-    const char *slash = strrchr(path, '/');
-    int dirlen = slash ? (int)(slash - path + 1) : 0;
-    snprintf(tmp, sizeof tmp, "%.*s.%s.tmp-XXXXXX", dirlen, path,
-             slash ? slash + 1 : path);
-
     json_t *h = header_complete(header, tensors, ntensors);
     char *text = h ? json_dumps(h, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
     json_decref(h);
     if (!text)
         return hp_error_set(err, NULL, "out of memory building the checkpoint header");
-
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int e = errno;
+    struct hp_durable file;
+    if (hp_durable_open(&file, path, err) < 0) {
         free(text);
-        return hp_error_set(err, NULL, "cannot create a temporary file: %s", strerror(e));
+        return CHECKPOINT_WRITE_FAILED;
     }
-    /* mkstemp makes the file private (0600); a checkpoint is an ordinary
-     * artifact that other users of the run folder may read. */
-    fchmod(fd, 0644);
-    struct writer w = {fdopen(fd, "wb"), crc32(0L, Z_NULL, 0), 0};
-    if (!w.f) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        free(text);
-        return hp_error_set(err, NULL, "cannot open %s: %s", tmp, strerror(e));
-    }
+    struct writer w = {&file, crc32(0L, Z_NULL, 0)};
 
     size_t header_len = strlen(text);
     uint64_t payload_len = 0;
@@ -193,7 +149,6 @@ int checkpoint_save(const char *path, const json_t *header,
              (uint32_t)header_len);
     put_le64(prefix + offsetof(struct checkpoint_prefix, payload_len), payload_len);
 
-    errno = 0;
     write_bytes(&w, prefix, sizeof prefix);
     write_bytes(&w, text, header_len);
     for (size_t i = 0; i < ntensors; i++)
@@ -202,27 +157,7 @@ int checkpoint_save(const char *path, const json_t *header,
     put_le32(trailer, (uint32_t)w.crc);
     write_bytes(&w, trailer, sizeof trailer);
     free(text);
-
-    if (!w.failed && fflush(w.f) != 0)
-        w.failed = errno ? errno : EIO;
-    if (!w.failed && fsync(fileno(w.f)) != 0)
-        w.failed = errno ? errno : EIO;
-    if (fclose(w.f) != 0 && !w.failed)
-        w.failed = errno ? errno : EIO;
-    if (w.failed) {
-        unlink(tmp);
-        return hp_error_set(err, NULL, "cannot write the checkpoint: %s",
-                            strerror(w.failed));
-    }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return hp_error_set(err, NULL, "cannot rename %s into place: %s", tmp,
-                            strerror(e));
-    }
-    if (sync_parent(path) != 0)
-        return hp_error_set(err, NULL, "cannot fsync the folder: %s", strerror(errno));
-    return 0;
+    return hp_durable_commit(&file, err) < 0 ? CHECKPOINT_WRITE_FAILED : 0;
 }
 
 /* ---- load ----------------------------------------------------------------- */
@@ -307,6 +242,40 @@ static int read_tensor_table(struct checkpoint *ck, uint64_t payload_len,
     return 0;
 }
 
+/* Refuses a file of `size` bytes whose prefix promises another size, with
+ * both counts and the parts of the promise. A corrupted payload_len can make
+ * the sum wrap around 2^64, so the sum is only printed when it does not. */
+static void refuse_size(size_t size, uint64_t header_len, uint64_t payload_len,
+                        struct hp_error *err)
+{
+    const uint64_t fixed = sizeof(struct checkpoint_prefix) + 4;
+    unsigned long long h = (unsigned long long)header_len;
+    unsigned long long p = (unsigned long long)payload_len;
+    if (payload_len > UINT64_MAX - fixed - header_len) {
+        hp_error_set(err, NULL,
+                     "file is truncated: the prefix promises more than 2^64 bytes (a "
+                     "%zu-byte prefix, a %llu-byte header, a %llu-byte payload and a "
+                     "4-byte checksum), the file has %zu",
+                     sizeof(struct checkpoint_prefix), h, p, size);
+        return;
+    }
+    uint64_t promised = fixed + header_len + payload_len;
+    if (promised > size)
+        hp_error_set(err, NULL,
+                     "file is truncated: the prefix promises %llu bytes (a %zu-byte "
+                     "prefix, a %llu-byte header, a %llu-byte payload and a 4-byte "
+                     "checksum), the file has %zu",
+                     (unsigned long long)promised, sizeof(struct checkpoint_prefix), h, p,
+                     size);
+    else
+        hp_error_set(err, NULL,
+                     "file has %llu trailing bytes: the prefix promises %llu bytes (a "
+                     "%zu-byte prefix, a %llu-byte header, a %llu-byte payload and a "
+                     "4-byte checksum), the file has %zu",
+                     (unsigned long long)(size - promised), (unsigned long long)promised,
+                     sizeof(struct checkpoint_prefix), h, p, size);
+}
+
 int checkpoint_load(struct checkpoint *ck, const char *path, struct hp_error *err)
 {
     memset(ck, 0, sizeof *ck);
@@ -334,10 +303,7 @@ int checkpoint_load(struct checkpoint *ck, const char *path, struct hp_error *er
     uint64_t payload_len = get_le64(b + offsetof(struct checkpoint_prefix, payload_len));
     if (header_len > size || payload_len > size ||
         fixed + header_len + payload_len + 4 != size) {
-        hp_error_set(err, NULL,
-                     "file is truncated or has trailing bytes: the prefix promises %llu "
-                     "bytes, the file has %zu",
-                     (unsigned long long)(fixed + header_len + payload_len + 4), size);
+        refuse_size(size, header_len, payload_len, err);
         goto fail;
     }
     uLong crc = crc32(0L, Z_NULL, 0);

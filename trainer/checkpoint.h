@@ -40,6 +40,11 @@
 
 enum { CHECKPOINT_VERSION = 1, CHECKPOINT_MAX_TENSORS = 256 };
 
+/* checkpoint_save's result when the file cannot be written (a full disk, a
+ * quota, a file-size limit, an I/O error, a missing folder): an I/O failure,
+ * as opposed to -1, out of memory. */
+enum { CHECKPOINT_WRITE_FAILED = -2 };
+
 /* The fixed part at the start of the file, as laid out on disk. */
 struct checkpoint_prefix {
     char magic[8];
@@ -76,12 +81,14 @@ struct checkpoint {
     } tensor[CHECKPOINT_MAX_TENSORS];
 };
 
-/* Writes a checkpoint to `path` atomically: the bytes go to a temporary file
- * in the same folder (checked writes, fflush, fsync), which is then renamed
- * over `path`, and the folder is fsync'd. `header` (borrowed) is copied and
- * completed with "format" and "tensors". Returns 0, or -1 with `err` set
- * (err->source is the path); on failure `path` is untouched and no temporary
- * file is left behind. */
+/* Writes a checkpoint to `path` durably (hp_durable, common/durable.h): the
+ * bytes go to a temporary file in the same folder (checked writes, fflush,
+ * fsync), which is then renamed over `path`, and the folder is fsync'd.
+ * `header` (borrowed) is copied and completed with "format" and "tensors".
+ * Returns 0, -1 when out of memory, or CHECKPOINT_WRITE_FAILED when the file
+ * cannot be written (the message then names the errno text); either way with
+ * `err` set and err->source the path. On failure `path` is untouched and no
+ * temporary file is left behind. */
 int checkpoint_save(const char *path, const json_t *header,
                     const struct checkpoint_tensor *tensors, size_t ntensors,
                     struct hp_error *err);

@@ -155,6 +155,55 @@ static int next_line(struct reader *r, struct fields *f, struct hp_error *err)
     }
 }
 
+/* A header name and where it stands, for finding repeated names. */
+struct named_column {
+    const char *name;
+    int index;
+};
+
+static int compare_named_columns(const void *a, const void *b)
+{
+    const struct named_column *x = a;
+    const struct named_column *y = b;
+    int by_name = strcmp(x->name, y->name);
+    if (by_name != 0)
+        return by_name;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+/* Refuses a header (fields `f` of line `line`) that names a column twice,
+ * pointing at the first repeat a reader meets from the left. The names are
+ * sorted (n log n, a header may have CSV_MAX_COLUMNS) and neighbours
+ * compared. Returns 0, or -1 with `err` set. */
+static int check_distinct_names(const struct fields *f, int line, struct hp_error *err)
+{
+    struct named_column *sorted = malloc((size_t)f->n * sizeof *sorted);
+    if (!sorted)
+        return hp_error_set(err, NULL, "out of memory");
+    for (int c = 0; c < f->n; c++)
+        sorted[c] = (struct named_column){f->text[c], c};
+    qsort(sorted, (size_t)f->n, sizeof *sorted, compare_named_columns);
+    int repeat = -1; /* the leftmost field that repeats an earlier name */
+    int first = -1;  /* the field it repeats */
+    for (int i = 1; i < f->n; i++) {
+        /* Equal names sort by position: when sorted[i - 1] begins a run of
+         * one name, sorted[i] is that name's first repeat. */
+        int begins_run = i == 1 || strcmp(sorted[i - 1].name, sorted[i - 2].name) != 0;
+        if (begins_run && strcmp(sorted[i].name, sorted[i - 1].name) == 0 &&
+            (repeat < 0 || sorted[i].index < repeat)) {
+            repeat = sorted[i].index;
+            first = sorted[i - 1].index;
+        }
+    }
+    free(sorted);
+    if (repeat < 0)
+        return 0;
+    return hp_error_set_at(err, line, f->column[repeat],
+                           "column \"%s\" is named twice in the header (first at column "
+                           "%d)",
+                           f->text[repeat], f->column[first]);
+}
+
 /* Parses a whole field as a finite number (surrounding spaces allowed). */
 static int parse_number(const char *text, double *out)
 {
@@ -256,6 +305,8 @@ int csv_load(struct dataset *set, const char *path, const char *label, enum task
             hp_error_set(err, NULL, "is empty: a header line is needed");
         goto done;
     }
+    if (check_distinct_names(&f, r.line, err) < 0)
+        goto done;
     int ncolumns = f.n;
     int label_index = -1;
     for (int c = 0; c < ncolumns; c++)

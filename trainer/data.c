@@ -11,6 +11,7 @@
 
 #include "csv.h"
 #include "idx.h"
+#include "path.h"
 #include "pcg32.h"
 #include "synthetic.h"
 #include "vectorize.h"
@@ -135,15 +136,21 @@ usage(struct hp_error *err, const char *option, const char *fmt, ...)
 static int load_fashion_mnist(struct data *d, const struct data_config *cfg,
                               struct hp_error *err)
 {
-    char images[4096];
-    char labels[4096];
-    snprintf(images, sizeof images, "%s/train-images-idx3-ubyte.gz", cfg->dir);
-    snprintf(labels, sizeof labels, "%s/train-labels-idx1-ubyte.gz", cfg->dir);
-    if (idx_load(&d->pool, images, labels, FMNIST_CLASSES, err) < 0)
+    char images[HP_PATH_MAX];
+    char labels[HP_PATH_MAX];
+    snprintf(err->source, sizeof err->source, "option --data-dir");
+    if (hp_path_join(images, sizeof images, err, cfg->dir, "train-images-idx3-ubyte.gz",
+                     NULL) < 0 ||
+        hp_path_join(labels, sizeof labels, err, cfg->dir, "train-labels-idx1-ubyte.gz",
+                     NULL) < 0 ||
+        idx_load(&d->pool, images, labels, FMNIST_CLASSES, err) < 0)
         return -1;
-    snprintf(images, sizeof images, "%s/t10k-images-idx3-ubyte.gz", cfg->dir);
-    snprintf(labels, sizeof labels, "%s/t10k-labels-idx1-ubyte.gz", cfg->dir);
-    if (idx_load(&d->test_set, images, labels, FMNIST_CLASSES, err) < 0)
+    snprintf(err->source, sizeof err->source, "option --data-dir");
+    if (hp_path_join(images, sizeof images, err, cfg->dir, "t10k-images-idx3-ubyte.gz",
+                     NULL) < 0 ||
+        hp_path_join(labels, sizeof labels, err, cfg->dir, "t10k-labels-idx1-ubyte.gz",
+                     NULL) < 0 ||
+        idx_load(&d->test_set, images, labels, FMNIST_CLASSES, err) < 0)
         return -1;
     if (d->test_set.dim != d->pool.dim) {
         snprintf(err->source, sizeof err->source, "%.511s", images);

@@ -10,15 +10,19 @@
 #define TRAIN_EXIT_CODES(X)                                                              \
     X(TRAIN_EXIT_OK, 0, "training finished; the final line was written")                 \
     X(TRAIN_EXIT_RUNTIME, 1,                                                             \
-      "runtime error: missing or malformed data file, unreadable checkpoint, write "     \
-      "failure, out of memory")                                                          \
+      "runtime error: missing or malformed data file, unreadable checkpoint, out of "    \
+      "memory")                                                                          \
     X(TRAIN_EXIT_USAGE, 2, "usage error: unknown flag, missing value or bad value")      \
     X(TRAIN_EXIT_DIVERGED, 3,                                                            \
       "training diverged: the training loss became NaN or Inf (final line has "          \
       "\"stopped\": \"nan\")")                                                           \
     X(TRAIN_EXIT_INTERRUPTED, 4,                                                         \
       "stopped by SIGTERM or SIGINT at a batch boundary after writing last.ckpt (final " \
-      "line has \"stopped\": \"signal\"); --resume last.ckpt continues exactly")
+      "line has \"stopped\": \"signal\"); --resume last.ckpt continues exactly")         \
+    X(TRAIN_EXIT_IO, 74,                                                                 \
+      "I/O failure (sysexits' EX_IOERR): a checkpoint or a metric line could not be "    \
+      "written (a full disk, a quota, a file-size limit, an I/O error); stderr names "   \
+      "the file and the error")
 
 enum train_exit {
 #define TRAIN_EXIT_ENUM(name, status, meaning) name = status,

@@ -3,6 +3,7 @@
  * line into options, the options into data, and the training's outcome into
  * the exit status; it is the only function that ends the process.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,6 +38,11 @@ int main(int argc, char **argv)
         return TRAIN_EXIT_USAGE;
     }
 
+    /* hpsearch gives its trainers SIGXFSZ at its default, which kills the
+     * process when a file grows past the file-size limit (ulimit -f).
+     * Ignored, the write fails with EFBIG instead, and that is reported as
+     * an I/O failure naming the file (exit 74), as a full disk is. */
+    signal(SIGXFSZ, SIG_IGN);
     if (train_catch_signals() < 0) {
         perror("hpsearch-train: sigaction");
         return TRAIN_EXIT_RUNTIME;

@@ -878,7 +878,7 @@ void options_print_help(FILE *out)
     for (size_t i = 0; i < sizeof epilogue / sizeof epilogue[0]; i++)
         fprintf(out, "%s\n", epilogue[i]);
 #define PRINT_EXIT(name, status, meaning)                                                \
-    fprintf(out, "  %d  ", status);                                                      \
+    fprintf(out, "  %-2d ", status);                                                     \
     print_wrapped(out, meaning, 5);
     TRAIN_EXIT_CODES(PRINT_EXIT)
 #undef PRINT_EXIT

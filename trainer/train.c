@@ -30,6 +30,7 @@
 
 #include "augment.h"
 #include "checkpoint.h"
+#include "path.h"
 #include "metric_line.h"
 #include "metrics.h"
 #include "mlp.h"
@@ -95,8 +96,9 @@ struct trainer {
     struct class_rows class_rows; /* the training rows by class */
     float *class_weight;          /* (classes) --class-weights balanced, else NULL */
     struct progress prog;
-    char best_path[4096];
-    char last_path[4096];
+    char best_path[HP_PATH_MAX];
+    char last_path[HP_PATH_MAX];
+    int io_failed; /* a checkpoint or a metric line could not be written */
 };
 
 /* How an epoch (or the part of it that ran) ended. */
@@ -271,11 +273,12 @@ static int trainer_init(struct trainer *t, const struct options *opt,
         return hp_error_set(err, NULL, "cannot create the output folder: %s",
                             strerror(errno));
     }
-    if (snprintf(t->best_path, sizeof t->best_path, "%s/%s", opt->out_dir, BEST_NAME) >=
-            (int)sizeof t->best_path ||
-        snprintf(t->last_path, sizeof t->last_path, "%s/%s", opt->out_dir, LAST_NAME) >=
-            (int)sizeof t->last_path)
-        return hp_error_set(err, NULL, "output folder path is too long");
+    snprintf(err->source, sizeof err->source, "option --out-dir");
+    if (hp_path_join(t->best_path, sizeof t->best_path, err, opt->out_dir, BEST_NAME,
+                     NULL) < 0 ||
+        hp_path_join(t->last_path, sizeof t->last_path, err, opt->out_dir, LAST_NAME,
+                     NULL) < 0)
+        return -1;
 
     struct hp_pcg32 init_rng;
     hp_pcg32_derive(&init_rng, opt->seed, PURPOSE_INIT);
@@ -317,6 +320,8 @@ static int save_best(struct trainer *t, struct hp_error *err)
     size_t n = checkpoint_model_tensors(&t->model, t->best, "", tensors);
     int rc = checkpoint_save(t->best_path, header, tensors, n, err);
     json_decref(header);
+    if (rc == CHECKPOINT_WRITE_FAILED)
+        t->io_failed = 1;
     return rc;
 }
 
@@ -351,6 +356,8 @@ static int save_last(struct trainer *t, struct hp_error *err)
         block_tensor(&tensors[n++], "optim.v", t->optim.v, t->optim.nparams);
     int rc = checkpoint_save(t->last_path, header, tensors, n, err);
     json_decref(header);
+    if (rc == CHECKPOINT_WRITE_FAILED)
+        t->io_failed = 1;
     return rc;
 }
 
@@ -387,10 +394,14 @@ static int load_resume_checkpoint(struct checkpoint *ck, const char *path,
         return -1;
     if (json_object_get(ck->header, "state"))
         return 0;
-    char sibling[4200];
+    char sibling[HP_PATH_MAX];
     const char *slash = strrchr(path, '/');
     int dirlen = slash ? (int)(slash - path + 1) : 0;
-    snprintf(sibling, sizeof sibling, "%.*s%s", dirlen, path, LAST_NAME);
+    if (hp_path_format(sibling, sizeof sibling, err, "%.*s%s", dirlen, path, LAST_NAME) <
+        0) {
+        checkpoint_free(ck);
+        return -1;
+    }
     if (strcmp(slash ? slash + 1 : path, LAST_NAME) == 0 || access(sibling, F_OK) != 0)
         return 0; /* the caller reports the missing state */
     checkpoint_free(ck);
@@ -654,11 +665,34 @@ static enum epoch_end train_epoch(struct trainer *t, struct epoch_training *out)
     return EPOCH_DONE;
 }
 
-static int emit(struct hp_metric_line *line, FILE *out)
+/* Writes a finished line to the metric channel. A line that fails to fit
+ * is a bug here; one that fails to be written (stdout is a full file or a
+ * closed pipe) is an I/O failure, noted in t->io_failed. Returns 0 or -1
+ * with `err` set. */
+static int write_line(struct trainer *t, struct hp_metric_line *line,
+                      struct hp_error *err)
 {
-    if (hp_metric_line_finish(line, out) == 0)
+    int overflow = line->overflow;
+    errno = 0;
+    if (hp_metric_line_finish(line, t->out) == 0)
         return 0;
-    fprintf(stderr, "hpsearch-train: cannot write a metric line to stdout\n");
+    snprintf(err->source, sizeof err->source, "stdout");
+    if (overflow)
+        return hp_error_set(err, NULL, "a metric line is longer than %d bytes",
+                            HP_METRIC_LINE_MAX);
+    t->io_failed = 1;
+    return hp_error_set(err, NULL, "cannot write a metric line: %s",
+                        strerror(errno ? errno : EIO));
+}
+
+/* write_line, with the failure told on stderr. */
+static int emit(struct trainer *t, struct hp_metric_line *line)
+{
+    struct hp_error err;
+    hp_error_init(&err);
+    if (write_line(t, line, &err) == 0)
+        return 0;
+    diagnose(&err);
     return -1;
 }
 
@@ -708,7 +742,7 @@ static int emit_epoch(struct trainer *t, int epoch, double train_loss,
     }
     hp_metric_line_add_number(&line, "lr", t->last_lr);
     hp_metric_line_add_number(&line, "seconds", seconds);
-    return emit(&line, t->out);
+    return emit(t, &line);
 }
 
 static const char *signal_name(int sig)
@@ -727,7 +761,7 @@ static int emit_stopped(struct trainer *t, double seconds)
     hp_metric_line_add_int(&line, "epochs_run", t->prog.epoch);
     hp_metric_line_add_string(&line, "resume_from", LAST_NAME);
     hp_metric_line_add_number(&line, "seconds", seconds);
-    return emit(&line, t->out);
+    return emit(t, &line);
 }
 
 /* The final line of a run whose training loss became NaN or Inf. */
@@ -740,7 +774,7 @@ static int emit_diverged(struct trainer *t, int epoch, double seconds)
     hp_metric_line_add_int(&line, "epoch", epoch);
     hp_metric_line_add_int(&line, "epochs_run", epoch);
     hp_metric_line_add_number(&line, "seconds", seconds);
-    return emit(&line, t->out);
+    return emit(t, &line);
 }
 
 /* Builds the final line from the test evaluation. */
@@ -790,7 +824,7 @@ static int test_and_emit_final(struct trainer *t, const char *stopped, const cha
     build_final(t, &line, &test, stopped, reason, listed, seconds);
     if (line.overflow)
         build_final(t, &line, &test, stopped, reason, 0, seconds);
-    return emit(&line, t->out);
+    return emit(t, &line);
 }
 
 /* Tells the orchestrator that checkpoint `name` now holds epoch `epoch`: it
@@ -802,9 +836,7 @@ static int report_checkpoint(struct trainer *t, const char *name, int epoch,
     hp_metric_line_init(&line);
     hp_metric_line_add_string(&line, "checkpoint", name);
     hp_metric_line_add_int(&line, "epoch", epoch);
-    if (hp_metric_line_finish(&line, t->out) < 0)
-        return hp_error_set(err, NULL, "cannot write a metric line to stdout");
-    return 0;
+    return write_line(t, &line, err);
 }
 
 /* After an epoch's line: keeps the best weights (best.ckpt and its line),
@@ -939,6 +971,10 @@ enum train_exit train_run(const struct options *opt, const struct data *d, FILE 
     status = TRAIN_EXIT_OK;
 
 done:
+    /* Whatever else went wrong on the way out, a file that could not be
+     * written is what the caller must hear about. */
+    if (status == TRAIN_EXIT_RUNTIME && t.io_failed)
+        status = TRAIN_EXIT_IO;
     trainer_free(&t);
     return status;
 }

@@ -25,3 +25,8 @@ add_dependencies(check_e2e_resume hpsearch hpsearch-train)
 hp_add_check_test(check_e2e_processes SOURCES e2e/check_e2e_processes.c LIBS PkgConfig::JANSSON
                   TIMEOUT 300)
 add_dependencies(check_e2e_processes hpsearch fake_trainer)
+
+# Sweep directories near PATH_MAX: refused with "path too long", or run whole.
+hp_add_check_test(check_e2e_paths SOURCES e2e/check_e2e_paths.c LIBS PkgConfig::JANSSON
+                  TIMEOUT 300)
+add_dependencies(check_e2e_paths hpsearch hpsearch-train)

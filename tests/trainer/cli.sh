@@ -189,8 +189,8 @@ help)
         resume help; do
         grep -qE -- "^  --$flag( |$)" "$WORK/a.out" || fail "--help does not list --$flag"
     done
-    for status in 0 1 2 3 4; do
-        grep -qE "^  $status  " "$WORK/a.out" || fail "--help does not document exit $status"
+    for status in 0 1 2 3 4 74; do
+        grep -qE "^  $status +[a-zA-Z]" "$WORK/a.out" || fail "--help does not document exit $status"
     done
     ;;
 diverges)
@@ -546,6 +546,34 @@ transfer)
     run f --classes 3,3
     expect_status 2
     expect_stderr 'option --classes: class 3 is listed twice'
+    ;;
+io_failure)
+    # A file-size limit (ulimit -f counts blocks of 512 or 1024 bytes
+    # depending on the shell; 16 blocks is under best.ckpt's 17 KB either
+    # way): EFBIG, not death by SIGXFSZ, and exit 74 naming the file.
+    (ulimit -f 16 && exec "$TRAINER" --epochs 2 --out-dir "$WORK/limited" \
+        >"$WORK/a.out" 2>"$WORK/a.err")
+    STATUS=$?
+    NAME=a
+    expect_status 74
+    expect_stderr "hpsearch-train: $WORK/limited/best.ckpt: cannot write: File too large"
+    [ -z "$(ls -A "$WORK/limited")" ] || fail "files left behind: $(ls -A "$WORK/limited")"
+    # A full disk: a 64 KB tmpfs holds best.ckpt (17 KB) but not last.ckpt
+    # (65 KB): ENOSPC. Mounting needs root and a mount namespace; without
+    # them this half is skipped.
+    mkdir -p "$WORK/full"
+    if unshare -m sh -c "mount -t tmpfs -o size=64k tmpfs '$WORK/full' &&
+        '$TRAINER' --epochs 2 --out-dir '$WORK/full/run' >'$WORK/b.out' 2>'$WORK/b.err';
+        echo \$? >'$WORK/b.status'; ls -A '$WORK/full/run' >'$WORK/b.ls'" 2>/dev/null &&
+        [ -s "$WORK/b.status" ]; then
+        STATUS=$(cat "$WORK/b.status")
+        NAME=b
+        expect_status 74
+        expect_stderr "hpsearch-train: $WORK/full/run/last.ckpt: cannot write: No space left on device"
+        [ "$(cat "$WORK/b.ls")" = best.ckpt ] || fail "the full folder holds: $(cat "$WORK/b.ls")"
+    else
+        echo "note: cannot mount a tmpfs here; the full-disk half is skipped" >&2
+    fi
     ;;
 *)
     fail "unknown case"

@@ -175,6 +175,70 @@ START_TEST(test_checkpoint_truncated_file_is_refused)
 }
 END_TEST
 
+/* Appends `count` zero bytes to the file, or cuts `-count` off its end. */
+static void resize_by(const char *p, long count)
+{
+    ck_assert_int_eq(truncate(p, file_size(p) + count), 0);
+}
+
+/* Writes `value` little-endian at `offset`. */
+static void put_u64_at(const char *p, long offset, uint64_t value)
+{
+    FILE *f = fopen(p, "r+b");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fseek(f, offset, SEEK_SET), 0);
+    for (int i = 0; i < 8; i++)
+        fputc((int)(value >> (8 * i)) & 0xff, f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+START_TEST(test_checkpoint_size_check_names_the_real_byte_counts)
+{
+    struct mlp a;
+    make_model(&a, SIZES, 2, ACT_RELU, 1);
+    save_model(&a, path);
+    long size = file_size(path);
+    struct checkpoint ck;
+    struct hp_error err;
+    /* The payload: 5*7 + 7 + 7*3 + 3 floats. */
+    const long payload = 4 * (35 + 7 + 21 + 3);
+    const long header = size - 24 - payload - 4;
+    char want[512];
+
+    resize_by(path, 5);
+    hp_error_init(&err);
+    ck_assert_int_eq(checkpoint_load(&ck, path, &err), -1);
+    snprintf(want, sizeof want,
+             "file has 5 trailing bytes: the prefix promises %ld bytes (a 24-byte prefix, "
+             "a %ld-byte header, a %ld-byte payload and a 4-byte checksum), the file has "
+             "%ld",
+             size, header, payload, size + 5);
+    ck_assert_str_eq(err.message, want);
+
+    resize_by(path, -5 - 3);
+    hp_error_init(&err);
+    ck_assert_int_eq(checkpoint_load(&ck, path, &err), -1);
+    snprintf(want, sizeof want,
+             "file is truncated: the prefix promises %ld bytes (a 24-byte prefix, a "
+             "%ld-byte header, a %ld-byte payload and a 4-byte checksum), the file has %ld",
+             size, header, payload, size - 3);
+    ck_assert_str_eq(err.message, want);
+
+    /* A corrupted payload_len so large that the promise passes 2^64: the
+     * message must not print a wrapped-around small number. */
+    put_u64_at(path, 16, UINT64_MAX - 10);
+    hp_error_init(&err);
+    ck_assert_int_eq(checkpoint_load(&ck, path, &err), -1);
+    snprintf(want, sizeof want,
+             "file is truncated: the prefix promises more than 2^64 bytes (a 24-byte "
+             "prefix, a %ld-byte header, a 18446744073709551605-byte payload and a 4-byte "
+             "checksum), the file has %ld",
+             header, size - 3);
+    ck_assert_str_eq(err.message, want);
+    mlp_free(&a);
+}
+END_TEST
+
 START_TEST(test_checkpoint_flipped_byte_is_refused_by_checksum)
 {
     struct mlp a;
@@ -306,8 +370,10 @@ START_TEST(test_checkpoint_atomic_save_leaves_no_temporary_file)
     json_t *header = json_pack("{s:o}", "arch", checkpoint_arch_json(&a));
     struct checkpoint_tensor t[4];
     size_t n = checkpoint_model_tensors(&a, a.params, "", t);
-    ck_assert_int_eq(checkpoint_save(missing, header, t, n, &err), -1);
+    ck_assert_int_eq(checkpoint_save(missing, header, t, n, &err), CHECKPOINT_WRITE_FAILED);
     ck_assert_str_eq(err.source, missing);
+    ck_assert_msg(strstr(err.message, "No such file or directory") != NULL, "%s",
+                  err.message);
     json_decref(header);
     ck_assert_int_eq(count_entries(dir), 1);
     mlp_free(&a);
@@ -421,6 +487,7 @@ static Suite *checkpoint_suite(void)
     tcase_add_test(tc, test_checkpoint_round_trip_is_bit_exact);
     tcase_add_test(tc, test_checkpoint_file_layout_is_as_documented);
     tcase_add_test(tc, test_checkpoint_truncated_file_is_refused);
+    tcase_add_test(tc, test_checkpoint_size_check_names_the_real_byte_counts);
     tcase_add_test(tc, test_checkpoint_flipped_byte_is_refused_by_checksum);
     tcase_add_test(tc, test_checkpoint_bad_magic_and_version_are_refused);
     tcase_add_test(tc, test_checkpoint_wrong_architecture_is_refused);

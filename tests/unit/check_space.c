@@ -451,6 +451,56 @@ START_TEST(test_space_validates_grid_options_at_load)
 }
 END_TEST
 
+/* Duplicates follow json_equal for choices (1 and 1.0 differ, -0.0 and 0.0
+ * do not) and numeric equality for numeric values (1 and 1.0 are the same);
+ * the first repeat from the left is the one reported. */
+START_TEST(test_space_reports_the_first_repeated_value_by_type_and_value)
+{
+    struct space s;
+    load_ok("{\"params\": {\"x\": {\"type\": \"choice\", \"values\": "
+            "[1, 1.0, \"1\", true, false, \"ab\", \"a\"]}}}",
+            &s);
+    space_free(&s);
+    char msg[512];
+    load_fails("{\"params\": {\"x\": {\"type\": \"choice\", \"values\": "
+               "[\"c\", 2, \"b\", 0.0, \"b\", -0.0, \"c\"]}}}",
+               msg, sizeof msg);
+    ck_assert_str_eq(msg, "space.json: params.x.values[4]: duplicate value \"b\"");
+    load_fails("{\"params\": {\"x\": {\"type\": \"choice\", \"values\": "
+               "[true, false, 5, false, true]}}}",
+               msg, sizeof msg);
+    ck_assert_str_eq(msg, "space.json: params.x.values[3]: duplicate value false");
+    load_fails("{\"params\": {\"x\": {\"type\": \"uniform\", \"low\": 0, \"high\": 9, "
+               "\"values\": [3, 2.5, 1, 1.0]}}}",
+               msg, sizeof msg);
+    ck_assert_str_eq(msg, "space.json: params.x.values[3]: duplicate value 1.0");
+}
+END_TEST
+
+/* 200,000 distinct values and a repeat of the first at the very end. Pairwise
+ * comparison takes minutes here; ctest gives this case seconds
+ * (tests/unit/space.cmake). */
+START_TEST(test_space_finds_a_repeat_among_200000_choice_values_quickly)
+{
+    enum { N = 200000 };
+    char *text = malloc((size_t)N * 12 + 128);
+    ck_assert_ptr_nonnull(text);
+    size_t len = (size_t)sprintf(text, "{\"params\": {\"x\": {\"type\": \"choice\", "
+                                       "\"values\": [");
+    for (int i = 0; i < N; i++)
+        len += (size_t)sprintf(text + len, "\"v%d\", ", (i * 7919) % N);
+    len += (size_t)sprintf(text + len, "\"v0\"]}}}");
+    struct space s;
+    struct hp_error err;
+    ck_assert_int_eq(space_load_text(text, len, "space.json", &s, &err), -1);
+    char msg[512];
+    hp_error_format(&err, msg, sizeof msg);
+    ck_assert_str_eq(msg, "space.json: params.x.values[200000]: duplicate value \"v0\"");
+    space_free(&s);
+    free(text);
+}
+END_TEST
+
 int main(void)
 {
     Suite *suite = suite_create("space");
@@ -473,6 +523,14 @@ int main(void)
     tcase_add_test(tc, test_space_error_path_and_message_are_separate_fields);
     tcase_add_test(tc, test_space_accepts_null_error_pointer);
     tcase_add_test(tc, test_space_validates_grid_options_at_load);
+    tcase_add_test(tc, test_space_reports_the_first_repeated_value_by_type_and_value);
     suite_add_tcase(suite, tc);
+    /* Tagged "large": ctest runs it as check_space_large, under a timeout
+     * that only an n log n check meets. */
+    TCase *large = tcase_create("large");
+    tcase_set_tags(large, "large");
+    tcase_set_timeout(large, 60);
+    tcase_add_test(large, test_space_finds_a_repeat_among_200000_choice_values_quickly);
+    suite_add_tcase(suite, large);
     return hp_check_run(suite);
 }

@@ -99,6 +99,19 @@ START_TEST(test_csv_errors_name_line_and_column)
 }
 END_TEST
 
+START_TEST(test_csv_refuses_a_header_that_names_a_column_twice)
+{
+    /* The first repeat from the left is reported, at its own column. */
+    expect_error("w,a,y,b,a,w\n1,2,0,3,4,5\n", 1, 9,
+                 "column \"a\" is named twice in the header (first at column 3)");
+    expect_error("y,\"x\",x\n0,1,2\n", 1, 7,
+                 "column \"x\" is named twice in the header (first at column 3)");
+    /* The label's own name too. */
+    expect_error("y,a,y\n0,1,2\n", 1, 5,
+                 "column \"y\" is named twice in the header (first at column 1)");
+}
+END_TEST
+
 static Suite *csv_suite(void)
 {
     Suite *s = suite_create("csv");
@@ -108,6 +121,7 @@ static Suite *csv_suite(void)
     tcase_add_test(tc, test_csv_reads_quotes_crlf_blank_lines_and_named_classes);
     tcase_add_test(tc, test_csv_integer_labels_and_regression_targets);
     tcase_add_test(tc, test_csv_errors_name_line_and_column);
+    tcase_add_test(tc, test_csv_refuses_a_header_that_names_a_column_twice);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -16,7 +16,7 @@ foreach(case same_seed_identical different_seed_differs env_defaults metric_line
              bad_value unknown_flag help diverges missing_data resume_after_sigterm
              resume_extends_run resume_refuses_mismatch early_stopping lr_schedule
              regularization_changes_results gradient_diagnostics fit_verdict
-             class_imbalance augmentation csv_data csv_errors transfer)
+             class_imbalance augmentation csv_data csv_errors transfer io_failure)
   add_test(NAME trainer_cli_${case}
            COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/trainer/cli.sh ${case}
                    $<TARGET_FILE:hpsearch-train>
