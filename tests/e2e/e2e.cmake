@@ -19,3 +19,8 @@ endforeach()
 hp_add_check_test(check_e2e_resume SOURCES e2e/check_e2e_resume.c LIBS PkgConfig::JANSSON
                   TIMEOUT 600)
 add_dependencies(check_e2e_resume hpsearch hpsearch-train)
+
+# A damaged, torn, empty or missing journal, end to end.
+hp_add_check_test(check_e2e_journal SOURCES e2e/check_e2e_journal.c LIBS PkgConfig::JANSSON
+                  TIMEOUT 300)
+add_dependencies(check_e2e_journal hpsearch fake_trainer)
