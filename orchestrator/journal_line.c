@@ -79,19 +79,19 @@ enum journal_line_check journal_line_verify(const char *line, size_t len)
             return JOURNAL_LINE_MISMATCH;
         recorded = recorded << 4 | (uint32_t)digit;
     }
-    size_t body = (size_t)(tail - line);
-    return line[0] == '{' && checksum(line, body) == recorded ? JOURNAL_LINE_SEALED
-                                                              : JOURNAL_LINE_MISMATCH;
+    return checksum(line, (size_t)(tail - line)) == recorded ? JOURNAL_LINE_SEALED
+                                                             : JOURNAL_LINE_MISMATCH;
 }
 
 /* Says that the journal holds nothing to replay. */
 static int nothing_recorded(const struct journal_line_reader *reader, const char *why,
                             struct hp_error *err)
 {
-    hp_error_set(err, "",
-                 "%s is empty: the sweep recorded nothing (%s); there is nothing to "
-                 "resume or report: remove its directory and start again with hpsearch run",
-                 reader->path, why);
+    hp_error_set(
+        err, "",
+        "%s is empty: the sweep recorded nothing (%s); there is nothing to "
+        "resume or report: remove its directory and start again with hpsearch run",
+        reader->path, why);
     return JOURNAL_LINE_UNREADABLE;
 }
 
@@ -109,7 +109,8 @@ int journal_line_open(struct journal_line_reader *reader, const char *dir,
         return JOURNAL_LINE_UNREADABLE;
     }
     if (!reader->in)
-        return hp_error_set(err, "", "%s: cannot open: %s", reader->path, strerror(errno));
+        return hp_error_set(err, "", "%s: cannot open: %s", reader->path,
+                            strerror(errno));
     struct stat st;
     if (fstat(fileno(reader->in), &st) == 0 && st.st_size == 0) {
         int rc = nothing_recorded(reader, "it stopped before its first record", err);
@@ -137,19 +138,20 @@ static int damaged(const struct journal_line_reader *reader, const char *what,
 {
     long before = reader->number - 1;
     if (before == 0)
-        hp_error_set(err, "",
-                     "%s:1: damaged record (%s); no record before it is intact, so the "
-                     "sweep cannot be replayed: restore the journal from a copy, or start "
-                     "again with hpsearch run; nothing was changed",
-                     reader->path, what);
+        hp_error_set(
+            err, "",
+            "%s:1: damaged record (%s); no record before it is intact, so the "
+            "sweep cannot be replayed: restore the journal from a copy, or start "
+            "again with hpsearch run; nothing was changed",
+            reader->path, what);
     else
-        hp_error_set(err, "",
-                     "%s:%ld: damaged record (%s); the %ld line%s before it %s intact: "
-                     "to continue from %s, save a copy of the journal, cut it after "
-                     "line %ld (head -n %ld) and run hpsearch resume; nothing was changed",
-                     reader->path, reader->number, what, before, before == 1 ? "" : "s",
-                     before == 1 ? "is" : "are", before == 1 ? "it" : "them", before,
-                     before);
+        hp_error_set(
+            err, "",
+            "%s:%ld: damaged record (%s); the %ld line%s before it %s intact: "
+            "to continue from %s, save a copy of the journal, cut it after "
+            "line %ld (head -n %ld) and run hpsearch resume; nothing was changed",
+            reader->path, reader->number, what, before, before == 1 ? "" : "s",
+            before == 1 ? "is" : "are", before == 1 ? "it" : "them", before, before);
     return JOURNAL_LINE_UNREADABLE;
 }
 

@@ -61,8 +61,8 @@ enum journal_line_check journal_line_verify(const char *line, size_t len);
 /* Reads a journal back, line by line, checking each. */
 struct journal_line_reader {
     FILE *in;
-    char path[4200];  /* <dir>/journal.jsonl, for messages */
-    char *line;       /* the current line, newline included, NUL-terminated (owned) */
+    char path[4200]; /* <dir>/journal.jsonl, for messages */
+    char *line;      /* the current line, newline included, NUL-terminated (owned) */
     size_t cap;
     size_t len;       /* the current line's length */
     long long offset; /* where the current line starts in the file */

@@ -24,19 +24,22 @@ static const char *const REPLAYING[] = {"status", "report", "best", "resume"};
 /* Runs a fresh sweep of 6 quick trials in WORK/<name>/out. */
 static void sweep(const char *name)
 {
-    ck_assert_int_eq(run("rm -rf '%s/%s' && mkdir -p '%s/%s'", WORK, name, WORK, name), 0);
+    ck_assert_int_eq(run("rm -rf '%s/%s' && mkdir -p '%s/%s'", WORK, name, WORK, name),
+                     0);
     char space[1024];
-    snprintf(space, sizeof space,
-             "{\"name\": \"e2e-journal\", \"command\": [\"%s/fake_trainer\", \"ok\"],\n"
-             " \"strategy\": {\"type\": \"grid\"}, \"seeds\": 2, \"parallel\": 1,\n"
-             " \"params\": {\"x\": {\"type\": \"choice\", \"values\": [0.1, 0.3, 0.5]}}}\n",
-             BIN);
+    snprintf(
+        space, sizeof space,
+        "{\"name\": \"e2e-journal\", \"command\": [\"%s/fake_trainer\", \"ok\"],\n"
+        " \"strategy\": {\"type\": \"grid\"}, \"seeds\": 2, \"parallel\": 1,\n"
+        " \"params\": {\"x\": {\"type\": \"choice\", \"values\": [0.1, 0.3, 0.5]}}}\n",
+        BIN);
     char path[512];
     snprintf(path, sizeof path, "%s/%s/space.json", WORK, name);
     write_text(path, space);
-    ck_assert_int_eq(run("cd '%s/%s' && '%s/hpsearch' run space.json --out out > run.txt 2>&1",
-                         WORK, name, BIN),
-                     0);
+    ck_assert_int_eq(
+        run("cd '%s/%s' && '%s/hpsearch' run space.json --out out > run.txt 2>&1", WORK,
+            name, BIN),
+        0);
 }
 
 /* Returns the file as a new NUL-terminated string. */
@@ -99,22 +102,23 @@ static int hpsearch(const char *name, const char *command)
  * them changed a file. */
 static void assert_refused_at(const char *name, int line)
 {
-    ck_assert_int_eq(run("cd '%s/%s' && ls -lR --full-time out > before.txt", WORK, name), 0);
+    ck_assert_int_eq(run("cd '%s/%s' && ls -lR --full-time out > before.txt", WORK, name),
+                     0);
     for (size_t i = 0; i < sizeof REPLAYING / sizeof REPLAYING[0]; i++) {
         const char *command = REPLAYING[i];
         ck_assert_msg(hpsearch(name, command) == 6, "%s did not exit 6", command);
-        ck_assert_msg(run("grep -qF -- '%s/%s/out/journal.jsonl:%d: damaged record (checksum "
-                          "mismatch); the %d lines before it are intact' '%s/%s/%s.err'",
-                          WORK, name, line, line - 1, WORK, name, command) == 0,
-                      "%s: no file:line message", command);
+        ck_assert_msg(
+            run("grep -qF -- '%s/%s/out/journal.jsonl:%d: damaged record (checksum "
+                "mismatch); the %d lines before it are intact' '%s/%s/%s.err'",
+                WORK, name, line, line - 1, WORK, name, command) == 0,
+            "%s: no file:line message", command);
         ck_assert_int_eq(run("grep -qF -- 'head -n %d' '%s/%s/%s.err' && "
                              "grep -qF -- 'hpsearch resume' '%s/%s/%s.err'",
                              line - 1, WORK, name, command, WORK, name, command),
                          0);
     }
-    ck_assert_int_eq(run("cd '%s/%s' && ls -lR --full-time out | cmp -s - before.txt", WORK,
-                         name),
-                     0);
+    ck_assert_int_eq(
+        run("cd '%s/%s' && ls -lR --full-time out | cmp -s - before.txt", WORK, name), 0);
 }
 
 /* The issue's case: "score" -> "scorX" in an end record is still valid JSON,
@@ -122,8 +126,8 @@ static void assert_refused_at(const char *name, int line)
 START_TEST(test_a_changed_key_stops_every_command_and_the_advice_resumes)
 {
     sweep("key");
-    ck_assert_int_eq(run("cp '%s/key/out/results.json' '%s/key/results.before'", WORK, WORK),
-                     0);
+    ck_assert_int_eq(
+        run("cp '%s/key/out/results.json' '%s/key/results.before'", WORK, WORK), 0);
     char *at;
     int line;
     char *text = find_end_record("key", 2, &at, &line);
@@ -131,9 +135,8 @@ START_TEST(test_a_changed_key_stops_every_command_and_the_advice_resumes)
     write_journal("key", text);
     free(text);
     assert_refused_at("key", line);
-    ck_assert_int_eq(run("cmp -s '%s/key/out/results.json' '%s/key/results.before'", WORK,
-                         WORK),
-                     0);
+    ck_assert_int_eq(
+        run("cmp -s '%s/key/out/results.json' '%s/key/results.before'", WORK, WORK), 0);
 
     /* What the message says to do: cut after the intact lines and resume. */
     ck_assert_int_eq(run("cd '%s/key/out' && head -n %d journal.jsonl > kept && "
@@ -180,10 +183,11 @@ START_TEST(test_a_torn_last_line_is_still_ignored_and_resume_goes_on)
     write_journal("torn", text);
     free(text);
     /* ...then half a start record. */
-    ck_assert_int_eq(run("printf '%%s' '{\"event\":\"start\",\"trial\":\"c0002-s0\",\"con' "
-                         ">> '%s/torn/out/journal.jsonl'",
-                         WORK),
-                     0);
+    ck_assert_int_eq(
+        run("printf '%%s' '{\"event\":\"start\",\"trial\":\"c0002-s0\",\"con' "
+            ">> '%s/torn/out/journal.jsonl'",
+            WORK),
+        0);
     ck_assert_int_eq(hpsearch("torn", "status"), 0);
     ck_assert_int_eq(run("grep -q 'trials: 4/6 done' '%s/torn/status.out'", WORK), 0);
     ck_assert_int_eq(hpsearch("torn", "report"), 0);
@@ -210,10 +214,11 @@ START_TEST(test_an_empty_journal_says_it_is_empty)
     for (size_t i = 0; i < sizeof REPLAYING / sizeof REPLAYING[0]; i++) {
         const char *command = REPLAYING[i];
         ck_assert_msg(hpsearch("empty", command) == 6, "%s did not exit 6", command);
-        ck_assert_int_eq(run("grep -qF -- '%s/empty/out/journal.jsonl is empty: the sweep "
-                             "recorded nothing' '%s/empty/%s.err'",
-                             WORK, WORK, command),
-                         0);
+        ck_assert_int_eq(
+            run("grep -qF -- '%s/empty/out/journal.jsonl is empty: the sweep "
+                "recorded nothing' '%s/empty/%s.err'",
+                WORK, WORK, command),
+            0);
         ck_assert_int_eq(run("! grep -q 'edited' '%s/empty/%s.err'", WORK, command), 0);
     }
     ck_assert_int_eq(run("test ! -s '%s/empty/out/journal.jsonl'", WORK), 0);
@@ -243,13 +248,14 @@ START_TEST(test_a_version_1_journal_still_replays)
 {
     sweep("v1");
     ck_assert_int_eq(hpsearch("v1", "report"), 0);
-    ck_assert_int_eq(run("cd '%s/v1' && mv report.out report.v2 && "
-                         "sed -e 's/,\"crc\":\"[0-9a-f]*\"}$/}/' "
-                         "-e 's/\"version\":2,/\"version\":1,/' out/journal.jsonl > v1 && "
-                         "! grep -q '\"crc\"' v1 && grep -q '\"version\":1,' v1 && "
-                         "mv v1 out/journal.jsonl",
-                         WORK),
-                     0);
+    ck_assert_int_eq(
+        run("cd '%s/v1' && mv report.out report.v2 && "
+            "sed -e 's/,\"crc\":\"[0-9a-f]*\"}$/}/' "
+            "-e 's/\"version\":2,/\"version\":1,/' out/journal.jsonl > v1 && "
+            "! grep -q '\"crc\"' v1 && grep -q '\"version\":1,' v1 && "
+            "mv v1 out/journal.jsonl",
+            WORK),
+        0);
     ck_assert_int_eq(hpsearch("v1", "report"), 0);
     ck_assert_int_eq(run("cmp -s '%s/v1/report.out' '%s/v1/report.v2'", WORK, WORK), 0);
     ck_assert_int_eq(hpsearch("v1", "status"), 0);

@@ -133,7 +133,8 @@ END_TEST
 START_TEST(test_journal_line_a_crc_key_in_a_metric_line_is_only_data)
 {
     /* A trainer may report its own "crc": the seal is still the last member. */
-    char *line = seal("{\"event\":\"report\",\"line\":{\"epoch\":1,\"crc\":\"deadbeef\"}}");
+    char *line =
+        seal("{\"event\":\"report\",\"line\":{\"epoch\":1,\"crc\":\"deadbeef\"}}");
     ck_assert_int_eq(journal_line_verify(line, strlen(line)), JOURNAL_LINE_SEALED);
     char *inner = strstr(line, "deadbeef");
     inner[0] = 'f';
@@ -148,8 +149,8 @@ START_TEST(test_journal_append_writes_sealed_lines)
     struct hp_error err;
     hp_error_init(&err);
     ck_assert_int_eq(journal_open(&journal, dir, -1, NULL, NULL, NULL, &err), 0);
-    json_t *record = json_pack("{s:s, s:i, s:s}", "event", "sweep_start", "version", 2,
-                               "name", "t");
+    json_t *record =
+        json_pack("{s:s, s:i, s:s}", "event", "sweep_start", "version", 2, "name", "t");
     ck_assert_int_eq(journal_append(&journal, record, &err), 0);
     json_decref(record);
     record = json_pack("{s:s, s:f}", "event", "end", "score", 0.96);
@@ -297,8 +298,9 @@ START_TEST(test_journal_line_reader_says_a_journal_is_empty_or_missing)
     ck_assert_msg(strstr(err.message, "no journal.jsonl in "), "got: %s", err.message);
     write_journal("");
     ck_assert_int_eq(read_all(&lines, NULL, &err), JOURNAL_LINE_UNREADABLE);
-    ck_assert_msg(strstr(err.message, "journal.jsonl is empty: the sweep recorded nothing"),
-                  "got: %s", err.message);
+    ck_assert_msg(
+        strstr(err.message, "journal.jsonl is empty: the sweep recorded nothing"),
+        "got: %s", err.message);
     write_journal("{\"event\":\"sweep_st");
     ck_assert_int_eq(read_all(&lines, NULL, &err), JOURNAL_LINE_UNREADABLE);
     ck_assert_msg(strstr(err.message, "is empty"), "got: %s", err.message);
@@ -320,8 +322,10 @@ int main(void)
     tcase_add_test(tc, test_journal_line_reader_names_a_damaged_middle_line);
     tcase_add_test(tc, test_journal_line_reader_a_whole_last_line_that_fails_is_damage);
     tcase_add_test(tc, test_journal_line_reader_wants_a_seal_on_every_line_after_one);
-    tcase_add_test(tc, test_journal_line_reader_a_first_line_without_seal_must_say_version_1);
-    tcase_add_test(tc, test_journal_line_reader_reads_version_1_unchecked_then_checks_resumed_lines);
+    tcase_add_test(tc,
+                   test_journal_line_reader_a_first_line_without_seal_must_say_version_1);
+    tcase_add_test(
+        tc, test_journal_line_reader_reads_version_1_unchecked_then_checks_resumed_lines);
     tcase_add_test(tc, test_journal_line_reader_says_a_journal_is_empty_or_missing);
     suite_add_tcase(s, tc);
     return hp_check_run(s);
