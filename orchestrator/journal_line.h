@@ -8,8 +8,8 @@
  * A sealed line (journal version 2) is the record as compact JSON whose
  * last member is the checksum, then a newline:
  *
- *   {"event":"end",...,"score":0.96},"crc":"1a2b3c4d"}\n
- *   \_______________ covered _______/
+ *   {"event":"end",...,"score":0.96,"crc":"1a2b3c4d"}\n
+ *   \____________ covered ________/
  *
  * The crc is zlib's crc32 of the line's bytes from its opening '{' up to and
  * excluding the `,"crc":"` that starts the last member, as 8 lowercase hex
@@ -87,7 +87,9 @@ int journal_line_open(struct journal_line_reader *reader, const char *dir,
  * A last line without a newline is a torn write (a crash mid-append, never
  * acted on) and ends the journal quietly: reader->intact stops before it.
  * Any whole line that fails its check is damage, the last one included: a
- * torn write cannot end in a newline. */
+ * torn write cannot end in a newline. (The one change that cannot be told
+ * from a tear is the last line losing its newline: it is dropped, as a tear
+ * would be.) */
 int journal_line_next(struct journal_line_reader *reader, struct hp_error *err);
 
 void journal_line_close(struct journal_line_reader *reader);

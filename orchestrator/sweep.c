@@ -496,8 +496,8 @@ static int journal_space_hash(const char *dir, char hash[24], struct hp_error *e
 }
 
 /* Checks that <out>/space.json is the one the journal began with. Returns 0,
- * -1 when it is not, or JOURNAL_LINE_UNREADABLE when the journal cannot
- * tell. */
+ * -1 when it is not (or cannot be read), or JOURNAL_LINE_UNREADABLE when
+ * the journal cannot tell. */
 static int check_space_unchanged(const struct sweep *sweep, struct hp_error *err)
 {
     char recorded[24];
