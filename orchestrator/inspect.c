@@ -12,6 +12,7 @@
 
 #include "command.h"
 #include "journal.h"
+#include "journal_line.h"
 #include "metric_line.h"
 #include "path.h"
 #include "progress.h"
@@ -26,17 +27,20 @@ static void print_json(const json_t *doc, FILE *out)
     free(text);
 }
 
-/* Replays `dir` into a fresh state. Returns 0 or -1. */
-static int load(struct sweep_state *state, const struct space *space, const char *dir,
-                struct hp_error *err)
+/* Replays `dir` into a fresh state. Returns HP_EXIT_OK, HP_EXIT_JOURNAL when
+ * the journal is damaged or empty, or HP_EXIT_RUNTIME; on failure the state
+ * is freed. */
+static enum hp_exit_code load(struct sweep_state *state, const struct space *space,
+                              const char *dir, struct hp_error *err)
 {
     if (state_init(state, space, dir, err) < 0)
-        return -1;
-    if (state_replay(state, dir, NULL, err) < 0) {
+        return HP_EXIT_RUNTIME;
+    int rc = state_replay(state, dir, NULL, err);
+    if (rc < 0) {
         state_free(state);
-        return -1;
+        return rc == JOURNAL_LINE_UNREADABLE ? HP_EXIT_JOURNAL : HP_EXIT_RUNTIME;
     }
-    return 0;
+    return HP_EXIT_OK;
 }
 
 static double now_unix(void)
@@ -84,8 +88,9 @@ enum hp_exit_code inspect_status(const struct space *space, const char *dir, FIL
                                  struct hp_error *err)
 {
     struct sweep_state state;
-    if (load(&state, space, dir, err) < 0)
-        return HP_EXIT_RUNTIME;
+    enum hp_exit_code loaded = load(&state, space, dir, err);
+    if (loaded != HP_EXIT_OK)
+        return loaded;
     long writer = journal_writer_pid(dir);
     size_t done = state.trials_ok + state.trials_failed;
     if (writer)
@@ -208,8 +213,9 @@ enum hp_exit_code inspect_report(const struct space *space, const char *dir, siz
                                  enum report_format format, FILE *out, struct hp_error *err)
 {
     struct sweep_state state;
-    if (load(&state, space, dir, err) < 0)
-        return HP_EXIT_RUNTIME;
+    enum hp_exit_code loaded = load(&state, space, dir, err);
+    if (loaded != HP_EXIT_OK)
+        return loaded;
     size_t *order = malloc((state.config_count + 1) * sizeof *order);
     if (!order) {
         state_free(&state);
@@ -248,8 +254,9 @@ enum hp_exit_code inspect_best(const struct space *space, const char *dir, FILE 
                                struct hp_error *err)
 {
     struct sweep_state state;
-    if (load(&state, space, dir, err) < 0)
-        return HP_EXIT_RUNTIME;
+    enum hp_exit_code loaded = load(&state, space, dir, err);
+    if (loaded != HP_EXIT_OK)
+        return loaded;
     enum hp_exit_code code = HP_EXIT_OK;
     if (!state.has_best) {
         hp_error_set(err, "", "%s: no configuration has succeeded yet", dir);

@@ -2,6 +2,7 @@
  * Journal appends and group commits. See journal.h.
  */
 #include "journal.h"
+#include "journal_line.h"
 #include "metric_line.h"
 #include "grow.h"
 
@@ -135,15 +136,16 @@ int journal_append(struct journal *journal, const json_t *record, struct hp_erro
 {
     if (journal->failed)
         return hp_error_set(err, "", "%s: an earlier write failed", journal->path);
-    char *line = hp_json_dumps(record, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *text = hp_json_dumps(record, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    size_t len = 0;
+    char *line = text ? journal_line_seal(text, strlen(text), &len) : NULL;
+    free(text);
     if (!line)
         return hp_error_set(err, "", "%s: cannot encode a record", journal->path);
-    size_t len = strlen(line);
-    line[len] = '\n'; /* json_dumps's NUL becomes the newline; nothing reads past */
     size_t off = 0;
     int rc = 0;
-    while (off < len + 1) {
-        ssize_t w = write(journal->fd, line + off, len + 1 - off);
+    while (off < len) {
+        ssize_t w = write(journal->fd, line + off, len - off);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {

@@ -3,6 +3,9 @@
  * line. It is the sweep's truth: results.json, results.csv and best/ derive
  * from it, and a resume replays it.
  *
+ * Each line is sealed with a checksum (journal_line.h), so a replay can tell
+ * a damaged record from a good one.
+ *
  * Durability is a group commit. journal_append writes the record at once (so
  * the order on disk is the order of events, and a crash of hpsearch alone
  * loses nothing), and an fdatasync runs in libuv's thread pool at most every
@@ -59,7 +62,7 @@ int journal_open(struct journal *journal, const char *dir, long long keep_bytes,
                  uv_loop_t *loop, journal_failed_fn on_failed, void *failed_data,
                  struct hp_error *err);
 
-/* Appends `record` (borrowed) as one line. Returns 0, or -1 with `err`
+/* Appends `record` (borrowed) as one sealed line. Returns 0, or -1 with `err`
  * naming the journal and the system error (a full disk). */
 int journal_append(struct journal *journal, const json_t *record, struct hp_error *err);
 

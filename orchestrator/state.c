@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "journal_line.h"
 #include "grow.h"
 #include "metric_line.h"
 #include "search_space.h"
@@ -972,48 +973,45 @@ static int apply_deferred(struct sweep_state *state, FILE *in, const char *path,
 int state_replay(struct sweep_state *state, const char *dir, long long *good_bytes,
                  struct hp_error *err)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/journal.jsonl", dir);
-    FILE *in = fopen(path, "r");
-    if (!in)
-        return hp_error_set(err, "", "%s: cannot open: %s", path, strerror(errno));
+    /* Every line the reader returns passed its checksum (version-1 journals
+     * have none to pass), before anything below reads a byte of it. */
+    struct journal_line_reader reader;
+    int rc = journal_line_open(&reader, dir, err);
+    if (rc < 0)
+        return rc;
+    const char *path = reader.path;
     state->replaying = 1;
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    long long offset = 0;
-    long line_number = 0;
-    int rc = 0;
-    while (rc == 0 && (len = getline(&line, &cap, in)) > 0) {
-        line_number++;
-        if (line[len - 1] != '\n')
-            break; /* torn by a crash mid-write: never acted on, so ignored */
+    while ((rc = journal_line_next(&reader, err)) == 1) {
+        const char *line = reader.line;
+        size_t len = reader.len;
+        rc = 0;
         int now = 1;
         if (has_prefix(line, "{\"event\":\"config\"")) {
             now = 0;
         } else if (has_prefix(line, "{\"event\":\"report\"")) {
-            now = defer_report(state, line, offset);
-        } else if (has_prefix(line, "{\"event\":\"end\"") && !memchr(line, '\\', (size_t)len)) {
+            now = defer_report(state, line, reader.offset);
+        } else if (has_prefix(line, "{\"event\":\"end\"") && !memchr(line, '\\', len)) {
             struct record_view view = {NULL, line};
             struct hp_error apply_err;
             hp_error_init(&apply_err);
             now = 0;
             if (apply_end(state, &view, &apply_err) < 0)
-                rc = hp_error_set(err, "", "%s:%ld: %s", path, line_number, apply_err.message);
+                rc = hp_error_set(err, "", "%s:%ld: %s", path, reader.number,
+                                  apply_err.message);
         }
         if (now < 0)
             rc = hp_error_set(err, "", "out of memory");
         else if (now)
-            rc = apply_text(state, line, (size_t)len, path, line_number, err);
-        offset += len;
+            rc = apply_text(state, line, len, path, reader.number, err);
+        if (rc < 0)
+            break;
     }
     if (rc == 0)
-        rc = apply_deferred(state, in, path, err);
-    free(line);
-    fclose(in);
+        rc = apply_deferred(state, reader.in, path, err);
     state->replaying = 0;
     if (good_bytes)
-        *good_bytes = offset;
+        *good_bytes = reader.intact;
+    journal_line_close(&reader);
     return rc;
 }
 

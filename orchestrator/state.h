@@ -150,8 +150,11 @@ void state_free(struct sweep_state *state);
 int state_apply(struct sweep_state *state, const json_t *record, struct hp_error *err);
 
 /* Replays journal.jsonl of `dir` into `state` (replaying = 1 meanwhile).
- * A torn last line is ignored; *good_bytes (may be NULL) receives the length
- * of the journal's intact prefix. Returns 0 or -1. */
+ * Each line is checked (journal_line.h) before it is read. A torn last line
+ * is ignored; *good_bytes (may be NULL) receives the length of the
+ * journal's intact prefix. Returns 0; JOURNAL_LINE_UNREADABLE when the
+ * journal is damaged, empty or missing (`err` names the line and what to
+ * do); -1 on other failures. */
 int state_replay(struct sweep_state *state, const char *dir, long long *good_bytes,
                  struct hp_error *err);
 

@@ -24,6 +24,7 @@
 #include "command.h"
 #include "fsutil.h"
 #include "journal.h"
+#include "journal_line.h"
 #include "launch.h"
 #include "proctree.h"
 #include "progress.h"
@@ -697,32 +698,39 @@ static int write_space(const struct sweep *sweep, char hash[24], struct hp_error
     return rc;
 }
 
-/* Reads the space hash from the journal's first record (sweep_start). */
-static void journal_space_hash(const char *dir, char hash[24])
+/* Reads the space hash from the journal's first record (sweep_start), checked
+ * as a replay checks every line: an empty or damaged journal says so rather
+ * than passing for an edited space. Returns 0 (hash is "" when the record
+ * has none), or what journal_line_open and journal_line_next return when
+ * the journal cannot be read. */
+static int journal_space_hash(const char *dir, char hash[24], struct hp_error *err)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/journal.jsonl", dir);
     hash[0] = '\0';
-    FILE *in = fopen(path, "r");
-    if (!in)
-        return;
-    char *line = NULL;
-    size_t cap = 0;
-    if (getline(&line, &cap, in) > 0) {
-        json_t *record = json_loads(line, 0, NULL);
+    struct journal_line_reader reader;
+    int rc = journal_line_open(&reader, dir, err);
+    if (rc < 0)
+        return rc;
+    rc = journal_line_next(&reader, err);
+    if (rc == 1) {
+        json_t *record = json_loadb(reader.line, reader.len, 0, NULL);
         const char *value = json_string_value(json_object_get(record, "space_hash"));
         snprintf(hash, 24, "%s", value ? value : "");
         json_decref(record);
+        rc = 0;
     }
-    free(line);
-    fclose(in);
+    journal_line_close(&reader);
+    return rc;
 }
 
-/* Checks that <out>/space.json is the one the journal began with. */
+/* Checks that <out>/space.json is the one the journal began with. Returns 0,
+ * -1 when it is not (or cannot be read), or JOURNAL_LINE_UNREADABLE when
+ * the journal cannot tell. */
 static int check_space_unchanged(const struct sweep *sweep, struct hp_error *err)
 {
     char recorded[24];
-    journal_space_hash(sweep->opts->out_dir, recorded);
+    int rc = journal_space_hash(sweep->opts->out_dir, recorded, err);
+    if (rc < 0)
+        return rc;
     char path[4200];
     snprintf(path, sizeof path, "%s/space.json", sweep->opts->out_dir);
     FILE *in = fopen(path, "rb");
@@ -901,14 +909,19 @@ static enum hp_exit_code sweep_main(const struct space *space,
 
     if (resume) {
         long long good_bytes = 0;
-        if (check_space_unchanged(&sweep, err) < 0) {
-            code = HP_EXIT_USAGE;
+        int rc = check_space_unchanged(&sweep, err);
+        if (rc < 0) {
+            code = rc == JOURNAL_LINE_UNREADABLE ? HP_EXIT_JOURNAL : HP_EXIT_USAGE;
             goto out;
         }
         sweep.state.drops_on_replay = 1;
-        if (state_replay(&sweep.state, opts->out_dir, &good_bytes, err) < 0)
-            goto out;
+        rc = state_replay(&sweep.state, opts->out_dir, &good_bytes, err);
         sweep.state.drops_on_replay = 0;
+        if (rc < 0) {
+            if (rc == JOURNAL_LINE_UNREADABLE)
+                code = HP_EXIT_JOURNAL;
+            goto out;
+        }
         if (state_requeue_running(&sweep.state, err) < 0 ||
             journal_open(&sweep.journal, opts->out_dir, good_bytes, &sweep.loop,
                          on_journal_failed, &sweep, err) < 0)
@@ -962,8 +975,9 @@ static enum hp_exit_code sweep_main(const struct space *space,
                          &sweep, err) < 0)
             goto out;
         sweep.state.on_config_complete = on_config_complete;
+        /* Version 2: every line carries its checksum (journal_line.h). */
         note(&sweep, json_pack("{s:s, s:i, s:s, s:s, s:i, s:I, s:f}", "event",
-                               "sweep_start", "version", 1, "name", space->name,
+                               "sweep_start", "version", 2, "name", space->name,
                                "space_hash", hash, "jobs", opts->jobs, "planned_trials",
                                (json_int_t)sweep.state.trials_planned, "time", unix_time()));
     }

@@ -30,3 +30,8 @@ add_dependencies(check_e2e_processes hpsearch fake_trainer)
 hp_add_check_test(check_e2e_paths SOURCES e2e/check_e2e_paths.c LIBS PkgConfig::JANSSON
                   TIMEOUT 300)
 add_dependencies(check_e2e_paths hpsearch hpsearch-train)
+
+# A damaged, torn, empty or missing journal, end to end.
+hp_add_check_test(check_e2e_journal SOURCES e2e/check_e2e_journal.c LIBS PkgConfig::JANSSON
+                  TIMEOUT 300)
+add_dependencies(check_e2e_journal hpsearch fake_trainer)
