@@ -6,6 +6,8 @@
 #ifndef EXIT_CODE_H
 #define EXIT_CODE_H
 
+#include "trial_protocol.h" /* the I/O-failure status, shared with hpsearch */
+
 /* X(name, status, meaning) */
 #define TRAIN_EXIT_CODES(X)                                                              \
     X(TRAIN_EXIT_OK, 0, "training finished; the final line was written")                 \
@@ -19,7 +21,7 @@
     X(TRAIN_EXIT_INTERRUPTED, 4,                                                         \
       "stopped by SIGTERM or SIGINT at a batch boundary after writing last.ckpt (final " \
       "line has \"stopped\": \"signal\"); --resume last.ckpt continues exactly")         \
-    X(TRAIN_EXIT_IO, 74,                                                                 \
+    X(TRAIN_EXIT_IO, HP_TRIAL_EXIT_IO,                                                   \
       "I/O failure (sysexits' EX_IOERR): a checkpoint or a metric line could not be "    \
       "written (a full disk, a quota, a file-size limit, an I/O error); stderr names "   \
       "the file and the error")
