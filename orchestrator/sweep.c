@@ -110,7 +110,7 @@ static int commit(struct sweep *sweep, json_t *record)
 /* Informational records: journaled, changing nothing. */
 static void note(struct sweep *sweep, json_t *record)
 {
-    if (!sweep->fatal)
+    if (!sweep->journal.failed)
         commit(sweep, record);
     else
         json_decref(record);
@@ -221,13 +221,20 @@ static void stop_for_disk(struct sweep *sweep, const char *what)
     fsutil_free_space(sweep->opts->out_dir, &free_bytes);
     struct hp_error err;
     hp_error_init(&err);
-    hp_error_set(&err, "",
-                 "the disk of %s is full: the %s file system at %s has %.1f MiB free "
-                 "(min_free_mb is %g)%s%s; no trial is lost: free some space, then run "
-                 "hpsearch resume %s",
-                 sweep->opts->out_dir, type, mount, (double)free_bytes / 1048576.0,
-                 sweep->space->min_free_mb, what ? "; " : "", what ? what : "",
-                 sweep->opts->out_dir);
+    double free_mib = (double)free_bytes / 1048576.0;
+    if (!what || free_mib < sweep->space->min_free_mb)
+        hp_error_set(&err, "",
+                     "the disk of %s is full: the %s file system at %s has %.1f MiB free "
+                     "(min_free_mb is %g)%s%s; no trial is lost: free some space, then run "
+                     "hpsearch resume %s",
+                     sweep->opts->out_dir, type, mount, free_mib, sweep->space->min_free_mb,
+                     what ? "; " : "", what ? what : "", sweep->opts->out_dir);
+    else
+        hp_error_set(&err, "",
+                     "%s: it could not write; the %s file system at %s that holds %s has "
+                     "%.1f MiB free; no trial is lost: free space or fix the disk (a quota, "
+                     "a file-size limit, an I/O error), then run hpsearch resume %s",
+                     what, type, mount, sweep->opts->out_dir, free_mib, sweep->opts->out_dir);
     progress_note(&sweep->progress, "stopping: the sweep's disk is full; waiting for the "
                                     "running trials");
     fail_sweep(sweep, &err);

@@ -363,12 +363,17 @@ START_TEST(test_interrupt_stops_trials_and_resume_finishes)
     snprintf(space, sizeof space,
              "{\"name\": \"e2e-sigint\", \"command\": [\"%s/fake_trainer\", \"slow\"],\n"
              " \"strategy\": {\"type\": \"grid\"}, \"seeds\": 2, \"parallel\": 2,\n"
-             " \"params\": {\"x\": {\"type\": \"choice\", \"values\": [0.1, 0.2, 0.3]}}}\n",
+             " \"params\": {\"ms\": 400, \"x\": {\"type\": \"choice\", \"values\": [0.1, 0.2, "
+             "0.3]}}}\n",
              BIN);
     write_text(WORK "/sigint/space.json", space);
+    /* status is polled until both trials have reported an epoch (a loaded
+     * machine may take a while to start them), then the sweep is interrupted. */
     ck_assert_int_eq(run("cd '%s' && { '%s/hpsearch' run space.json --out out > log.txt 2>&1 & "
-                         "pid=$!; sleep 0.5; '%s/hpsearch' status out > live.txt; "
-                         "kill -INT $pid; wait $pid; echo $? > status.txt; }",
+                         "pid=$!; for i in $(seq 100); do sleep 0.1; "
+                         "'%s/hpsearch' status out > live.txt 2>&1; "
+                         "test $(grep -c '    c000[0-9]-s[01]  epoch=' live.txt) -ge 2 && break; "
+                         "done; kill -INT $pid; wait $pid; echo $? > status.txt; }",
                          dir, BIN, BIN),
                      0);
     ck_assert_int_eq(run("grep -qx 130 '%s/status.txt'", dir), 0);
@@ -381,6 +386,18 @@ START_TEST(test_interrupt_stops_trials_and_resume_finishes)
                          dir, dir, dir, dir),
                      0);
     ck_assert_int_eq(run("grep -q '\"status\":\"interrupted\"' '%s/out/journal.jsonl'", dir),
+                     0);
+    /* The summary says the sweep was interrupted, what finished, and how to go
+     * on; status says the same afterwards. */
+    ck_assert_int_eq(run("cd '%s' && grep -q 'Ctrl-C again kills them now' log.txt && "
+                         "grep -q 'e2e-sigint: interrupted by Ctrl-C after .* trials\\? finished' "
+                         "log.txt && grep -q 'hpsearch resume .*out continues it' log.txt && "
+                         "! grep -q 'no configuration succeeded' log.txt",
+                         dir),
+                     0);
+    ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' status out > after.txt && "
+                         "grep -q 'e2e-sigint: interrupted by Ctrl-C (hpsearch resume' after.txt",
+                         dir, BIN),
                      0);
     ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' resume out > resume.txt 2>&1", dir, BIN), 0);
     /* An interrupted trial's log keeps its first part, then says where the

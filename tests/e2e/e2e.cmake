@@ -35,3 +35,9 @@ add_dependencies(check_e2e_paths hpsearch hpsearch-train)
 hp_add_check_test(check_e2e_journal SOURCES e2e/check_e2e_journal.c LIBS PkgConfig::JANSSON
                   TIMEOUT 300)
 add_dependencies(check_e2e_journal hpsearch fake_trainer)
+
+# What an unattended night promises: checkpoints outside a trial are never
+# touched, failures name their cause, a full disk loses nothing.
+hp_add_check_test(check_e2e_safety SOURCES e2e/check_e2e_safety.c LIBS PkgConfig::JANSSON
+                  TIMEOUT 300)
+add_dependencies(check_e2e_safety hpsearch fake_trainer)

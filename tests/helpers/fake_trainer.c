@@ -17,7 +17,9 @@
  *   forkpipe  reports, then forks a child that keeps stdout open for 30 s,
  *             and exits 0 itself
  *   closeout  reports, closes stdout, lingers 0.2 s, exits 0
- *   slow      like ok, with 0.1 s per epoch (for interrupting sweeps)
+ *   slow      like ok, with 0.1 s per epoch (--ms=N: N ms) (for interrupting sweeps)
+ *   failwhile exits 5 while the file named by $FAKE_TRAINER_FAIL_WHILE exists,
+ *             else like ok
  *   noisy     like ok, but the values depend on the process id: a trainer
  *             that is not reproducible
  *   crline    a progress text redrawn with carriage returns, then a metric
@@ -30,7 +32,8 @@
  *             never touch the outside ones
  *   linkout   reports a checkpoint that is a symlink to --target=PATH
  *   ioerror   one epoch, then exits 74 (an I/O error) as hpsearch-train does
- *             when it cannot write
+ *             when it cannot write (while $FAKE_TRAINER_FAIL_WHILE exists, when
+ *             set); else like ok
  *   escape    forks a grandchild that leaves the trial's session (setsid),
  *             ignores SIGTERM, writes its pid to $HPSEARCH_TRIAL_DIR/escapee.pid,
  *             closes its stdio and sleeps 60 s; then reports and exits 0
@@ -162,6 +165,13 @@ int main(int argc, char **argv)
         sleep_ms(200);
         return 0;
     }
+    if (strcmp(mode, "failwhile") == 0) {
+        const char *marker = getenv("FAKE_TRAINER_FAIL_WHILE");
+        if (marker && access(marker, F_OK) == 0) {
+            fprintf(stderr, "fake_trainer: failing while %s exists\n", marker);
+            return 5;
+        }
+    }
     if (strcmp(mode, "crline") == 0) {
         printf("training 50%%\rtraining 100%%\r{\"epoch\": 1, \"val_accuracy\": %.6f}\n", acc);
         return 0;
@@ -198,7 +208,8 @@ int main(int argc, char **argv)
         write_checkpoint(dir, 2);
         return 0;
     }
-    if (strcmp(mode, "ioerror") == 0) {
+    const char *fail_marker = getenv("FAKE_TRAINER_FAIL_WHILE");
+    if (strcmp(mode, "ioerror") == 0 && (!fail_marker || access(fail_marker, F_OK) == 0)) {
         printf("{\"epoch\": 1, \"val_accuracy\": %.6f}\n", acc);
         fprintf(stderr, "fake_trainer: cannot write best.ckpt: No space left on device\n");
         return 74;
@@ -225,7 +236,7 @@ int main(int argc, char **argv)
                1.0 - value, value);
         write_checkpoint(dir, epoch);
         if (strcmp(mode, "slow") == 0)
-            sleep_ms(100);
+            sleep_ms((long)param(argc, argv, "ms", 100));
         if (strcmp(mode, "crash") == 0)
             abort();
         if (strcmp(mode, "exit") == 0) {
