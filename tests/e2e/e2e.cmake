@@ -41,3 +41,11 @@ add_dependencies(check_e2e_journal hpsearch fake_trainer)
 hp_add_check_test(check_e2e_safety SOURCES e2e/check_e2e_safety.c LIBS PkgConfig::JANSSON
                   TIMEOUT 300)
 add_dependencies(check_e2e_safety hpsearch fake_trainer)
+
+# The real trainer on a full disk (a 400 KB tmpfs in a private mount
+# namespace): stop before it and at it, lose nothing, resume. Skipped (77)
+# where mounting is not allowed.
+add_test(NAME full_disk
+         COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/full_disk.sh $<TARGET_FILE:hpsearch>
+                 ${CMAKE_CURRENT_BINARY_DIR}/e2e-work/full_disk)
+set_tests_properties(full_disk PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77)
