@@ -17,11 +17,6 @@
 #define BIN HP_BINARY_DIR "/bin"
 #define WORK HP_BINARY_DIR "/e2e-safety"
 
-static void fresh_dir(const char *dir)
-{
-    ck_assert_int_eq(run("rm -rf '%s' && mkdir -p '%s'", dir, dir), 0);
-}
-
 /* The reason recorded for the one seed of the config whose `param` is
  * `value`, or "" (borrowed from `results`). */
 static const char *reason_of(json_t *results, const char *param, const char *value)

@@ -46,11 +46,6 @@ static int count_files(const char *dir, const char *suffix)
     return count;
 }
 
-static void fresh_dir(const char *dir)
-{
-    ck_assert_int_eq(run("rm -rf '%s' && mkdir -p '%s'", dir, dir), 0);
-}
-
 /* A small sweep of the real trainer where one config diverges (lr 1e5 on
  * plain SGD gives a NaN loss, and the trainer exits 3). */
 static const char *FAILING_SPACE =

@@ -27,6 +27,12 @@ static inline int run(const char *fmt, ...)
     return WEXITSTATUS(status);
 }
 
+/* Makes `dir` exist and be empty. */
+static inline void fresh_dir(const char *dir)
+{
+    ck_assert_int_eq(run("rm -rf '%s' && mkdir -p '%s'", dir, dir), 0);
+}
+
 static inline void write_text(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
