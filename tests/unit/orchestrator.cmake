@@ -8,3 +8,4 @@ hp_add_check_test(check_command SOURCES unit/check_command.c LIBS hp_orchestrato
 hp_add_check_test(check_trial SOURCES unit/check_trial.c LIBS hp_orchestrator)
 add_dependencies(check_trial fake_trainer)
 hp_add_check_test(check_journal SOURCES unit/check_journal.c LIBS hp_orchestrator)
+hp_add_check_test(check_state SOURCES unit/check_state.c LIBS hp_orchestrator)
