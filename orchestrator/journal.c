@@ -2,9 +2,9 @@
  * Journal appends and group commits. See journal.h.
  */
 #include "journal.h"
+#include "grow.h"
 #include "journal_line.h"
 #include "metric_line.h"
-#include "grow.h"
 #include "path.h"
 
 #include <errno.h>
@@ -23,7 +23,8 @@ int journal_open(struct journal *journal, const char *dir, long long keep_bytes,
     journal->on_failed = on_failed;
     journal->failed_data = failed_data;
     journal->fd = -1;
-    if (hp_path_join(journal->path, sizeof journal->path, err, dir, "journal.jsonl", NULL) < 0)
+    if (hp_path_join(journal->path, sizeof journal->path, err, dir, "journal.jsonl",
+                     NULL) < 0)
         return -1;
     journal->fd = open(journal->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (journal->fd < 0)

@@ -101,7 +101,8 @@ int journal_line_open(struct journal_line_reader *reader, const char *dir,
                       struct hp_error *err)
 {
     memset(reader, 0, sizeof *reader);
-    if (hp_path_join(reader->path, sizeof reader->path, err, dir, "journal.jsonl", NULL) < 0)
+    if (hp_path_join(reader->path, sizeof reader->path, err, dir, "journal.jsonl", NULL) <
+        0)
         return -1;
     reader->in = fopen(reader->path, "r");
     if (!reader->in && errno == ENOENT) {

@@ -303,7 +303,8 @@ static void retry_pending(struct proctree *tree)
 
 /* <sweep_dir>/.hpsearch-cgroups into path[size]. Returns 0, or -1 with `err`
  * set (may be NULL) and path emptied when it does not fit. */
-static int record_path(const char *sweep_dir, char *path, size_t size, struct hp_error *err)
+static int record_path(const char *sweep_dir, char *path, size_t size,
+                       struct hp_error *err)
 {
     return hp_path_join(path, size, err, sweep_dir, RECORD_NAME, NULL);
 }
@@ -316,7 +317,8 @@ static char *record_load(const char *sweep_dir)
     char path[HP_PATH_MAX];
     char *text = NULL;
     size_t cap = 0;
-    FILE *f = record_path(sweep_dir, path, sizeof path, NULL) == 0 ? fopen(path, "re") : NULL;
+    FILE *f =
+        record_path(sweep_dir, path, sizeof path, NULL) == 0 ? fopen(path, "re") : NULL;
     /* No NUL in the file: reading to the delimiter reads it all. */
     if (f && getdelim(&text, &cap, '\0', f) < 0) {
         free(text);
@@ -757,8 +759,8 @@ int proctree_group_open(struct proctree *tree, const char *trial_dir,
     /* The number keeps a retried trial clear of its predecessor's cgroup,
      * which may still be emptying. */
     char procs[HP_PATH_MAX];
-    if (hp_path_format(group->path, sizeof group->path, err, "%s/%s.%lu", tree->root, name,
-                       tree->next_group++) < 0 ||
+    if (hp_path_format(group->path, sizeof group->path, err, "%s/%s.%lu", tree->root,
+                       name, tree->next_group++) < 0 ||
         hp_path_join(procs, sizeof procs, err, group->path, "cgroup.procs", NULL) < 0) {
         group->path[0] = '\0';
         errno = ENAMETOOLONG;

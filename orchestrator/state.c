@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "fsutil.h"
-#include "journal_line.h"
 #include "grow.h"
+#include "journal_line.h"
 #include "metric_line.h"
 #include "path.h"
 #include "search_space.h"

@@ -26,14 +26,14 @@
 #include "journal.h"
 #include "journal_line.h"
 #include "launch.h"
+#include "metric_line.h"
+#include "path.h"
 #include "proctree.h"
 #include "progress.h"
 #include "results.h"
 #include "retention.h"
 #include "state.h"
 #include "trial.h"
-#include "metric_line.h"
-#include "path.h"
 #include "trial_protocol.h"
 
 /* A stdout line longer than this is dropped (and counted): bounded memory. */
@@ -151,10 +151,11 @@ static void vet_checkpoint(struct sweep *sweep, struct trial *trial, struct seed
     char dir[HP_PATH_MAX];
     char path[HP_PATH_MAX];
     char resolved[HP_PATH_MAX];
-    int built = state_trial_dir(&sweep->state, config, &config->seeds[ref.seed], dir,
-                                sizeof dir, NULL) == 0 &&
-                (name[0] == '/' ? hp_path_join(path, sizeof path, NULL, name, NULL)
-                                : hp_path_join(path, sizeof path, NULL, dir, name, NULL)) == 0;
+    int built =
+        state_trial_dir(&sweep->state, config, &config->seeds[ref.seed], dir, sizeof dir,
+                        NULL) == 0 &&
+        (name[0] == '/' ? hp_path_join(path, sizeof path, NULL, name, NULL)
+                        : hp_path_join(path, sizeof path, NULL, dir, name, NULL)) == 0;
     int rc = !built ? -ENAMETOOLONG
                     : fsutil_resolve_inside(path, dir, resolved, sizeof resolved);
     if (rc == 0) {
@@ -695,7 +696,8 @@ static int write_space(const struct sweep *sweep, char hash[24], struct hp_error
         return hp_error_set(err, "", "cannot encode the space");
     size_t len = strlen(text);
     state_hash_text(text, len, hash);
-    int rc = hp_path_join(path, sizeof path, err, sweep->opts->out_dir, "space.json", NULL);
+    int rc =
+        hp_path_join(path, sizeof path, err, sweep->opts->out_dir, "space.json", NULL);
     if (rc == 0)
         rc = fsutil_write_atomic(path, text, len, err);
     free(text);
@@ -736,7 +738,8 @@ static int check_space_unchanged(const struct sweep *sweep, struct hp_error *err
     if (rc < 0)
         return rc;
     char path[HP_PATH_MAX];
-    if (hp_path_join(path, sizeof path, err, sweep->opts->out_dir, "space.json", NULL) < 0)
+    if (hp_path_join(path, sizeof path, err, sweep->opts->out_dir, "space.json", NULL) <
+        0)
         return -1;
     FILE *in = fopen(path, "rb");
     if (!in)
@@ -1072,8 +1075,8 @@ enum hp_exit_code sweep_dry_run(const struct space *space,
             snprintf(trial_id, sizeof trial_id, "c%04zu-s%" PRIu64, ask.config_index,
                      space->seeds[s]);
             char dir[HP_PATH_MAX];
-            if (hp_path_join(dir, sizeof dir, err, opts->out_dir, "trials", trial_id, NULL) <
-                0) {
+            if (hp_path_join(dir, sizeof dir, err, opts->out_dir, "trials", trial_id,
+                             NULL) < 0) {
                 code = HP_EXIT_USAGE;
                 break;
             }

@@ -21,8 +21,8 @@
 
 #include "linebuf.h"
 #include "path.h"
-#include "triallog.h"
 #include "proctree.h"
+#include "triallog.h"
 
 /* Why a trial failed; the names are what results and the journal record. */
 #define TRIAL_FAILURES(X)                                                            \

@@ -51,7 +51,8 @@ int main(void)
     Suite *s = suite_create("state");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_state_trial_dir_joins_sweep_dir_trials_and_id);
-    tcase_add_test(tc, test_state_trial_dir_refuses_a_path_too_long_and_empties_the_buffer);
+    tcase_add_test(tc,
+                   test_state_trial_dir_refuses_a_path_too_long_and_empties_the_buffer);
     suite_add_tcase(s, tc);
     return hp_check_run(s);
 }
