@@ -207,6 +207,9 @@ int fsutil_resolve_inside(const char *path, const char *dir, char *resolved, siz
 {
     char real_dir[PATH_MAX];
     char real_path[PATH_MAX];
+    /* "" is what a path that did not fit leaves: it names nothing. */
+    if (!path[0] || !dir[0])
+        return -ENOENT;
     if (!realpath(dir, real_dir))
         return -errno;
     if (!realpath(path, real_path))
@@ -254,7 +257,7 @@ void fsutil_mount_point(const char *path, char *out, size_t size, char *type,
     size_t cap = 0;
     size_t best = 0;
     while (getline(&line, &cap, in) > 0) {
-        char mount[4096];
+        char mount[HP_PATH_MAX]; /* %4095s below */
         char fstype[64];
         char *dash = strstr(line, " - ");
         if (!dash || sscanf(line, "%*s %*s %*s %*s %4095s", mount) != 1 ||

@@ -48,7 +48,8 @@ int fsutil_is_inside(const char *path, const char *dir);
 /* Resolves `path` and `dir` (every symlink followed) and checks that the file
  * exists and lies inside the directory. Returns 0 with the resolved path in
  * resolved[size] (may be NULL), or a negative errno: -EXDEV when it resolves
- * elsewhere, -ENOENT when it does not exist. This is the rule for every file
+ * elsewhere, -ENOENT when it does not exist or either path is "" (what a
+ * path too long for its buffer leaves). This is the rule for every file
  * hpsearch deletes, moves or links on a trial's behalf. */
 int fsutil_resolve_inside(const char *path, const char *dir, char *resolved, size_t size);
 

@@ -2,9 +2,10 @@
  * Journal appends and group commits. See journal.h.
  */
 #include "journal.h"
+#include "grow.h"
 #include "journal_line.h"
 #include "metric_line.h"
-#include "grow.h"
+#include "path.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +22,10 @@ int journal_open(struct journal *journal, const char *dir, long long keep_bytes,
     journal->loop = loop;
     journal->on_failed = on_failed;
     journal->failed_data = failed_data;
-    snprintf(journal->path, sizeof journal->path, "%s/journal.jsonl", dir);
+    journal->fd = -1;
+    if (hp_path_join(journal->path, sizeof journal->path, err, dir, "journal.jsonl",
+                     NULL) < 0)
+        return -1;
     journal->fd = open(journal->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (journal->fd < 0)
         return hp_error_set(err, "", "%s: cannot open: %s", journal->path, strerror(errno));
@@ -208,8 +212,9 @@ int journal_flush(struct journal *journal, struct hp_error *err)
 
 long journal_writer_pid(const char *dir)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/journal.jsonl", dir);
+    char path[HP_PATH_MAX];
+    if (hp_path_join(path, sizeof path, NULL, dir, "journal.jsonl", NULL) < 0)
+        return 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return 0;

@@ -23,6 +23,7 @@
 #include <uv.h>
 
 #include "error.h"
+#include "path.h"
 
 typedef void (*journal_durable_fn)(void *data);
 typedef void (*journal_failed_fn)(void *data, const struct hp_error *err);
@@ -35,7 +36,7 @@ struct journal_waiter {
 
 struct journal {
     int fd;
-    char path[4096];
+    char path[HP_PATH_MAX];
     uv_loop_t *loop;          /* NULL: every append syncs on the spot */
     uv_fs_t sync_req;
     uv_timer_t batch_timer;   /* gathers the records of a few ms into one sync */
@@ -57,7 +58,8 @@ struct journal {
  * writer lock. When keep_bytes >= 0 the file is first cut to that length: a
  * resume drops a torn last line so the next record starts a line of its own.
  * With a loop, fsyncs run in its thread pool; `on_failed` (may be NULL) hears
- * of a failed fsync. Returns 0 or -1. */
+ * of a failed fsync. Returns 0, or -1 with `err` set (the path is too long,
+ * the file cannot be opened or is locked by another writer). */
 int journal_open(struct journal *journal, const char *dir, long long keep_bytes,
                  uv_loop_t *loop, journal_failed_fn on_failed, void *failed_data,
                  struct hp_error *err);

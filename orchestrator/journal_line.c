@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include "path.h"
+
 static const char SEAL_KEY[] = ",\"crc\":\""; /* the 8 bytes that start the member */
 enum {
     KEY_LEN = sizeof SEAL_KEY - 1,
@@ -99,7 +101,9 @@ int journal_line_open(struct journal_line_reader *reader, const char *dir,
                       struct hp_error *err)
 {
     memset(reader, 0, sizeof *reader);
-    snprintf(reader->path, sizeof reader->path, "%s/journal.jsonl", dir);
+    if (hp_path_join(reader->path, sizeof reader->path, err, dir, "journal.jsonl", NULL) <
+        0)
+        return -1;
     reader->in = fopen(reader->path, "r");
     if (!reader->in && errno == ENOENT) {
         hp_error_set(err, "",

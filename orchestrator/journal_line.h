@@ -34,6 +34,7 @@
 #include <stdio.h>
 
 #include "error.h"
+#include "path.h"
 
 /* Returned (besides 0, 1 and -1) when the journal cannot be replayed as it
  * stands: a damaged record, or no journal or an empty one. `err` then says
@@ -61,7 +62,7 @@ enum journal_line_check journal_line_verify(const char *line, size_t len);
 /* Reads a journal back, line by line, checking each. */
 struct journal_line_reader {
     FILE *in;
-    char path[4200]; /* <dir>/journal.jsonl, for messages */
+    char path[HP_PATH_MAX]; /* <dir>/journal.jsonl, for messages */
     char *line;      /* the current line, newline included, NUL-terminated (owned) */
     size_t cap;
     size_t len;       /* the current line's length */
@@ -74,7 +75,8 @@ struct journal_line_reader {
 /* Opens <dir>/journal.jsonl for reading. Returns 0; JOURNAL_LINE_UNREADABLE
  * when there is no journal or it is empty (the message says so, in place of
  * whatever a reader of its first record would have concluded); -1 when it
- * cannot be opened. On failure nothing needs closing. */
+ * cannot be opened or its path is too long. On failure nothing needs
+ * closing. */
 int journal_line_open(struct journal_line_reader *reader, const char *dir,
                       struct hp_error *err);
 

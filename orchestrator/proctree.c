@@ -28,6 +28,7 @@
 
 #include "fsutil.h"
 #include "grow.h"
+#include "path.h"
 
 /* The per-sweep cgroups a run created, one directory a line, for `resume`. */
 static const char RECORD_NAME[] = ".hpsearch-cgroups";
@@ -117,7 +118,7 @@ static int own_cgroup_path(const char *controller, char *path, size_t size)
         *first = *second = '\0';
         int match = controller ? list_has(first + 1, controller)
                                : strcmp(line, "0") == 0 && first[1] == '\0';
-        if (match && (size_t)snprintf(path, size, "%s", second + 1) < size)
+        if (match && hp_path_join(path, size, NULL, second + 1, NULL) == 0)
             found = 0;
     }
     free(line);
@@ -157,7 +158,7 @@ static int find_mount(const char *controller, char mount[PATH_MAX], char root[PA
  * processes below it. Returns 0 or -1. */
 static int own_cgroup_dir(const char *controller, char *dir, size_t size)
 {
-    char own[PATH_MAX];
+    char own[HP_PATH_MAX];
     char mount[PATH_MAX];
     char root[PATH_MAX];
     if (own_cgroup_path(controller, own, sizeof own) < 0 ||
@@ -173,12 +174,13 @@ static int own_cgroup_dir(const char *controller, char *dir, size_t size)
     }
     if (strcmp(below, "/") == 0)
         below = "";
-    if ((size_t)snprintf(dir, size, "%s%s", mount, below) >= size)
+    if (hp_path_format(dir, size, NULL, "%s%s", mount, below) < 0)
         return -1;
     /* Moving a process needs write access to the cgroup.procs of the common
      * ancestor, which is this one. */
-    char procs[PATH_MAX + 16];
-    snprintf(procs, sizeof procs, "%s/cgroup.procs", dir);
+    char procs[HP_PATH_MAX];
+    if (hp_path_join(procs, sizeof procs, NULL, dir, "cgroup.procs", NULL) < 0)
+        return -1;
     return access(procs, W_OK) == 0 ? 0 : -1;
 }
 
@@ -189,9 +191,10 @@ static int own_cgroup_dir(const char *controller, char *dir, size_t size)
 static int cgroup_signal_all(const char *dir, int signum)
 {
     int count = 0;
-    char path[PATH_MAX + 16];
-    snprintf(path, sizeof path, "%s/cgroup.procs", dir);
-    FILE *f = fopen(path, "re");
+    char path[HP_PATH_MAX];
+    FILE *f = hp_path_join(path, sizeof path, NULL, dir, "cgroup.procs", NULL) == 0
+                  ? fopen(path, "re")
+                  : NULL;
     if (f) {
         long pid;
         while (fscanf(f, "%ld", &pid) == 1) {
@@ -207,8 +210,8 @@ static int cgroup_signal_all(const char *dir, int signum)
     while (d && (e = readdir(d))) {
         if (e->d_type != DT_DIR || e->d_name[0] == '.')
             continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        count += cgroup_signal_all(path, signum);
+        if (hp_path_join(path, sizeof path, NULL, dir, e->d_name, NULL) == 0)
+            count += cgroup_signal_all(path, signum);
     }
     if (d)
         closedir(d);
@@ -219,12 +222,12 @@ static int cgroup_signal_all(const char *dir, int signum)
  * hierarchy has a freezer. */
 static int cgroup_freeze(const char *dir, int frozen)
 {
-    char path[PATH_MAX + 16];
-    snprintf(path, sizeof path, "%s/cgroup.freeze", dir);
-    if (write_text(path, frozen ? "1" : "0") == 0)
+    char path[HP_PATH_MAX];
+    if (hp_path_join(path, sizeof path, NULL, dir, "cgroup.freeze", NULL) == 0 &&
+        write_text(path, frozen ? "1" : "0") == 0)
         return 1;
-    snprintf(path, sizeof path, "%s/freezer.state", dir);
-    return write_text(path, frozen ? "FROZEN" : "THAWED") == 0;
+    return hp_path_join(path, sizeof path, NULL, dir, "freezer.state", NULL) == 0 &&
+           write_text(path, frozen ? "FROZEN" : "THAWED") == 0;
 }
 
 /* SIGKILLs every process in cgroup `dir` and below. cgroup.kill does it in
@@ -233,9 +236,9 @@ static int cgroup_freeze(const char *dir, int frozen)
  * without a freezer the rounds catch what was forked meanwhile. */
 static void cgroup_kill(const char *dir)
 {
-    char path[PATH_MAX + 16];
-    snprintf(path, sizeof path, "%s/cgroup.kill", dir);
-    if (write_text(path, "1") == 0)
+    char path[HP_PATH_MAX];
+    if (hp_path_join(path, sizeof path, NULL, dir, "cgroup.kill", NULL) == 0 &&
+        write_text(path, "1") == 0)
         return;
     for (int round = 0; round < KILL_ROUNDS; round++) {
         int frozen = cgroup_freeze(dir, 1);
@@ -248,9 +251,12 @@ static void cgroup_kill(const char *dir)
 }
 
 /* Removes cgroup `dir` and the cgroups below it. Returns 0 (gone, or never
- * there), or -1 while a process is left in it (EBUSY). */
+ * there), or -1 while a process is left in it (EBUSY). An empty `dir` (a
+ * path that did not fit) names nothing and removes nothing. */
 static int cgroup_remove(const char *dir)
 {
+    if (!dir[0])
+        return 0;
     DIR *d = opendir(dir);
     if (!d)
         return errno == ENOENT ? 0 : -1;
@@ -258,9 +264,9 @@ static int cgroup_remove(const char *dir)
     while ((e = readdir(d))) {
         if (e->d_type != DT_DIR || e->d_name[0] == '.')
             continue;
-        char path[PATH_MAX + 256];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        cgroup_remove(path);
+        char path[HP_PATH_MAX];
+        if (hp_path_join(path, sizeof path, NULL, dir, e->d_name, NULL) == 0)
+            cgroup_remove(path);
     }
     closedir(d);
     return rmdir(dir) == 0 || errno == ENOENT ? 0 : -1;
@@ -295,20 +301,24 @@ static void retry_pending(struct proctree *tree)
 
 /* --- the record of per-sweep cgroups, for resume ------------------------- */
 
-static void record_path(const char *sweep_dir, char *path, size_t size)
+/* <sweep_dir>/.hpsearch-cgroups into path[size]. Returns 0, or -1 with `err`
+ * set (may be NULL) and path emptied when it does not fit. */
+static int record_path(const char *sweep_dir, char *path, size_t size,
+                       struct hp_error *err)
 {
-    snprintf(path, size, "%s/%s", sweep_dir, RECORD_NAME);
+    return hp_path_join(path, size, err, sweep_dir, RECORD_NAME, NULL);
 }
 
-/* Returns the record's text (heap; "" when there is none), or NULL when out
- * of memory. */
+/* Returns the record's text (heap; "" when there is none, or when its path
+ * does not fit, so no record could have been written), or NULL when out of
+ * memory. */
 static char *record_load(const char *sweep_dir)
 {
-    char path[PATH_MAX + 32];
-    record_path(sweep_dir, path, sizeof path);
+    char path[HP_PATH_MAX];
     char *text = NULL;
     size_t cap = 0;
-    FILE *f = fopen(path, "re");
+    FILE *f =
+        record_path(sweep_dir, path, sizeof path, NULL) == 0 ? fopen(path, "re") : NULL;
     /* No NUL in the file: reading to the delimiter reads it all. */
     if (f && getdelim(&text, &cap, '\0', f) < 0) {
         free(text);
@@ -322,8 +332,9 @@ static char *record_load(const char *sweep_dir)
 /* Replaces the record with `text`; an empty record is no file. */
 static int record_store(const char *sweep_dir, const char *text, struct hp_error *err)
 {
-    char path[PATH_MAX + 32];
-    record_path(sweep_dir, path, sizeof path);
+    char path[HP_PATH_MAX];
+    if (record_path(sweep_dir, path, sizeof path, err) < 0)
+        return -1;
     if (*text)
         return fsutil_write_atomic(path, text, strlen(text), err);
     if (unlink(path) < 0 && errno != ENOENT)
@@ -478,7 +489,7 @@ static int subreaper_signal(const struct proctree_group *group, int signum)
     struct proc *table = proc_table(&count);
     pid_t self = getpid();
     int signalled = 0;
-    char entry[PATH_MAX + 32];
+    char entry[HP_PATH_MAX + 32];
     for (size_t i = 0; i < count; i++) {
         if (table[i].state == 'Z')
             continue;
@@ -512,10 +523,10 @@ static void subreaper_kill(const struct proctree_group *group)
  * Returns how many were killed. */
 static int kill_strays(const char *sweep_dir)
 {
-    char trials[PATH_MAX + 16];
-    snprintf(trials, sizeof trials, "%s/trials", sweep_dir);
+    char trials[HP_PATH_MAX];
     struct stat want;
-    if (stat(trials, &want) < 0)
+    if (hp_path_join(trials, sizeof trials, NULL, sweep_dir, "trials", NULL) < 0 ||
+        stat(trials, &want) < 0)
         return 0;
     uid_t uid = geteuid();
     pid_t self = getpid();
@@ -526,7 +537,7 @@ static int kill_strays(const char *sweep_dir)
         int found = 0;
         for (size_t i = 0; i < count; i++) {
             char path[64];
-            char entry[PATH_MAX + 32];
+            char entry[HP_PATH_MAX + 32];
             struct stat owner;
             struct stat parent;
             snprintf(path, sizeof path, "/proc/%ld", (long)table[i].pid);
@@ -559,14 +570,15 @@ static int kill_strays(const char *sweep_dir)
  * records it. Returns 0 or -1 (nothing left behind). */
 static int open_cgroup(struct proctree *tree, const char *controller, struct hp_error *err)
 {
-    char base[PATH_MAX];
+    char base[HP_PATH_MAX];
     if (own_cgroup_dir(controller, base, sizeof base) < 0)
         return -1;
     int made = 0;
     /* A cgroup of an earlier process with our pid may still be there. */
     for (int n = 0; n < 100 && !made; n++) {
-        if ((size_t)snprintf(tree->root, sizeof tree->root, "%s/%s%ld-%d", base, ROOT_PREFIX,
-                             (long)getpid(), n) >= sizeof tree->root)
+        /* Too long a path means no cgroup here, as if there were none. */
+        if (hp_path_format(tree->root, sizeof tree->root, NULL, "%s/%s%ld-%d", base,
+                           ROOT_PREFIX, (long)getpid(), n) < 0)
             return -1;
         if (mkdir(tree->root, 0755) == 0)
             made = 1;
@@ -621,7 +633,8 @@ static int open_mechanism(struct proctree *tree, enum proctree_mechanism mechani
 int proctree_open(struct proctree *tree, const char *sweep_dir, struct hp_error *err)
 {
     memset(tree, 0, sizeof *tree);
-    snprintf(tree->sweep_dir, sizeof tree->sweep_dir, "%s", sweep_dir);
+    if (hp_path_join(tree->sweep_dir, sizeof tree->sweep_dir, err, sweep_dir, NULL) < 0)
+        return -1;
     const char *wanted = getenv("HPSEARCH_CONTAINMENT");
     if (!wanted || !*wanted)
         wanted = "auto";
@@ -698,7 +711,8 @@ void proctree_close(struct proctree *tree)
 int proctree_kill_leftovers(const char *sweep_dir, struct hp_error *err)
 {
     char *text = record_load(sweep_dir);
-    char *keep = text ? malloc(strlen(text) + 1) : NULL;
+    /* Every line kept ends with a newline, the last one too: one byte more. */
+    char *keep = text ? malloc(strlen(text) + 2) : NULL;
     if (!keep) {
         free(text);
         return hp_error_set(err, "", "out of memory");
@@ -732,7 +746,11 @@ int proctree_group_open(struct proctree *tree, const char *trial_dir,
     group->path[0] = '\0';
     group->join_fd = -1;
     group->leader = 0;
-    snprintf(group->marker, sizeof group->marker, "%s%s", TRIAL_DIR_VAR, trial_dir);
+    if (hp_path_format(group->marker, sizeof group->marker, err, "%s%s", TRIAL_DIR_VAR,
+                       trial_dir) < 0) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
     if (!group->tree || !tree->root[0])
         return 0;
     retry_pending(tree);
@@ -740,14 +758,15 @@ int proctree_group_open(struct proctree *tree, const char *trial_dir,
     name = name ? name + 1 : trial_dir;
     /* The number keeps a retried trial clear of its predecessor's cgroup,
      * which may still be emptying. */
-    int n = snprintf(group->path, sizeof group->path, "%s/%s.%lu", tree->root, name,
-                     tree->next_group++);
-    char procs[PATH_MAX + 16];
-    snprintf(procs, sizeof procs, "%s/cgroup.procs", group->path);
-    int made = n >= 0 && (size_t)n < sizeof group->path ? mkdir(group->path, 0755) : -1;
-    if (made < 0) {
-        if (n >= 0 && (size_t)n >= sizeof group->path)
-            errno = ENAMETOOLONG;
+    char procs[HP_PATH_MAX];
+    if (hp_path_format(group->path, sizeof group->path, err, "%s/%s.%lu", tree->root,
+                       name, tree->next_group++) < 0 ||
+        hp_path_join(procs, sizeof procs, err, group->path, "cgroup.procs", NULL) < 0) {
+        group->path[0] = '\0';
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    if (mkdir(group->path, 0755) < 0) {
         hp_error_set(err, "", "cannot create the cgroup %s: %s", group->path,
                      strerror(errno));
         group->path[0] = '\0';

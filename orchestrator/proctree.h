@@ -52,6 +52,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "path.h"
 
 enum proctree_mechanism {
     PROCTREE_NONE,
@@ -64,8 +65,8 @@ enum proctree_mechanism {
 struct proctree {
     enum proctree_mechanism mechanism;
     int open;
-    char sweep_dir[PATH_MAX];
-    char root[PATH_MAX];      /* cgroup: the per-sweep cgroup directory */
+    char sweep_dir[HP_PATH_MAX];
+    char root[HP_PATH_MAX];   /* cgroup: the per-sweep cgroup directory */
     unsigned long next_group; /* makes trial cgroup names unique */
     char **pending;           /* trial cgroups killed but not yet empty */
     size_t pending_count;
@@ -75,8 +76,8 @@ struct proctree {
 /* One per trial, inside the trial. */
 struct proctree_group {
     struct proctree *tree;    /* borrowed; NULL: the process group alone */
-    char path[PATH_MAX];      /* the trial's cgroup directory, or "" */
-    char marker[PATH_MAX + 32]; /* "HPSEARCH_TRIAL_DIR=<dir>" (subreaper) */
+    char path[HP_PATH_MAX];   /* the trial's cgroup directory, or "" */
+    char marker[HP_PATH_MAX + 32]; /* "HPSEARCH_TRIAL_DIR=<dir>" (subreaper) */
     int join_fd;              /* the cgroup's cgroup.procs until started, or -1 */
     pid_t leader;             /* the trial's process while it runs, else 0 */
 };

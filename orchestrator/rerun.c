@@ -153,7 +153,8 @@ enum hp_exit_code rerun_trial(const struct space *space, const char *dir,
     /* A fresh directory beside the original: rerun-1, rerun-2, ... */
     char rerun_dir[HP_PATH_MAX];
     char trial_dir[HP_PATH_MAX];
-    state_trial_dir(&state, config, seed, trial_dir, sizeof trial_dir);
+    if (state_trial_dir(&state, config, seed, trial_dir, sizeof trial_dir, err) < 0)
+        goto out;
     for (int n = 1;; n++) {
         if (hp_path_format(rerun_dir, sizeof rerun_dir, err, "%s/rerun-%d", trial_dir, n) <
             0)

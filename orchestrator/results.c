@@ -272,11 +272,11 @@ static void print_first_failure(const struct sweep_state *state, FILE *out)
             if (seed->status != SEED_FAILED)
                 continue;
             char trial_id[48];
-            char log[4200];
+            char log[HP_PATH_MAX];
             state_trial_id(config, seed, trial_id, sizeof trial_id);
-            int n = snprintf(log, sizeof log, "%s/trials/%s/stderr.log", state->out_dir,
-                             trial_id);
-            int has_log = n > 0 && (size_t)n < sizeof log && access(log, R_OK) == 0;
+            int has_log = hp_path_join(log, sizeof log, NULL, state->out_dir, "trials",
+                                       trial_id, "stderr.log", NULL) == 0 &&
+                          access(log, R_OK) == 0;
             fprintf(out, "no configuration succeeded; the first failure, trial %s: %s\n",
                     trial_id, seed->reason ? seed->reason : "?");
             if (has_log)

@@ -12,6 +12,7 @@
 
 #include "fsutil.h"
 #include "metric_line.h"
+#include "path.h"
 
 /* Deletes the config's kept checkpoints but `keep`; each only if it still
  * resolves inside its own trial's directory (a trainer may have swapped it
@@ -23,9 +24,10 @@ static void drop_config(const struct sweep_state *state, const struct config_rec
         const char *path = config->seeds[i].checkpoint;
         if (!path || (keep && strcmp(path, keep) == 0))
             continue;
-        char dir[4096];
-        state_trial_dir(state, config, &config->seeds[i], dir, sizeof dir);
-        fsutil_unlink_inside(path, dir);
+        char dir[HP_PATH_MAX];
+        /* A directory too long to name deletes nothing: the file is kept. */
+        if (state_trial_dir(state, config, &config->seeds[i], dir, sizeof dir, NULL) == 0)
+            fsutil_unlink_inside(path, dir);
     }
 }
 
@@ -46,9 +48,9 @@ static void clear_best_dir(const char *best_dir, const char *keep)
         if (e->d_name[0] == '.' || strcmp(e->d_name, "best.json") == 0 ||
             (keep && strcmp(e->d_name, keep) == 0))
             continue;
-        char path[4608];
-        snprintf(path, sizeof path, "%s/%s", best_dir, e->d_name);
-        unlink(path);
+        char path[HP_PATH_MAX];
+        if (hp_path_join(path, sizeof path, NULL, best_dir, e->d_name, NULL) == 0)
+            unlink(path);
     }
     closedir(d);
 }
@@ -59,21 +61,22 @@ static int publish_best(const struct sweep_state *state, const struct config_rec
 {
     const struct seed_record *seed =
         &config->seeds[state_best_seed(config, state->space->maximize)];
-    char best_dir[4200];
-    snprintf(best_dir, sizeof best_dir, "%s/best", state->out_dir);
-    if (fsutil_mkdirs(best_dir, err) < 0)
+    char best_dir[HP_PATH_MAX];
+    if (hp_path_join(best_dir, sizeof best_dir, err, state->out_dir, "best", NULL) < 0 ||
+        fsutil_mkdirs(best_dir, err) < 0)
         return -1;
     /* Only a file of the seed's own trial is linked into best/. */
-    char trial_dir[4096];
-    state_trial_dir(state, config, seed, trial_dir, sizeof trial_dir);
+    char trial_dir[HP_PATH_MAX];
+    if (state_trial_dir(state, config, seed, trial_dir, sizeof trial_dir, err) < 0)
+        return -1;
     const char *source = seed->checkpoint;
     if (source && fsutil_resolve_inside(source, trial_dir, NULL, 0) < 0)
         source = NULL;
     const char *name = source ? base_name(source) : NULL;
     if (name) {
-        char target[4400];
-        snprintf(target, sizeof target, "%s/%s", best_dir, name);
-        if (fsutil_place(source, target, err) < 0)
+        char target[HP_PATH_MAX];
+        if (hp_path_join(target, sizeof target, err, best_dir, name, NULL) < 0 ||
+            fsutil_place(source, target, err) < 0)
             return -1;
     }
     clear_best_dir(best_dir, name);
@@ -92,9 +95,10 @@ static int publish_best(const struct sweep_state *state, const struct config_rec
     json_decref(info);
     if (!text)
         return hp_error_set(err, "", "cannot encode best.json");
-    char path[4400];
-    snprintf(path, sizeof path, "%s/best.json", best_dir);
-    int rc = fsutil_write_atomic(path, text, strlen(text), err);
+    char path[HP_PATH_MAX];
+    int rc = hp_path_join(path, sizeof path, err, best_dir, "best.json", NULL);
+    if (rc == 0)
+        rc = fsutil_write_atomic(path, text, strlen(text), err);
     free(text);
     return rc;
 }

@@ -21,14 +21,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "path.h"
+
 /* Resolves a program name through PATH the way execvp does, before the vfork
- * (the child must not allocate). Returns 0 with path filled, or -ENOENT. */
+ * (the child must not allocate). Returns 0 with path filled, -ENAMETOOLONG
+ * for a name with a '/' too long for path[size], or -ENOENT (-EACCES). A
+ * directory of PATH too long to hold the name is skipped, as execvp does. */
 static int resolve(const char *file, char *path, size_t size)
 {
-    if (strchr(file, '/')) {
-        snprintf(path, size, "%s", file);
-        return 0;
-    }
+    if (strchr(file, '/'))
+        return hp_path_join(path, size, NULL, file, NULL) == 0 ? 0 : -ENAMETOOLONG;
     const char *search = getenv("PATH");
     if (!search || !*search)
         search = "/usr/local/bin:/usr/bin:/bin";
@@ -36,10 +38,12 @@ static int resolve(const char *file, char *path, size_t size)
     while (*search) {
         const char *colon = strchr(search, ':');
         size_t n = colon ? (size_t)(colon - search) : strlen(search);
-        snprintf(path, size, "%.*s%s%s", (int)n, search, n ? "/" : "", file);
-        if (access(path, X_OK) == 0)
-            return 0;
-        saw_eacces |= errno == EACCES;
+        if (hp_path_format(path, size, NULL, "%.*s%s%s", (int)n, search, n ? "/" : "",
+                           file) == 0) {
+            if (access(path, X_OK) == 0)
+                return 0;
+            saw_eacces |= errno == EACCES;
+        }
         search += n + (colon != NULL);
     }
     return saw_eacces ? -EACCES : -ENOENT;
@@ -50,7 +54,7 @@ static const int HANDLED_SIGNALS[] = {SIGINT, SIGTERM, SIGCHLD, SIGHUP, SIGPIPE,
 
 int spawn_trial(char *const argv[], char *const env[], int join_fd, struct spawned *out)
 {
-    char path[PATH_MAX];
+    char path[HP_PATH_MAX];
     int rc = resolve(argv[0], path, sizeof path);
     if (rc < 0)
         return rc;

@@ -14,9 +14,10 @@
 #include <unistd.h>
 
 #include "fsutil.h"
-#include "journal_line.h"
 #include "grow.h"
+#include "journal_line.h"
 #include "metric_line.h"
+#include "path.h"
 #include "search_space.h"
 
 const char *state_seed_status_name(enum seed_status status)
@@ -49,12 +50,13 @@ void state_trial_id(const struct config_record *config, const struct seed_record
     snprintf(buf, size, "c%04zu-s%" PRIu64, config->index, seed->seed);
 }
 
-void state_trial_dir(const struct sweep_state *state, const struct config_record *config,
-                     const struct seed_record *seed, char *buf, size_t size)
+int state_trial_dir(const struct sweep_state *state, const struct config_record *config,
+                    const struct seed_record *seed, char *buf, size_t size,
+                    struct hp_error *err)
 {
     char id[48];
     state_trial_id(config, seed, id, sizeof id);
-    snprintf(buf, size, "%s/trials/%s", state->out_dir, id);
+    return hp_path_join(buf, size, err, state->out_dir, "trials", id, NULL);
 }
 
 int state_parse_trial_id(const char *trial_id, size_t *config, uint64_t *seed)
@@ -349,20 +351,18 @@ static int checkpoint_of_report(const struct sweep_state *state,
     if (!name || json_object_get(record, "checkpoint_refused"))
         return 0;
     const char *vetted = json_string_value(json_object_get(record, "checkpoint_path"));
-    char dir[4096];
-    int n;
-    if (vetted) {
-        n = snprintf(path, size, "%s", vetted);
-    } else {
-        state_trial_dir(state, config, seed, dir, sizeof dir);
-        if (stays_below(name))
-            n = snprintf(path, size, "%s/%s", dir, name);
-        else if (name[0] == '/' && fsutil_is_inside(name, dir))
-            n = snprintf(path, size, "%s", name);
-        else
-            return 0;
-    }
-    return n > 0 && (size_t)n < size;
+    if (vetted)
+        return hp_path_join(path, size, NULL, vetted, NULL) == 0 && path[0];
+    /* A path too long for its buffer names no checkpoint: never a shorter,
+     * different file that retention would later delete or move. */
+    char dir[HP_PATH_MAX];
+    if (state_trial_dir(state, config, seed, dir, sizeof dir, NULL) < 0)
+        return 0;
+    if (stays_below(name))
+        return hp_path_join(path, size, NULL, dir, name, NULL) == 0;
+    if (name[0] == '/' && fsutil_is_inside(name, dir))
+        return hp_path_join(path, size, NULL, name, NULL) == 0 && path[0];
+    return 0;
 }
 
 /* The objective, reported but not as a number: remembered (the first time)
@@ -404,7 +404,7 @@ static int apply_report(struct sweep_state *state, const json_t *record,
     if (json_is_integer(epoch_value))
         epoch = (long)json_integer_value(epoch_value);
 
-    char path[4096];
+    char path[HP_PATH_MAX];
     if (checkpoint_of_report(state, config, seed, record, line, path, sizeof path) &&
         add_checkpoint(a, path, epoch) < 0)
         return hp_error_set(err, "", "out of memory");

@@ -187,9 +187,13 @@ json_t *state_params(const struct config_record *config);
 void state_trial_id(const struct config_record *config, const struct seed_record *seed,
                     char *buf, size_t size);
 
-/* Writes "<out_dir>/trials/<trial id>" into buf. */
-void state_trial_dir(const struct sweep_state *state, const struct config_record *config,
-                     const struct seed_record *seed, char *buf, size_t size);
+/* Writes "<out_dir>/trials/<trial id>" into buf[size]. Returns 0, or -1 with
+ * `err` set ("path too long: ..."; `err` may be NULL) when it does not fit:
+ * buf then holds "", so a caller that only shows the path may ignore the
+ * result, while one that touches files must check it. */
+int state_trial_dir(const struct sweep_state *state, const struct config_record *config,
+                    const struct seed_record *seed, char *buf, size_t size,
+                    struct hp_error *err);
 
 /* Parses a trial id into (config index, seed value). Returns 0 or -1. */
 int state_parse_trial_id(const char *trial_id, size_t *config, uint64_t *seed);

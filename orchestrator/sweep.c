@@ -26,13 +26,14 @@
 #include "journal.h"
 #include "journal_line.h"
 #include "launch.h"
+#include "metric_line.h"
+#include "path.h"
 #include "proctree.h"
 #include "progress.h"
 #include "results.h"
 #include "retention.h"
 #include "state.h"
 #include "trial.h"
-#include "metric_line.h"
 #include "trial_protocol.h"
 
 /* A stdout line longer than this is dropped (and counted): bounded memory. */
@@ -147,15 +148,16 @@ static void vet_checkpoint(struct sweep *sweep, struct trial *trial, struct seed
     if (!name || !record)
         return;
     const struct config_record *config = &sweep->state.configs[ref.config];
-    char dir[4096];
-    char path[8192];
-    char resolved[4096];
-    state_trial_dir(&sweep->state, config, &config->seeds[ref.seed], dir, sizeof dir);
-    int n = name[0] == '/' ? snprintf(path, sizeof path, "%s", name)
-                           : snprintf(path, sizeof path, "%s/%s", dir, name);
-    int rc = n < 0 || (size_t)n >= sizeof path
-                 ? -ENAMETOOLONG
-                 : fsutil_resolve_inside(path, dir, resolved, sizeof resolved);
+    char dir[HP_PATH_MAX];
+    char path[HP_PATH_MAX];
+    char resolved[HP_PATH_MAX];
+    int built =
+        state_trial_dir(&sweep->state, config, &config->seeds[ref.seed], dir, sizeof dir,
+                        NULL) == 0 &&
+        (name[0] == '/' ? hp_path_join(path, sizeof path, NULL, name, NULL)
+                        : hp_path_join(path, sizeof path, NULL, dir, name, NULL)) == 0;
+    int rc = !built ? -ENAMETOOLONG
+                    : fsutil_resolve_inside(path, dir, resolved, sizeof resolved);
     if (rc == 0) {
         json_object_set_new(record, "checkpoint_path", json_string(resolved));
         return;
@@ -426,9 +428,11 @@ static void delete_drops(const struct sweep_state *state, struct file_drop *drop
 {
     for (size_t i = 0; i < count; i++) {
         const struct config_record *config = &state->configs[drops[i].owner.config];
-        char dir[4096];
-        state_trial_dir(state, config, &config->seeds[drops[i].owner.seed], dir, sizeof dir);
-        fsutil_unlink_inside(drops[i].path, dir);
+        char dir[HP_PATH_MAX];
+        /* A directory too long to name deletes nothing: the file is kept. */
+        if (state_trial_dir(state, config, &config->seeds[drops[i].owner.seed], dir,
+                            sizeof dir, NULL) == 0)
+            fsutil_unlink_inside(drops[i].path, dir);
     }
     state_drops_free(drops, count);
 }
@@ -505,10 +509,10 @@ static void launch(struct sweep *sweep, struct seed_ref ref)
     struct hp_error err;
     hp_error_init(&err);
     char trial_id[48];
-    char dir[4200];
+    char dir[HP_PATH_MAX];
     state_trial_id(config, seed, trial_id, sizeof trial_id);
-    state_trial_dir(&sweep->state, config, seed, dir, sizeof dir);
-    if (fsutil_mkdirs(dir, &err) < 0) {
+    if (state_trial_dir(&sweep->state, config, seed, dir, sizeof dir, &err) < 0 ||
+        fsutil_mkdirs(dir, &err) < 0) {
         fail_sweep(sweep, &err);
         return;
     }
@@ -690,17 +694,19 @@ static void close_any(uv_handle_t *handle, void *arg)
  * resume can tell whether it was edited since. */
 static int write_space(const struct sweep *sweep, char hash[24], struct hp_error *err)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/trials", sweep->opts->out_dir);
-    if (fsutil_mkdirs(path, err) < 0)
+    char path[HP_PATH_MAX];
+    if (hp_path_join(path, sizeof path, err, sweep->opts->out_dir, "trials", NULL) < 0 ||
+        fsutil_mkdirs(path, err) < 0)
         return -1;
     char *text = hp_json_dumps(sweep->space->document, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (!text)
         return hp_error_set(err, "", "cannot encode the space");
     size_t len = strlen(text);
     state_hash_text(text, len, hash);
-    snprintf(path, sizeof path, "%s/space.json", sweep->opts->out_dir);
-    int rc = fsutil_write_atomic(path, text, len, err);
+    int rc =
+        hp_path_join(path, sizeof path, err, sweep->opts->out_dir, "space.json", NULL);
+    if (rc == 0)
+        rc = fsutil_write_atomic(path, text, len, err);
     free(text);
     return rc;
 }
@@ -738,8 +744,10 @@ static int check_space_unchanged(const struct sweep *sweep, struct hp_error *err
     int rc = journal_space_hash(sweep->opts->out_dir, recorded, err);
     if (rc < 0)
         return rc;
-    char path[4200];
-    snprintf(path, sizeof path, "%s/space.json", sweep->opts->out_dir);
+    char path[HP_PATH_MAX];
+    if (hp_path_join(path, sizeof path, err, sweep->opts->out_dir, "space.json", NULL) <
+        0)
+        return -1;
     FILE *in = fopen(path, "rb");
     if (!in)
         return hp_error_set(err, "", "%s: cannot open: %s", path, strerror(errno));
@@ -768,9 +776,9 @@ static int check_space_unchanged(const struct sweep *sweep, struct hp_error *err
 
 static int results_exist(const char *dir)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/results.json", dir);
-    return access(path, R_OK) == 0;
+    char path[HP_PATH_MAX];
+    return hp_path_join(path, sizeof path, NULL, dir, "results.json", NULL) == 0 &&
+           access(path, R_OK) == 0;
 }
 
 static double unix_time(void)
@@ -1073,8 +1081,12 @@ enum hp_exit_code sweep_dry_run(const struct space *space,
             char trial_id[48];
             snprintf(trial_id, sizeof trial_id, "c%04zu-s%" PRIu64, ask.config_index,
                      space->seeds[s]);
-            char dir[4200];
-            snprintf(dir, sizeof dir, "%s/trials/%s", opts->out_dir, trial_id);
+            char dir[HP_PATH_MAX];
+            if (hp_path_join(dir, sizeof dir, err, opts->out_dir, "trials", trial_id,
+                             NULL) < 0) {
+                code = HP_EXIT_USAGE;
+                break;
+            }
             struct trial_identity who = {space->seeds[s], trial_id, dir};
             char **argv = NULL;
             if (command_build(space->command, ask.params, &who, opts->trainer_path, &argv,

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "metric_line.h"
+#include "path.h"
 #include "reaper.h"
 #include "spawn.h"
 
@@ -309,7 +310,8 @@ struct trial *trial_start(uv_loop_t *loop, const struct trial_spec *spec,
     trial->kill_grace_s = spec->kill_grace_s;
     trial->drain_s = DRAIN_AFTER_EXIT_S;
     trial->start_ms = uv_now(loop);
-    snprintf(trial->dir, sizeof trial->dir, "%s", spec->dir);
+    /* Too long, it is "": the logs and the group below refuse the path too. */
+    hp_path_join(trial->dir, sizeof trial->dir, NULL, spec->dir, NULL);
     triallog_open(&trial->out_log, spec->dir, "stdout.log", spec->log_cap, spec->log_note);
     triallog_open(&trial->err_log, spec->dir, "stderr.log", spec->log_cap, spec->log_note);
     uv_timer_init(loop, &trial->timer);

@@ -20,8 +20,9 @@
 #include <uv.h>
 
 #include "linebuf.h"
-#include "triallog.h"
+#include "path.h"
 #include "proctree.h"
+#include "triallog.h"
 
 /* Why a trial failed; the names are what results and the journal record. */
 #define TRIAL_FAILURES(X)                                                            \
@@ -82,7 +83,7 @@ struct trial {
     int pipes_open;           /* out and err were initialised */
     struct linebuf out_lines; /* stdout framing: metric lines and the log */
     struct linebuf err_lines; /* stderr framing: the log */
-    char dir[4096];           /* the trial directory, for its logs */
+    char dir[HP_PATH_MAX];    /* the trial directory, for its logs; "" if too long */
     struct triallog out_log;  /* stdout.log */
     struct triallog err_log;  /* stderr.log */
     const struct trial_callbacks *callbacks;

@@ -12,6 +12,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "path.h"
+
 /* Writes everything or gives up quietly: a log must never stop a sweep. */
 static int write_all(int fd, const char *data, size_t n)
 {
@@ -42,10 +44,15 @@ static int write_line(int fd, const char *text, size_t len)
     return write_all(fd, text + w, len - (size_t)w) < 0 ? -1 : write_all(fd, "\n", 1);
 }
 
+/* "<log path>.tail<which>" into buf[size]. Returns 0, or -1 (buf emptied) when
+ * it does not fit or the log has no path. */
 static int segment_path(const struct triallog *log, int which, char *buf, size_t size)
 {
-    int n = snprintf(buf, size, "%s.tail%d", log->path, which);
-    return n < 0 || (size_t)n >= size ? -1 : 0;
+    if (!log->path[0]) {
+        buf[0] = '\0';
+        return -1;
+    }
+    return hp_path_format(buf, size, NULL, "%s.tail%d", log->path, which);
 }
 
 /* Appends the file at `path` to the log and removes it. Returns its size. */
@@ -74,7 +81,7 @@ static uint64_t append_and_remove(struct triallog *log, const char *path)
  * lines are the end of that attempt's output, so they go in first. */
 static void recover_segments(struct triallog *log)
 {
-    char paths[2][4200];
+    char paths[2][HP_PATH_MAX];
     struct stat st[2];
     int present[2];
     for (int i = 0; i < 2; i++)
@@ -104,9 +111,9 @@ int triallog_open(struct triallog *log, const char *dir, const char *name, uint6
     memset(log, 0, sizeof *log);
     log->fd = log->tail_fd[0] = log->tail_fd[1] = -1;
     log->cap = cap;
-    int n = snprintf(log->path, sizeof log->path, "%s/%s", dir, name);
-    char probe[4200];
-    if (n < 0 || (size_t)n >= sizeof log->path || segment_path(log, 1, probe, sizeof probe) < 0)
+    char probe[HP_PATH_MAX];
+    if (hp_path_join(log->path, sizeof log->path, NULL, dir, name, NULL) < 0 ||
+        segment_path(log, 1, probe, sizeof probe) < 0)
         return -1;
     log->fd = open(log->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (log->fd < 0)
@@ -147,7 +154,7 @@ static void tail_line(struct triallog *log, const char *text, size_t len)
         switch_segment(log, cur ^= 1);
     log->cut_lines += 1; /* counted as cut until it survives to the close */
     if (log->tail_fd[cur] < 0) {
-        char path[4200];
+        char path[HP_PATH_MAX];
         if (segment_path(log, cur, path, sizeof path) < 0)
             return;
         log->tail_fd[cur] =
@@ -214,7 +221,7 @@ void triallog_close(struct triallog *log)
                 continue;
             close(log->tail_fd[i]);
             log->tail_fd[i] = -1;
-            char path[4200];
+            char path[HP_PATH_MAX];
             if (segment_path(log, i, path, sizeof path) == 0)
                 append_and_remove(log, path);
         }

@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "path.h"
+
 struct triallog {
     int fd;                /* the log, -1 when closed */
     int tail_fd[2];        /* the tail segments, -1 when not open */
@@ -33,7 +35,7 @@ struct triallog {
     uint64_t cut_bytes;    /* bytes dropped with an emptied segment */
     uint64_t cut_lines;
     uint64_t written;      /* bytes this attempt wrote, cut or kept */
-    char path[4096];       /* the log's path */
+    char path[HP_PATH_MAX]; /* the log's path */
 };
 
 /* Opens <dir>/<name> for appending (creating it), with `cap` bytes at most
