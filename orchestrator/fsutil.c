@@ -181,9 +181,10 @@ uint64_t fsutil_disk_usage(const char *path)
     return usage_total;
 }
 
-/* Whether no component of `rel` is "..". */
-static int never_climbs(const char *rel)
+int fsutil_stays_below(const char *rel)
 {
+    if (rel[0] == '/' || rel[0] == '\0')
+        return 0;
     for (const char *p = rel; *p;) {
         size_t n = strcspn(p, "/");
         if (n == 2 && p[0] == '.' && p[1] == '.')
@@ -200,7 +201,7 @@ int fsutil_is_inside(const char *path, const char *dir)
     while (n > 1 && dir[n - 1] == '/')
         n--;
     return strncmp(path, dir, n) == 0 && path[n] == '/' && path[n + 1] != '\0' &&
-           never_climbs(path + n + 1);
+           fsutil_stays_below(path + n + 1);
 }
 
 int fsutil_resolve_inside(const char *path, const char *dir, char *resolved, size_t size)

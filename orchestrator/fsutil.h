@@ -40,6 +40,10 @@ int fsutil_place(const char *src, const char *dst, struct hp_error *err);
 /* Returns the bytes used by the files under `path` (st_blocks), recursively. */
 uint64_t fsutil_disk_usage(const char *path);
 
+/* Returns 1 when `rel` is a non-empty relative path none of whose components
+ * is "..": joined to a directory, it names something below it (lexically). */
+int fsutil_stays_below(const char *rel);
+
 /* Returns 1 when `path` lies strictly inside directory `dir`, lexically (both
  * absolute; no ".." component after `dir`). Symlinks are not followed: see
  * fsutil_resolve_inside for the check that decides what may be touched. */

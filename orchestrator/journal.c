@@ -172,7 +172,8 @@ int journal_append(struct journal *journal, const json_t *record, struct hp_erro
     return 0;
 }
 
-int journal_when_durable(struct journal *journal, journal_durable_fn fn, void *data)
+int journal_when_durable(struct journal *journal, journal_durable_fn fn,
+                         journal_durable_fn discard, void *data)
 {
     if (journal->synced >= journal->appended) {
         fn(data);
@@ -184,7 +185,7 @@ int journal_when_durable(struct journal *journal, journal_durable_fn fn, void *d
         return -1;
     journal->waiters = grown;
     journal->waiters[journal->waiter_count++] =
-        (struct journal_waiter){journal->appended, fn, data};
+        (struct journal_waiter){journal->appended, fn, discard, data};
     return 0;
 }
 
@@ -246,6 +247,9 @@ void journal_close(struct journal *journal)
         close(journal->fd);
     }
     journal->fd = -1;
+    for (size_t i = 0; i < journal->waiter_count; i++)
+        if (journal->waiters[i].discard)
+            journal->waiters[i].discard(journal->waiters[i].data);
     free(journal->waiters);
     journal->waiters = NULL;
     journal->waiter_count = journal->waiter_cap = 0;

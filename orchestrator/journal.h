@@ -31,6 +31,7 @@ typedef void (*journal_failed_fn)(void *data, const struct hp_error *err);
 struct journal_waiter {
     uint64_t seq;             /* durable once synced >= seq */
     journal_durable_fn fn;
+    journal_durable_fn discard; /* instead of fn, when that never comes; may be NULL */
     void *data;
 };
 
@@ -69,8 +70,12 @@ int journal_open(struct journal *journal, const char *dir, long long keep_bytes,
 int journal_append(struct journal *journal, const json_t *record, struct hp_error *err);
 
 /* Runs fn(data) once everything appended so far is on disk (at once when it
- * already is). Returns 0 or -1 when out of memory. */
-int journal_when_durable(struct journal *journal, journal_durable_fn fn, void *data);
+ * already is). When the journal closes before that (a write or sync failed),
+ * discard(data) runs instead (may be NULL): what waits for durability is not
+ * done, and its data is released. Returns 0 or -1 when out of memory (then
+ * neither runs). */
+int journal_when_durable(struct journal *journal, journal_durable_fn fn,
+                         journal_durable_fn discard, void *data);
 
 /* Makes everything durable now, synchronously, and runs the waiters.
  * Returns 0 or -1. */

@@ -321,21 +321,6 @@ static void check_nonfinite(struct attempt *a, const json_t *line, const char *o
     }
 }
 
-/* Whether `name` is relative and never climbs out ("..") of where it starts. */
-static int stays_below(const char *name)
-{
-    if (name[0] == '/' || name[0] == '\0')
-        return 0;
-    for (const char *p = name; *p;) {
-        size_t n = strcspn(p, "/");
-        if (n == 2 && p[0] == '.' && p[1] == '.')
-            return 0;
-        p += n;
-        p += *p == '/';
-    }
-    return 1;
-}
-
 /* The checkpoint a report record names, as the runner vetted it: the runner
  * resolves what the trainer reported and records "checkpoint_path" (a file
  * inside the trial's own directory, symlinks resolved) or "checkpoint_refused".
@@ -358,7 +343,7 @@ static int checkpoint_of_report(const struct sweep_state *state,
     char dir[HP_PATH_MAX];
     if (state_trial_dir(state, config, seed, dir, sizeof dir, NULL) < 0)
         return 0;
-    if (stays_below(name))
+    if (fsutil_stays_below(name))
         return hp_path_join(path, size, NULL, dir, name, NULL) == 0;
     if (name[0] == '/' && fsutil_is_inside(name, dir))
         return hp_path_join(path, size, NULL, name, NULL) == 0 && path[0];

@@ -444,6 +444,14 @@ static void run_drops(void *data)
     free(job);
 }
 
+/* The records never became durable: the files stay. */
+static void discard_drops(void *data)
+{
+    struct drop_job *job = data;
+    state_drops_free(job->drops, job->count);
+    free(job);
+}
+
 static void schedule_drops(struct sweep *sweep)
 {
     size_t count;
@@ -455,7 +463,7 @@ static void schedule_drops(struct sweep *sweep)
     struct drop_job *job = malloc(sizeof *job);
     if (job)
         *job = (struct drop_job){sweep, drops, count};
-    if (!job || journal_when_durable(&sweep->journal, run_drops, job) < 0) {
+    if (!job || journal_when_durable(&sweep->journal, run_drops, discard_drops, job) < 0) {
         state_drops_free(drops, count); /* out of memory: files are kept, which is safe */
         free(job);
     }
@@ -679,7 +687,7 @@ static void on_config_complete(struct sweep_state *state, size_t index, void *ct
     if (!job)
         return; /* out of memory: files are kept, which is safe */
     *job = (struct retention_job){sweep, index};
-    if (journal_when_durable(&sweep->journal, run_retention, job) < 0)
+    if (journal_when_durable(&sweep->journal, run_retention, free, job) < 0)
         free(job);
 }
 
