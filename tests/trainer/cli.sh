@@ -223,6 +223,9 @@ resume_after_sigterm)
     run straight $ARGS --out-dir "$WORK/straight"
     expect_status 0
     NAME=first
+    # A first.out left by an earlier run would be read before the background
+    # shell truncates it: the wait below must see this run's lines only.
+    : >"$WORK/first.out"
     "$TRAINER" $ARGS --out-dir "$WORK/stopped" >"$WORK/first.out" 2>"$WORK/first.err" &
     PID=$!
     # Wait for the third epoch line, then ask the run to stop.
