@@ -78,6 +78,7 @@ import json, sys
 def load(path):
     r = json.load(open(path))
     r.pop("elapsed_s")
+    r.pop("compute")  # what was spent: timings, and work a kill made redone
     return r
 a, b = load(sys.argv[1]), load(sys.argv[2])
 assert a == b, "two runs of the same space differ"
@@ -136,6 +137,7 @@ import json, sys
 def load(path):
     r = json.load(open(path))
     r.pop("elapsed_s")
+    r.pop("compute")  # what was spent: timings, and work a kill made redone
     return r
 a, b = load(sys.argv[1]), load(sys.argv[2])
 assert a["trials_ok"] == 12, a["trials_ok"]
