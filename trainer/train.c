@@ -99,6 +99,7 @@ struct trainer {
     char best_path[HP_PATH_MAX];
     char last_path[HP_PATH_MAX];
     int io_failed; /* a checkpoint or a metric line could not be written */
+    int timing;    /* HPSEARCH_TRAIN_TIMING: mark the first batch on stderr */
 };
 
 /* How an epoch (or the part of it that ran) ended. */
@@ -290,6 +291,8 @@ static int trainer_init(struct trainer *t, const struct options *opt,
     hp_pcg32_derive(&t->prog.dropout, opt->seed, PURPOSE_DROPOUT);
     hp_pcg32_derive(&t->prog.augment, opt->seed, PURPOSE_AUGMENT);
     t->prog.train_rows = d->train.n;
+    const char *timing = getenv("HPSEARCH_TRAIN_TIMING");
+    t->timing = timing && strcmp(timing, "1") == 0;
     return 0;
 }
 
@@ -611,6 +614,13 @@ static enum epoch_end train_epoch(struct trainer *t, struct epoch_training *out)
     for (; p->batch < batches; p->batch++) {
         if (stop_signal)
             return EPOCH_STOPPED;
+        if (t->timing) {
+            /* For experiments/bench/trainer_startup.sh: CLOCK_MONOTONIC is one
+             * clock for every process, so the launcher's reading before exec
+             * and this one make the start-up time. */
+            fprintf(stderr, "hpsearch-train: timing: first_batch %.9f\n", now_seconds());
+            t->timing = 0;
+        }
         size_t start = p->batch * batch;
         size_t count = n - start < batch ? n - start : batch;
         data_gather(train->set, t->order + start, count, t->x, t->y);
