@@ -36,6 +36,7 @@ struct option_spec {
     size_t offset; /* of the field in struct options */
     const char *metavar;
     const char *def;     /* default, as command-line text; NULL: none */
+    const char *def_text; /* --help's word for a default set after parsing, or NULL */
     const char *env;     /* environment variable read when the option is absent */
     const char *choices; /* OPT_CHOICE: "a|b", in the order of the enum */
     double min, max;
@@ -363,6 +364,19 @@ static const struct option_spec OPTIONS[] = {
      .min = 1,
      .max = 1e6,
      .help = "epochs to train"},
+    {.name = "schedule-epochs",
+     .type = OPT_INT,
+     .offset = FIELD(schedule_epochs),
+     .metavar = "N",
+     .env = "HPSEARCH_BUDGET_MAX",
+     .def_text = "--epochs",
+     .min = 1,
+     .max = 1e6,
+     .help = "the horizon of the learning-rate schedule: the total epochs the "
+             "cosine curve is laid out over (past it the rate stays at --lr-min). "
+             "A scheduler that runs a trial to a few epochs and later resumes it "
+             "with a larger --epochs sets this to its largest budget, so that the "
+             "resumed run follows the curve one full-length run would have"},
     {.name = "seed",
      .type = OPT_SEED,
      .offset = FIELD(seed),
@@ -708,6 +722,8 @@ static int check_combination(struct options *o, struct hp_error *err)
         return hp_error_set(err, "option --dropout",
                             "there is no hidden layer to apply dropout to");
     o->ndropout = o->nhidden;
+    if (o->schedule_epochs == 0)
+        o->schedule_epochs = o->epochs;
     return 0;
 }
 
@@ -797,9 +813,10 @@ void options_print_help(FILE *out)
         if ((int)strlen(left) >= COLUMN)
             fprintf(out, "\n%*s", COLUMN, "");
         char text[1024];
-        if (spec->def && spec->env)
+        const char *def = spec->def ? spec->def : spec->def_text;
+        if (def && spec->env)
             snprintf(text, sizeof text, "%s (default: $%s, else %s)", spec->help,
-                     spec->env, spec->def);
+                     spec->env, def);
         else if (spec->def)
             snprintf(text, sizeof text, "%s (default: %s)", spec->help,
                      spec->def[0] ? spec->def : "\"\"");
@@ -816,6 +833,8 @@ void options_print_help(FILE *out)
         "  HPSEARCH_SEED           default of --seed",
         "  HPSEARCH_TRIAL_DIR      default of --out-dir",
         "  HPSEARCH_RESUME_FROM    default of --resume",
+        "  HPSEARCH_BUDGET_MAX     default of --schedule-epochs (a scheduler's largest",
+        "                          budget)",
         "  HPSEARCH_TRAIN_TIMING   1: print \"hpsearch-train: timing: first_batch T\" on",
         "                          stderr as the first training batch starts (T in",
         "                          seconds of CLOCK_MONOTONIC), for start-up benchmarks",

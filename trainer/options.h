@@ -64,6 +64,7 @@ struct options {
                                                                      */
     long batch;
     long epochs;
+    long schedule_epochs; /* the schedule's horizon: --epochs unless given */
     long val_size;
     uint64_t seed;
     uint64_t split_seed;

@@ -216,7 +216,7 @@ static int trainer_init(struct trainer *t, const struct options *opt,
         .gamma = opt->lr_gamma,
         .step_epochs = opt->lr_step_epochs,
         .warmup_epochs = opt->warmup_epochs,
-        .epochs = opt->epochs,
+        .horizon = opt->schedule_epochs,
         .batches_per_epoch = batches,
     };
     /* Frozen layers get no gradient and no segment: the optimizer never
