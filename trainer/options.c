@@ -363,7 +363,7 @@ static const struct option_spec OPTIONS[] = {
      .def = "10",
      .min = 1,
      .max = 1e6,
-     .help = "epochs to train"},
+     .help = "epochs to train, in total: a resumed run continues to this count"},
     {.name = "schedule-epochs",
      .type = OPT_INT,
      .offset = FIELD(schedule_epochs),
@@ -402,7 +402,9 @@ static const struct option_spec OPTIONS[] = {
      .unrecorded = 1,
      .help = "continue the run saved in PATH (a last.ckpt) exactly where it "
              "stopped: with the same flags, the metric lines and weights are the "
-             "bits a run that never stopped gives. The architecture, the optimizer "
+             "bits a run that never stopped gives. --epochs is the total: a run "
+             "saved at epoch 3 and resumed with --epochs 9 trains and reports "
+             "epochs 4 to 9 (give the same --schedule-epochs to both parts). The architecture, the optimizer "
              "and the training rows must match; other flags may change (stderr "
              "lists them). A checkpoint without training state (a best.ckpt) "
              "stands for the last.ckpt beside it, or, without one, the run starts "
@@ -867,6 +869,11 @@ void options_print_help(FILE *out)
         "                    between identical runs",
         "  new best:       {\"checkpoint\": \"best.ckpt\", \"epoch\"}  (after",
         "                   <out-dir>/best.ckpt is saved)",
+        "  every epoch:    {\"checkpoint\": \"last.ckpt\", \"epoch\"}  (after",
+        "                   <out-dir>/last.ckpt is saved; also on a signal)",
+        "  on --resume from another folder: both checkpoint lines first (best.ckpt",
+        "                   when there is a best epoch, then last.ckpt), once the",
+        "                   resumed state is saved in --out-dir",
         "  at the end:     {\"final\": true, \"stopped\": \"completed\" or",
         "                   \"early_stopping\", \"reason\", \"epochs_run\", "
         "\"best_epoch\",",

@@ -23,3 +23,14 @@ foreach(case same_seed_identical different_seed_differs env_defaults metric_line
                    ${CMAKE_CURRENT_BINARY_DIR}/trainer-cli/${case})
   set_tests_properties(trainer_cli_${case} PROPERTIES TIMEOUT 120)
 endforeach()
+
+# Promotions (a scheduler continuing a trial with a larger budget):
+# tests/trainer/promotion.sh CASE TRAINER WORKDIR.
+foreach(case split_equals_straight split_twice resumed_folder_reports_checkpoints
+             early_stopping_state schedule_epochs_values)
+  add_test(NAME trainer_promotion_${case}
+           COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/trainer/promotion.sh ${case}
+                   $<TARGET_FILE:hpsearch-train>
+                   ${CMAKE_CURRENT_BINARY_DIR}/trainer-promotion/${case})
+  set_tests_properties(trainer_promotion_${case} PROPERTIES TIMEOUT 120)
+endforeach()
