@@ -64,6 +64,16 @@ static const struct option_spec OPTIONS[] = {
      .def = "/usr/share/datasets/fashion-mnist",
      .help = "folder of train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
              "t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz"},
+    {.name = "cache-dir",
+     .type = OPT_STRING,
+     .offset = FIELD(cache_dir),
+     .metavar = "DIR",
+     .unrecorded = 1,
+     .help = "fashion-mnist: keep the decoded images in a cache file in DIR (created "
+             "if missing; its parent must exist) that later runs map instead of "
+             "inflating the .gz files (about 0.4 s saved per run; the results are "
+             "the same bits). A cache that does not check out is rebuilt. Default: "
+             "$HPSEARCH_SWEEP_DIR/.cache when that is set, else no cache"},
     {.name = "csv",
      .type = OPT_STRING,
      .offset = FIELD(csv),
@@ -726,6 +736,16 @@ static int check_combination(struct options *o, struct hp_error *err)
     o->ndropout = o->nhidden;
     if (o->schedule_epochs == 0)
         o->schedule_epochs = o->epochs;
+    /* hpsearch's rule: a trial writes nowhere but where it is told, so the
+     * cache lives under the sweep only when the sweep says where that is. */
+    const char *sweep = getenv("HPSEARCH_SWEEP_DIR");
+    if (!o->cache_dir && sweep && *sweep) {
+        if (hp_path_join(o->cache_dir_buf, sizeof o->cache_dir_buf, NULL, sweep, ".cache",
+                         NULL) < 0)
+            return hp_error_set(err, "environment HPSEARCH_SWEEP_DIR",
+                                "path too long (%zu bytes)", strlen(sweep));
+        o->cache_dir = o->cache_dir_buf;
+    }
     return 0;
 }
 
@@ -837,6 +857,8 @@ void options_print_help(FILE *out)
         "  HPSEARCH_RESUME_FROM    default of --resume",
         "  HPSEARCH_BUDGET_MAX     default of --schedule-epochs (a scheduler's largest",
         "                          budget)",
+        "  HPSEARCH_SWEEP_DIR      the sweep's folder: the data cache defaults to its",
+        "                          .cache folder (see --cache-dir)",
         "  HPSEARCH_TRAIN_TIMING   1: print \"hpsearch-train: timing: first_batch T\" on",
         "                          stderr as the first training batch starts (T in",
         "                          seconds of CLOCK_MONOTONIC), for start-up benchmarks",
