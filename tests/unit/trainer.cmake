@@ -10,6 +10,8 @@ hp_add_check_test(check_trainer_augment SOURCES unit/check_trainer_augment.c
                   LIBS hp_trainer)
 hp_add_check_test(check_trainer_data SOURCES unit/check_trainer_data.c LIBS hp_trainer)
 hp_add_check_test(check_trainer_csv SOURCES unit/check_trainer_csv.c LIBS hp_trainer)
+hp_add_check_test(check_trainer_cache SOURCES unit/check_trainer_cache.c
+                  LIBS hp_trainer)
 
 # hpsearch-train end to end: tests/trainer/cli.sh CASE TRAINER WORKDIR.
 foreach(case same_seed_identical different_seed_differs env_defaults metric_lines
