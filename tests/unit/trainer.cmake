@@ -36,3 +36,13 @@ foreach(case split_equals_straight split_twice resumed_folder_reports_checkpoint
                    ${CMAKE_CURRENT_BINARY_DIR}/trainer-promotion/${case})
   set_tests_properties(trainer_promotion_${case} PROPERTIES TIMEOUT 120)
 endforeach()
+
+# The data cache with the real binary on Fashion-MNIST (skipped without it):
+# tests/trainer/cache.sh CASE TRAINER WORKDIR.
+foreach(case same_results damaged_rebuilt where_it_lives racing_builders)
+  add_test(NAME trainer_cache_${case}
+           COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/trainer/cache.sh ${case}
+                   $<TARGET_FILE:hpsearch-train>
+                   ${CMAKE_CURRENT_BINARY_DIR}/trainer-cache/${case})
+  set_tests_properties(trainer_cache_${case} PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
+endforeach()
