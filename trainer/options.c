@@ -414,9 +414,10 @@ static const struct option_spec OPTIONS[] = {
              "stopped: with the same flags, the metric lines and weights are the "
              "bits a run that never stopped gives. --epochs is the total: a run "
              "saved at epoch 3 and resumed with --epochs 9 trains and reports "
-             "epochs 4 to 9 (give the same --schedule-epochs to both parts). The architecture, the optimizer "
-             "and the training rows must match; other flags may change (stderr "
-             "lists them). A checkpoint without training state (a best.ckpt) "
+             "epochs 4 to 9 (give the same --schedule-epochs to both parts). The "
+             "architecture, the optimizer and the training rows must match; other "
+             "flags may change (stderr lists them). A checkpoint without training state "
+             "(a best.ckpt) "
              "stands for the last.ckpt beside it, or, without one, the run starts "
              "afresh (a note on stderr says which)"},
     {.name = "help",

@@ -891,8 +891,8 @@ static int same_file(const char *a, const char *b)
 static int adopt_resumed_state(struct trainer *t, struct hp_error *err)
 {
     const struct progress *p = &t->prog;
-    if (p->best_epoch > 0 &&
-        (save_best(t, err) < 0 || report_checkpoint(t, BEST_NAME, p->best_epoch, err) < 0))
+    if (p->best_epoch > 0 && (save_best(t, err) < 0 ||
+                              report_checkpoint(t, BEST_NAME, p->best_epoch, err) < 0))
         return -1;
     if (save_last(t, err) < 0 || report_checkpoint(t, LAST_NAME, p->epoch, err) < 0)
         return -1;
@@ -957,9 +957,8 @@ enum train_exit train_run(const struct options *opt, const struct data *d, FILE 
     if (opt->resume) {
         char loaded[HP_PATH_MAX];
         int resumed = resume(&t, loaded, &err);
-        if (resumed < 0 ||
-            (resumed == 0 && !same_file(loaded, t.last_path) &&
-             adopt_resumed_state(&t, &err) < 0)) {
+        if (resumed < 0 || (resumed == 0 && !same_file(loaded, t.last_path) &&
+                            adopt_resumed_state(&t, &err) < 0)) {
             diagnose(&err);
             goto done;
         }
@@ -970,7 +969,8 @@ enum train_exit train_run(const struct options *opt, const struct data *d, FILE 
     snprintf(reason, sizeof reason, "ran all %ld epochs", opt->epochs);
     /* Resumed at an epoch where early stopping had ended the run: it ends
      * there again, as a run that never stopped would have. */
-    int ended = p->epoch > 0 && p->batch == 0 && early_stop_due(&t, reason, sizeof reason);
+    int ended =
+        p->epoch > 0 && p->batch == 0 && early_stop_due(&t, reason, sizeof reason);
     const char *stopped = ended ? "early_stopping" : "completed";
     while (!ended && p->epoch < opt->epochs) {
         double epoch_start = now_seconds();
