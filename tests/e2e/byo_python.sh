@@ -8,14 +8,14 @@
 #
 #   sweep    runs experiments/byo-python/space.json twice with the real hpsearch
 #            and checks results.json: every trial ok, configs ranked by mean,
-#            best/ holding the best trial's model.npz and nothing else kept,
+#            best/ holding the best trial's last.npz and nothing else kept,
 #            and the two runs identical apart from elapsed_s.
 #   resume   runs a longer version of that sweep, interrupts it with SIGINT
 #            while trials run, resumes it with `hpsearch resume`, and checks
 #            that the trainer was restarted from its checkpoint and that
 #            results.json equals an uninterrupted run's, apart from elapsed_s.
 #   trainer  runs train.py alone: a bad option exits 2; SIGTERM mid-run saves
-#            model.npz and exits 143 promptly; resuming from that checkpoint
+#            last.npz and exits 143 promptly; resuming from that checkpoint
 #            prints exactly the metric lines of an uninterrupted run.
 set -u
 python=/usr/bin/python3
@@ -65,12 +65,12 @@ best = r["best"]
 assert best["config"] == configs[0]["config"], (best, configs[0]["config"])
 assert configs[0]["params"]["lr"] > 0.05, "the smallest lr should not win: %s" % configs[0]
 info = json.load(open(os.path.join(run, "best", "best.json")))
-assert info["checkpoint"] == "model.npz" and info["trial"] == best["best_trial"], info
-with np.load(os.path.join(run, "best", "model.npz")) as ck:
-    assert str(ck["format"]) == "byo-python/1" and int(ck["epoch"]) == 20
+assert info["checkpoint"] == "last.npz" and info["trial"] == best["best_trial"], info
+with np.load(os.path.join(run, "best", "last.npz")) as ck:
+    assert str(ck["format"]) == "byo-python/2" and int(ck["epoch"]) == 20
     assert ck["b1"].size == best["params"]["hidden"]
 kept = sorted(t for t in os.listdir(os.path.join(run, "trials"))
-              if os.path.exists(os.path.join(run, "trials", t, "model.npz")))
+              if os.path.exists(os.path.join(run, "trials", t, "last.npz")))
 assert kept == [best["best_trial"]], "keep_checkpoints best kept %s" % kept
 ' "$work/run1"
     check '
@@ -82,7 +82,7 @@ def load(path):
 a, b = load(sys.argv[1]), load(sys.argv[2])
 assert a == b, "two runs of the same space differ"
 ' "$work/run1/results.json" "$work/run2/results.json"
-    echo "ok: 12 trials, 6 configs ranked, best/model.npz, two runs identical"
+    echo "ok: 12 trials, 6 configs ranked, best/last.npz, two runs identical"
 }
 
 # Waits up to 20 s for FILE to hold at least COUNT lines (default 1) matching PATTERN.
@@ -124,13 +124,13 @@ resume() {
     wait "$pid"
     status=$?
     [ "$status" -eq 130 ] || { cat "$work/cut.out"; fail "after SIGINT: expected exit 130, got $status"; }
-    grep -q '"status":"interrupted","resume_from":"[^"]*model.npz"' "$journal" ||
+    grep -q '"status":"interrupted","resume_from":"[^"]*last.npz"' "$journal" ||
         fail "no trial was recorded as interrupted with a checkpoint to resume from"
 
     "$hpsearch" resume "$work/cut" >"$work/resume.out" 2>&1 ||
         { cat "$work/resume.out"; fail "hpsearch resume failed"; }
-    grep '"event":"start"' "$journal" | grep -q '"resume_from":"[^"]*model.npz"' ||
-        fail "no trial was restarted from its model.npz"
+    grep '"event":"start"' "$journal" | grep -q '"resume_from":"[^"]*last.npz"' ||
+        fail "no trial was restarted from its last.npz"
     check '
 import json, sys
 def load(path):
@@ -141,7 +141,7 @@ a, b = load(sys.argv[1]), load(sys.argv[2])
 assert a["trials_ok"] == 12, a["trials_ok"]
 assert a == b, "interrupted and resumed results differ from an uninterrupted run"
 ' "$work/whole/results.json" "$work/cut/results.json"
-    echo "ok: interrupted with SIGINT, resumed from model.npz, results identical"
+    echo "ok: interrupted with SIGINT, resumed from last.npz, results identical"
 }
 
 trainer() {
@@ -170,12 +170,12 @@ trainer() {
     status=$?
     [ "$status" -eq 143 ] || fail "after SIGTERM: expected exit 143, got $status"
     [ $(($(date +%s) - start)) -le 2 ] || fail "too slow to stop after SIGTERM"
-    [ -f "$work/cut/model.npz" ] || fail "no model.npz after SIGTERM"
-    [ ! -e "$work/cut/model.npz.tmp" ] || fail "a temp checkpoint was left behind"
-    tail -n 1 "$work/cut.out" | grep -q '"checkpoint": "model.npz"' ||
+    [ -f "$work/cut/last.npz" ] || fail "no last.npz after SIGTERM"
+    [ ! -e "$work/cut/last.npz.tmp" ] || fail "a temp checkpoint was left behind"
+    tail -n 1 "$work/cut.out" | grep -q '"checkpoint": "last.npz"' ||
         fail "the SIGTERM save was not reported"
 
-    HPSEARCH_TRIAL_DIR=$work/resumed HPSEARCH_RESUME_FROM=$work/cut/model.npz \
+    HPSEARCH_TRIAL_DIR=$work/resumed HPSEARCH_RESUME_FROM=$work/cut/last.npz \
         "$python" "$train" --epochs=400 >"$work/resumed.out" || fail "resumed run failed"
     grep -v '"checkpoint"' "$work/full.out" >"$work/full.metrics"
     cat "$work/cut.out" "$work/resumed.out" | grep -v '"checkpoint"' >"$work/joined.metrics"
