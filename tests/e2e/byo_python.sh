@@ -2,9 +2,10 @@
 # usage: byo_python.sh sweep HPSEARCH SOURCE_DIR WORK_DIR
 #        byo_python.sh resume HPSEARCH SOURCE_DIR WORK_DIR
 #        byo_python.sh trainer SOURCE_DIR WORK_DIR
+#        byo_python.sh promote SOURCE_DIR WORK_DIR
 #
 # End-to-end tests of experiments/byo-python, the bring-your-own Python trainer.
-# Both exit 77 (ctest's SKIP_RETURN_CODE) when /usr/bin/python3 has no NumPy.
+# All exit 77 (ctest's SKIP_RETURN_CODE) when /usr/bin/python3 has no NumPy.
 #
 #   sweep    runs experiments/byo-python/space.json twice with the real hpsearch
 #            and checks results.json: every trial ok, configs ranked by mean,
@@ -17,6 +18,13 @@
 #   trainer  runs train.py alone: a bad option exits 2; SIGTERM mid-run saves
 #            last.npz and exits 143 promptly; resuming from that checkpoint
 #            prints exactly the metric lines of an uninterrupted run.
+#   promote  runs train.py alone as a scheduler would: to 3 epochs, then promoted
+#            to 6 from its last.npz, both with HPSEARCH_BUDGET_MAX=6; the two
+#            parts print the metric lines of one run to 6, with the same epoch
+#            numbering, a checkpoint line after each epoch, the same final line
+#            and the same last.npz. The hyperparameters are chosen so that the
+#            best epoch comes before the promotion: a best-so-far that the
+#            resume loses changes the final line.
 set -u
 python=/usr/bin/python3
 
@@ -184,11 +192,61 @@ trainer() {
     echo "ok: usage error, SIGTERM save (exit 143), bit-identical resume"
 }
 
+promote() {
+    src=$1 work=$2
+    train=$src/experiments/byo-python/train.py
+    rm -rf "$work"
+    mkdir -p "$work/straight" "$work/rung0" "$work/rung1"
+    export OPENBLAS_NUM_THREADS=1 HPSEARCH_SEED=2 HPSEARCH_BUDGET_MAX=6
+    unset HPSEARCH_RESUME_FROM
+    hp="--lr=2 --momentum=0.99"
+
+    HPSEARCH_TRIAL_DIR=$work/straight "$python" "$train" --epochs=6 $hp \
+        >"$work/straight.out" || fail "the run to 6 epochs failed"
+    HPSEARCH_TRIAL_DIR=$work/rung0 "$python" "$train" --epochs=3 $hp \
+        >"$work/rung0.out" || fail "the run to 3 epochs failed"
+    HPSEARCH_TRIAL_DIR=$work/rung1 HPSEARCH_RESUME_FROM=$work/rung0/last.npz \
+        "$python" "$train" --epochs=6 $hp >"$work/rung1.out" || fail "the promoted run failed"
+    check '
+import json, os, sys
+import numpy as np
+work = sys.argv[1]
+def lines(name):
+    text = open(os.path.join(work, name + ".out")).read().splitlines()
+    return [(line, json.loads(line)) for line in text]
+def epochs(run):
+    return [obj["epoch"] for _, obj in run if "val_accuracy" in obj]
+straight, rung0, rung1 = lines("straight"), lines("rung0"), lines("rung1")
+assert epochs(rung0) == [1, 2, 3] and epochs(rung1) == [4, 5, 6], (epochs(rung0), epochs(rung1))
+for name, run in (("straight", straight), ("rung0", rung0), ("rung1", rung1)):
+    body, final = run[:-1], run[-1][1]
+    assert final.get("final") is True, "%s: last line is not the final one" % name
+    for (_, metric), (_, ck) in zip(body[::2], body[1::2]):
+        assert ck == {"checkpoint": "last.npz", "epoch": metric["epoch"]}, (name, metric, ck)
+    assert len(body) % 2 == 0, "%s: an epoch without its checkpoint line" % name
+    left = sorted(os.listdir(os.path.join(work, name)))
+    assert left == ["last.npz"], "%s: trial dir holds %s" % (name, left)
+metrics = lambda run: [line for line, obj in run if "val_accuracy" in obj]
+assert metrics(rung0) + metrics(rung1) == metrics(straight), \
+    "3 epochs + promotion to 6 print other metric lines than one run to 6"
+assert rung1[-1][0] == straight[-1][0], ("final lines differ", rung1[-1][0], straight[-1][0])
+acc = [obj["val_accuracy"] for _, obj in straight if "val_accuracy" in obj]
+assert max(acc[:3]) > max(acc[3:]), "the best epoch is no longer before the promotion: %s" % acc
+with np.load(os.path.join(work, "straight", "last.npz")) as a, \
+        np.load(os.path.join(work, "rung1", "last.npz")) as b:
+    assert sorted(a.files) == sorted(b.files), (a.files, b.files)
+    for k in a.files:
+        assert np.array_equal(a[k], b[k]), "last.npz differs in %s" % k
+' "$work"
+    echo "ok: 3 epochs then promoted to 6 (HPSEARCH_BUDGET_MAX=6) = one run to 6, line for line"
+}
+
 mode=${1:-}
 [ $# -gt 0 ] && shift
 case $mode in
 sweep) [ $# -eq 3 ] || fail "usage: $0 sweep HPSEARCH SOURCE_DIR WORK_DIR"; sweep "$@" ;;
 resume) [ $# -eq 3 ] || fail "usage: $0 resume HPSEARCH SOURCE_DIR WORK_DIR"; resume "$@" ;;
 trainer) [ $# -eq 2 ] || fail "usage: $0 trainer SOURCE_DIR WORK_DIR"; trainer "$@" ;;
-*) fail "usage: $0 sweep|resume|trainer ..." ;;
+promote) [ $# -eq 2 ] || fail "usage: $0 promote SOURCE_DIR WORK_DIR"; promote "$@" ;;
+*) fail "usage: $0 sweep|resume|trainer|promote ..." ;;
 esac
