@@ -1059,6 +1059,22 @@ static int load_scheduler(struct loader *ld, const json_t *v, const char *path)
                                 "\"%s\" is also a parameter (params.%s): the scheduler "
                                 "sets the budget; remove one of them",
                                 out->budget_param, out->budget_param);
+    /* A budget hard-coded in the command would fight the scheduler's: which
+     * one a trainer honours depends on its argument parser. */
+    size_t flag_len = strlen(out->budget_param);
+    for (size_t i = 0; i < out->command_len; i++) {
+        const char *arg = out->command[i];
+        if (strncmp(arg, "--", 2) == 0 && strncmp(arg + 2, out->budget_param, flag_len) == 0 &&
+            (arg[2 + flag_len] == '\0' || arg[2 + flag_len] == '=')) {
+            char where[64];
+            snprintf(where, sizeof where, "command[%zu]", i);
+            return hp_error_set(ld->err, where,
+                                "\"%s\" sets the budget, which the scheduler passes "
+                                "(scheduler.budget_param is \"%s\"): remove it, or use a "
+                                "{%s} placeholder",
+                                arg, out->budget_param, out->budget_param);
+        }
+    }
     struct sched_context context = {planned_configs(out), out->maximize};
     struct scheduler *created = NULL;
     if (ops->create(v, &context, &created, ld->err) != 0)

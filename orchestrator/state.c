@@ -922,13 +922,16 @@ static void finish_pruned(struct sweep_state *state, struct config_record *confi
     free(seed->resume_from);
     seed->resume_from = NULL;
     seed->queued = 0;
-    /* The trainer's last line at or before the step pruned at, when it ran
-     * past it: what the config had then, whatever it did after. */
+    /* A seed that ended its run right where it was pruned (a rung) keeps the
+     * trainer's own final line. Any other was stopped mid-run, at a moment
+     * that depends on timing, or ran past the step while the decision waited:
+     * it gets its last line at or before the step, whatever came after. */
     size_t at = SIZE_MAX;
     for (size_t i = 0; a && i < a->step_count; i++)
         if (a->steps[i].step <= config->reached)
             at = i;
-    if (a && a->step_count > 0 && attempt_reached(a) > config->reached) {
+    int ended_there = seed->status == SEED_PAUSED && attempt_reached(a) == config->reached;
+    if (a && a->step_count > 0 && !ended_there) {
         json_decref(seed->final_line);
         seed->final_line = at == SIZE_MAX ? NULL : json_incref(a->steps[at].line);
     }

@@ -1179,6 +1179,15 @@ enum hp_exit_code sweep_dry_run(const struct space *space,
     if (space->strategy->create(&space->params, space->strategy_options, &strategy, err) <
         0)
         return HP_EXIT_USAGE;
+    struct scheduler *scheduler = NULL;
+    if (space->scheduler) {
+        struct sched_context context = {strategy_planned(strategy), space->maximize};
+        if (space->scheduler->create(space->scheduler_options, &context, &scheduler, err) <
+            0) {
+            strategy_destroy(strategy);
+            return HP_EXIT_USAGE;
+        }
+    }
     size_t configs = 0;
     enum hp_exit_code code = HP_EXIT_OK;
     for (;;) {
@@ -1197,6 +1206,10 @@ enum hp_exit_code sweep_dry_run(const struct space *space,
             break;
         }
         configs++;
+        /* Under a scheduler each config starts with the budget it admits. */
+        if (scheduler)
+            json_object_set_new(ask.params, space->budget_param,
+                                json_integer(scheduler_admit(scheduler, ask.config_index)));
         for (size_t s = 0; s < space->seed_count && code == HP_EXIT_OK; s++) {
             char trial_id[48];
             snprintf(trial_id, sizeof trial_id, "c%04zu-s%" PRIu64, ask.config_index,
@@ -1223,8 +1236,10 @@ enum hp_exit_code sweep_dry_run(const struct space *space,
             break;
     }
     if (code == HP_EXIT_OK)
-        fprintf(out, "%zu configs x %zu seeds = %zu trials (dry run: nothing started)\n",
-                configs, space->seed_count, configs * space->seed_count);
+        fprintf(out, "%zu configs x %zu seeds = %zu trials (dry run: nothing started)%s\n",
+                configs, space->seed_count, configs * space->seed_count,
+                scheduler ? "; the scheduler decides later budgets from results" : "");
     strategy_destroy(strategy);
+    scheduler_destroy(scheduler);
     return code;
 }

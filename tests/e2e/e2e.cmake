@@ -49,3 +49,9 @@ add_test(NAME full_disk
          COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/full_disk.sh $<TARGET_FILE:hpsearch>
                  ${CMAKE_CURRENT_BINARY_DIR}/e2e-work/full_disk)
 set_tests_properties(full_disk PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77)
+
+# Schedulers: the same decisions at any -j and after kill -9, promotion from
+# checkpoints, pruned outcomes in every output.
+hp_add_check_test(check_e2e_schedule SOURCES e2e/check_e2e_schedule.c LIBS PkgConfig::JANSSON
+                  TIMEOUT 600)
+add_dependencies(check_e2e_schedule hpsearch fake_trainer)

@@ -1,0 +1,378 @@
+/*
+ * Schedulers end to end, with the fake trainer's promotable "budget" mode
+ * (which sleeps a random time per epoch, so that parallel trials finish in a
+ * different order on every run): the decisions and results.json are the same
+ * at -j 1, 2 and 4 and after kill -9 + resume; a promoted config continues
+ * from its checkpoints and never trains an epoch twice; the median rule
+ * stops configs; pruned trials show as pruned in every output.
+ */
+#include <check.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "e2e_helpers.h"
+
+#define BIN HP_BINARY_DIR "/bin"
+#define WORK HP_BINARY_DIR "/e2e-work/schedule"
+
+/* A space of `trials` random configs of x in [0, 1], two seeds, under
+ * `scheduler` (a JSON object's text); `extra` goes at the end of the command. */
+static void write_space(const char *dir, const char *scheduler, int trials, const char *extra)
+{
+    char space[2048];
+    snprintf(space, sizeof space,
+             "{\"name\": \"e2e-schedule\",\n"
+             " \"command\": [\"%s/fake_trainer\", \"budget\"%s],\n"
+             " \"strategy\": {\"type\": \"random\", \"trials\": %d, \"seed\": 5},\n"
+             " \"scheduler\": %s,\n"
+             " \"seeds\": [0, 1],\n"
+             " \"params\": {\"x\": {\"type\": \"uniform\", \"low\": 0, \"high\": 1}}}\n",
+             BIN, extra, trials, scheduler);
+    char path[512];
+    snprintf(path, sizeof path, "%s/space.json", dir);
+    write_text(path, space);
+}
+
+/* results.json without what a run may legitimately change: timings, and the
+ * compute spent (a kill makes some work be done twice). Sorted keys, one
+ * string. */
+static char *results_text(const char *out)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/results.json", out);
+    json_t *doc = load_json(path);
+    json_object_del(doc, "elapsed_s");
+    json_object_del(doc, "compute");
+    size_t i;
+    json_t *config;
+    json_array_foreach(json_object_get(doc, "configs"), i, config)
+    {
+        size_t j;
+        json_t *seed;
+        json_array_foreach(json_object_get(config, "seeds"), j, seed)
+            json_object_del(seed, "attempts");
+    }
+    char *text = json_dumps(doc, JSON_SORT_KEYS | JSON_COMPACT);
+    json_decref(doc);
+    return text;
+}
+
+static int compare_strings(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The sweep's decisions ("decide" records without their file lists and
+ * checksums), sorted, one per line: which config was promoted, pruned or
+ * completed where. Sorted because configs are decided independently of each
+ * other's timing, but their records interleave as results arrive. */
+static char *decisions_text(const char *out)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/journal.jsonl", out);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    char *lines[4096];
+    size_t n = 0;
+    char *line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, f) > 0) {
+        if (!strstr(line, "\"event\":\"decide\""))
+            continue;
+        json_t *record = json_loads(line, 0, NULL);
+        ck_assert_ptr_nonnull(record);
+        json_object_del(record, "drop");
+        json_object_del(record, "crc");
+        ck_assert_uint_lt(n, 4096);
+        lines[n++] = json_dumps(record, JSON_SORT_KEYS | JSON_COMPACT);
+        json_decref(record);
+    }
+    free(line);
+    fclose(f);
+    qsort(lines, n, sizeof *lines, compare_strings);
+    size_t total = 1;
+    for (size_t i = 0; i < n; i++)
+        total += strlen(lines[i]) + 1;
+    char *text = calloc(total, 1);
+    for (size_t i = 0; i < n; i++) {
+        strcat(text, lines[i]);
+        strcat(text, "\n");
+        free(lines[i]);
+    }
+    return text;
+}
+
+static int count_in(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+static const char *ASHA = "{\"type\": \"asha\", \"min\": 1, \"max\": 9, \"eta\": 3}";
+
+START_TEST(test_asha_is_the_same_at_any_parallelism)
+{
+    const char *dir = WORK "/parallel";
+    fresh_dir(dir);
+    write_space(dir, ASHA, 12, ", \"--jitter=25\"");
+    char *results[3];
+    char *decisions[3];
+    const int jobs[3] = {1, 2, 4};
+    for (int r = 0; r < 3; r++) {
+        ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' run space.json --out j%d -j %d "
+                             "> j%d.log 2>&1",
+                             dir, BIN, jobs[r], jobs[r], jobs[r]),
+                         0);
+        char out[512];
+        snprintf(out, sizeof out, "%s/j%d", dir, jobs[r]);
+        results[r] = results_text(out);
+        decisions[r] = decisions_text(out);
+    }
+    /* ASHA did prune and promote (12 configs, eta 3: not every config runs
+     * to 9 epochs, and some do). */
+    ck_assert_int_gt(count_in(decisions[0], "\"action\":\"prune\""), 3);
+    ck_assert_int_gt(count_in(decisions[0], "\"action\":\"promote\""), 2);
+    ck_assert_int_gt(count_in(decisions[0], "\"action\":\"complete\""), 0);
+    for (int r = 1; r < 3; r++) {
+        ck_assert_str_eq(decisions[r], decisions[0]);
+        ck_assert_str_eq(results[r], results[0]);
+    }
+    for (int r = 0; r < 3; r++) {
+        free(results[r]);
+        free(decisions[r]);
+    }
+}
+END_TEST
+
+START_TEST(test_promotion_continues_and_never_trains_an_epoch_twice)
+{
+    const char *dir = WORK "/promote";
+    fresh_dir(dir);
+    write_space(dir, ASHA, 9, "");
+    ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' run space.json --out out -j 2 > log.txt "
+                         "2>&1",
+                         dir, BIN),
+                     0);
+    /* Every trial's trained.log counts 1, 2, 3, ... up to where it stopped:
+     * a promoted seed went on from its checkpoint. */
+    ck_assert_int_eq(run("cd '%s/out/trials' && for f in */trained.log; do "
+                         "seq 1 $(wc -l < $f) | cmp -s - $f || { echo $f; exit 1; }; done",
+                         dir),
+                     0);
+    /* ... and some went past the first rung, from their own checkpoint. */
+    ck_assert_int_eq(run("test $(cat '%s'/out/trials/*/trained.log | grep -cx 9) -ge 2", dir),
+                     0);
+    ck_assert_int_eq(run("grep '\"event\":\"start\"' '%s/out/journal.jsonl' | grep '\"budget\":9' "
+                         "| grep -q '\"resume_from\":\"[^\"]*last.ckpt\"'",
+                         dir),
+                     0);
+    /* A promoted trial's metric lines continue its curve: one line per epoch. */
+    ck_assert_int_eq(run("cd '%s/out' && for t in trials/*; do id=${t#trials/}; "
+                         "n=$(grep '\"event\":\"report\"' journal.jsonl | grep \"\\\"$id\\\"\" "
+                         "| grep -c '\"val_accuracy\"'); test $n = $(wc -l < $t/trained.log) "
+                         "|| exit 1; done",
+                         dir),
+                     0);
+    /* The compute spent: epochs summed over trials, each counted once. */
+    ck_assert_int_eq(run("cd '%s/out' && test $(cat trials/*/trained.log | wc -l) = "
+                         "$(grep -o '\"resource_units\": [0-9]*' results.json | "
+                         "grep -o '[0-9]*$')",
+                         dir),
+                     0);
+}
+END_TEST
+
+START_TEST(test_a_trainer_without_checkpoints_is_rerun_and_the_journal_says_so)
+{
+    const char *dir = WORK "/nockpt";
+    fresh_dir(dir);
+    write_space(dir, ASHA, 4, ", \"--nockpt=1\"");
+    ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' run space.json --out out > log.txt 2>&1",
+                         dir, BIN),
+                     0);
+    ck_assert_int_eq(run("grep '\"budget\":3' '%s/out/journal.jsonl' | grep -q "
+                         "'\"restart\":\"no checkpoint to continue from'",
+                         dir),
+                     0);
+    /* config 0 is always promoted: it trained 1, then 1..3 again from the start */
+    ck_assert_int_eq(run("head -4 '%s/out/trials/c0000-s0/trained.log' | tr '\\n' ' ' | "
+                         "grep -qx '1 1 2 3 '",
+                         dir),
+                     0);
+}
+END_TEST
+
+START_TEST(test_kill_and_resume_makes_the_same_decisions)
+{
+    const char *dir = WORK "/kill";
+    fresh_dir(dir);
+    write_space(dir, ASHA, 12, ", \"--jitter=40\"");
+    ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' run space.json --out whole -j 2 > whole.log "
+                         "2>&1",
+                         dir, BIN),
+                     0);
+    char *whole_results = results_text(WORK "/kill/whole");
+    char *whole_decisions = decisions_text(WORK "/kill/whole");
+    /* Killed twice, each time once a few more decisions are in the journal. */
+    int thresholds[2] = {3, 10};
+    for (int k = 0; k < 2; k++) {
+        ck_assert_int_eq(run("cd '%s' && { '%s/hpsearch' %s > cut%d.log 2>&1 & pid=$!; "
+                             "for i in $(seq 300); do sleep 0.02; "
+                             "n=$(grep -c '\"decide\"' cut/journal.jsonl 2>/dev/null); "
+                             "test \"${n:-0}\" -ge %d && break; done; kill -9 $pid; wait $pid; "
+                             "true; }",
+                             dir, BIN,
+                             k == 0 ? "run space.json --out cut -j 2" : "resume cut -j 3", k,
+                             thresholds[k]),
+                         0);
+    }
+    ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' resume cut -j 1 > resume.log 2>&1", dir,
+                         BIN),
+                     0);
+    char *cut_results = results_text(WORK "/kill/cut");
+    char *cut_decisions = decisions_text(WORK "/kill/cut");
+    ck_assert_str_eq(cut_decisions, whole_decisions);
+    ck_assert_str_eq(cut_results, whole_results);
+    free(whole_results);
+    free(whole_decisions);
+    free(cut_results);
+    free(cut_decisions);
+}
+END_TEST
+
+START_TEST(test_median_stops_bad_configs_the_same_way_at_any_parallelism)
+{
+    const char *dir = WORK "/median";
+    fresh_dir(dir);
+    write_space(dir, "{\"type\": \"median\", \"max\": 6, \"warmup_configs\": 3}", 10,
+                ", \"--jitter=20\"");
+    char *results[2];
+    char *decisions[2];
+    for (int r = 0; r < 2; r++) {
+        ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' run space.json --out j%d -j %d "
+                             "> j%d.log 2>&1",
+                             dir, BIN, r * 2 + 1, r * 2 + 1, r),
+                         0);
+        char out[512];
+        snprintf(out, sizeof out, "%s/j%d", dir, r * 2 + 1);
+        results[r] = results_text(out);
+        decisions[r] = decisions_text(out);
+    }
+    /* x far from 0.3 is worse at every epoch: some configs stop at epoch 1,
+     * the three warm-up configs never do. */
+    ck_assert_int_gt(count_in(decisions[0], "\"action\":\"prune\""), 1);
+    ck_assert_int_eq(count_in(decisions[0], "\"action\":\"prune\",\"at\":1,\"config\":0}"), 0);
+    ck_assert_int_eq(count_in(decisions[0], "\"action\":\"promote\""), 0);
+    ck_assert_str_eq(decisions[1], decisions[0]);
+    ck_assert_str_eq(results[1], results[0]);
+    free(results[0]);
+    free(results[1]);
+    free(decisions[0]);
+    free(decisions[1]);
+}
+END_TEST
+
+START_TEST(test_pruned_trials_show_in_every_output)
+{
+    const char *dir = WORK "/outputs";
+    fresh_dir(dir);
+    write_space(dir, ASHA, 6, "");
+    ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' run space.json --out out > log.txt 2>&1",
+                         dir, BIN),
+                     0);
+    json_t *doc = load_json(WORK "/outputs/out/results.json");
+    ck_assert_int_gt(json_integer_value(json_object_get(doc, "trials_pruned")), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(doc, "scheduler")), "asha");
+    json_t *compute = json_object_get(doc, "compute");
+    ck_assert_int_gt(json_integer_value(json_object_get(compute, "resource_units")), 0);
+    ck_assert(json_real_value(json_object_get(compute, "trainer_seconds")) > 0);
+    /* Pruned configs rank after the complete ones, with where they stopped
+     * and their partial value. */
+    size_t i;
+    json_t *config;
+    int seen_pruned = 0;
+    json_array_foreach(json_object_get(doc, "configs"), i, config)
+    {
+        const char *status = json_string_value(json_object_get(config, "status"));
+        if (strcmp(status, "pruned") == 0) {
+            seen_pruned = 1;
+            json_t *seed = json_array_get(json_object_get(config, "seeds"), 0);
+            ck_assert_str_eq(json_string_value(json_object_get(seed, "status")), "pruned");
+            ck_assert_int_eq(json_integer_value(json_object_get(seed, "pruned_at")),
+                             json_integer_value(json_object_get(config, "reached")));
+            ck_assert(json_is_real(json_object_get(seed, "value")));
+        } else {
+            ck_assert_msg(!seen_pruned, "a complete config ranks after a pruned one");
+            ck_assert_str_eq(status, "complete");
+        }
+    }
+    ck_assert(seen_pruned);
+    json_decref(doc);
+    ck_assert_int_eq(run("grep -q ',pruned,[0-9.]*,,,[0-9]*,[0-9.]*,1,' '%s/out/results.csv'",
+                         dir),
+                     0);
+    ck_assert_int_eq(run("grep -q 'asha scheduler: [1-9][0-9]* configs* pruned early' "
+                         "'%s/log.txt' && grep -q 'pruned at epoch 1: x=' '%s/log.txt'",
+                         dir, dir),
+                     0);
+    ck_assert_int_eq(run("'%s/hpsearch' status '%s/out' | grep -q ' pruned), 0 running' && "
+                         "'%s/hpsearch' status '%s/out' | grep -q 'compute: [0-9]* epochs' && "
+                         "'%s/hpsearch' report '%s/out' | grep -q '(pruned at 1) x='",
+                         BIN, dir, BIN, dir, BIN, dir),
+                     0);
+    /* No checkpoint of a pruned trial is left (keep_checkpoints best). */
+    ck_assert_int_eq(run("cd '%s/out' && for c in $(grep -o '\"config\":[0-9]*,\"action\":"
+                         "\"prune\"' journal.jsonl | grep -o '[0-9]*' | head -3); do "
+                         "test -z \"$(ls trials/c$(printf %%04d $c)-s*/*.ckpt 2>/dev/null)\" "
+                         "|| exit 1; done",
+                         dir),
+                     0);
+}
+END_TEST
+
+START_TEST(test_hyperband_runs_brackets)
+{
+    const char *dir = WORK "/hyperband";
+    fresh_dir(dir);
+    write_space(dir, "{\"type\": \"hyperband\", \"min\": 1, \"max\": 9, \"eta\": 3}", 13, "");
+    ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' run space.json --out out -j 2 > log.txt "
+                         "2>&1",
+                         dir, BIN),
+                     0);
+    /* brackets start at 1, 3 and 9 epochs (9, 3 and 1 configs a cycle of 13) */
+    for (int budget = 1; budget <= 9; budget *= 3)
+        ck_assert_int_eq(run("grep '\"event\":\"start\"' '%s/out/journal.jsonl' | "
+                             "grep '\"resume_from\":null' | grep -q '\"budget\":%d'",
+                             dir, budget),
+                         0);
+    ck_assert_int_eq(run("grep -q '\"action\":\"prune\"' '%s/out/journal.jsonl'", dir), 0);
+}
+END_TEST
+
+static Suite *schedule_suite(void)
+{
+    Suite *suite = suite_create("schedule");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 240);
+    tcase_add_test(tc, test_asha_is_the_same_at_any_parallelism);
+    tcase_add_test(tc, test_promotion_continues_and_never_trains_an_epoch_twice);
+    tcase_add_test(tc, test_a_trainer_without_checkpoints_is_rerun_and_the_journal_says_so);
+    tcase_add_test(tc, test_kill_and_resume_makes_the_same_decisions);
+    tcase_add_test(tc, test_median_stops_bad_configs_the_same_way_at_any_parallelism);
+    tcase_add_test(tc, test_pruned_trials_show_in_every_output);
+    tcase_add_test(tc, test_hyperband_runs_brackets);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+int main(void)
+{
+    return hp_check_run(schedule_suite());
+}
