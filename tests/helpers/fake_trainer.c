@@ -105,11 +105,15 @@ static int budget_trainer(int argc, char **argv, const char *dir, double x, long
             fclose(log);
         }
         if (!nockpt) {
+            /* Written aside and renamed: a kill never leaves a torn file. */
+            char tmp[4200];
             snprintf(path, sizeof path, "%s/last.ckpt", dir ? dir : ".");
-            FILE *f = fopen(path, "w");
+            snprintf(tmp, sizeof tmp, "%s.tmp", path);
+            FILE *f = fopen(tmp, "w");
             if (f) {
                 fprintf(f, "%d\n", epoch);
                 fclose(f);
+                rename(tmp, path);
             }
             printf("{\"checkpoint\": \"last.ckpt\", \"epoch\": %d}\n", epoch);
         }
