@@ -37,8 +37,8 @@ static long asha_admit(struct scheduler *s, size_t config)
     return sh_bracket_admit(&((struct asha *)s)->bracket, config);
 }
 
-static void asha_segment_end(struct scheduler *s, size_t config, long budget, double value,
-                             size_t n_ok)
+static void asha_segment_end(struct scheduler *s, size_t config, long budget,
+                             double value, size_t n_ok)
 {
     sh_bracket_segment_end(&((struct asha *)s)->bracket, config, budget, value, n_ok);
 }

@@ -22,7 +22,7 @@ struct hyperband {
     struct scheduler base;
     struct sh_bracket *brackets; /* [0] is s_max (starts at min) */
     size_t bracket_count;
-    size_t *deal;                /* one cycle: the bracket of each position */
+    size_t *deal; /* one cycle: the bracket of each position */
     size_t cycle;
 };
 
@@ -68,7 +68,8 @@ static int hyperband_create(const json_t *options, const struct sched_context *c
         s_max++;
     if (s_max > 20)
         return hp_error_set(err, "scheduler.max",
-                            "max/min spans %zu powers of eta; at most 20 brackets", s_max);
+                            "max/min spans %zu powers of eta; at most 20 brackets",
+                            s_max);
     struct hyperband *h = calloc(1, sizeof *h);
     if (!h)
         return hp_error_set(err, "scheduler", "out of memory");
@@ -81,7 +82,8 @@ static int hyperband_create(const json_t *options, const struct sched_context *c
     long start = min;
     for (size_t i = 0; ok && i < h->bracket_count; i++) {
         size_t s = s_max - i; /* bracket i has early-stopping rate s */
-        double n = ceil((double)(s_max + 1) / (double)(s + 1) * pow((double)eta, (double)s));
+        double n =
+            ceil((double)(s_max + 1) / (double)(s + 1) * pow((double)eta, (double)s));
         weights[i] = (size_t)n;
         h->cycle += weights[i];
         ok = sh_bracket_init(&h->brackets[i], start, max, eta, context->maximize) == 0;

@@ -25,12 +25,12 @@
 #include "scheduler.h"
 
 struct median_config {
-    long *steps;     /* steps every live seed reached, ascending */
-    double *values;  /* the config's value at each */
+    long *steps;    /* steps every live seed reached, ascending */
+    double *values; /* the config's value at each */
     size_t count;
     size_t cap;
-    size_t next;     /* steps[next] is the next one to decide */
-    long limit;      /* stopped at this step: it reached nothing beyond */
+    size_t next;           /* steps[next] is the next one to decide */
+    long limit;            /* stopped at this step: it reached nothing beyond */
     unsigned char ended;   /* its seeds finished their run */
     unsigned char settled; /* pruned, completed or failed: no more decisions */
 };
@@ -46,7 +46,7 @@ struct median {
     size_t cap;
     double *scratch; /* reference values of one decision */
     size_t scratch_cap;
-    int dirty;       /* something changed since decide() last found nothing */
+    int dirty; /* something changed since decide() last found nothing */
 };
 
 static const char *const median_option_keys[] = {"max", "warmup", "warmup_configs",
@@ -197,8 +197,8 @@ static int stops(struct median *m, size_t k, long step, double value)
     if (n == 0)
         return 0;
     qsort(m->scratch, n, sizeof *m->scratch, compare_doubles);
-    double median = n % 2 ? m->scratch[n / 2]
-                          : (m->scratch[n / 2 - 1] + m->scratch[n / 2]) / 2.0;
+    double median =
+        n % 2 ? m->scratch[n / 2] : (m->scratch[n / 2 - 1] + m->scratch[n / 2]) / 2.0;
     return scheduler_better(median, value, m->maximize);
 }
 

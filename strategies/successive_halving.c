@@ -16,9 +16,9 @@ enum member_state {
 
 struct sh_member {
     size_t config;
-    size_t level;          /* the rung it runs to or finished */
-    unsigned char state;   /* enum member_state */
-    double value;          /* MEMBER_WAITING: the mean of its seeds at rungs[level] */
+    size_t level;        /* the rung it runs to or finished */
+    unsigned char state; /* enum member_state */
+    double value;        /* MEMBER_WAITING: the mean of its seeds at rungs[level] */
 };
 
 int sh_options(const json_t *options, long *min, long *max, long *eta,
@@ -28,15 +28,16 @@ int sh_options(const json_t *options, long *min, long *max, long *eta,
     *max = 0;
     *eta = 3;
     if (!json_object_get(options, "max"))
-        return hp_error_set(err, "scheduler", "missing required key \"max\" (the full "
-                                              "budget, in the trainer's resource units)");
+        return hp_error_set(err, "scheduler",
+                            "missing required key \"max\" (the full "
+                            "budget, in the trainer's resource units)");
     if (scheduler_int_option(options, "min", 1, LONG_MAX / 2, min, err) < 0 ||
         scheduler_int_option(options, "max", 1, LONG_MAX / 2, max, err) < 0 ||
         scheduler_int_option(options, "eta", 2, 1000, eta, err) < 0)
         return -1;
     if (*min > *max)
-        return hp_error_set(err, "scheduler.min", "must be at most max (%ld), got %ld", *max,
-                            *min);
+        return hp_error_set(err, "scheduler.min", "must be at most max (%ld), got %ld",
+                            *max, *min);
     return 0;
 }
 
@@ -90,7 +91,7 @@ static struct sh_member *find_member(const struct sh_bracket *b, size_t config)
             hi = mid;
     }
     return lo < b->member_count && b->members[lo].config == config ? &b->members[lo]
-                                                                    : NULL;
+                                                                   : NULL;
 }
 
 int sh_bracket_holds(const struct sh_bracket *b, size_t config)
@@ -126,8 +127,8 @@ static int push_ready(struct sh_bracket *b, struct sched_decision d)
     return 0;
 }
 
-void sh_bracket_segment_end(struct sh_bracket *b, size_t config, long budget, double value,
-                            size_t n_ok)
+void sh_bracket_segment_end(struct sh_bracket *b, size_t config, long budget,
+                            double value, size_t n_ok)
 {
     struct sh_member *m = find_member(b, config);
     if (!m || m->state != MEMBER_RUNNING)
@@ -140,8 +141,8 @@ void sh_bracket_segment_end(struct sh_bracket *b, size_t config, long budget, do
     }
     if (m->level + 1 == b->rung_count) {
         m->state = MEMBER_ENDED;
-        push_ready(b, (struct sched_decision){SCHED_COMPLETE, config,
-                                              b->rungs[m->level], 0});
+        push_ready(
+            b, (struct sched_decision){SCHED_COMPLETE, config, b->rungs[m->level], 0});
         return;
     }
     m->state = MEMBER_WAITING;
@@ -172,15 +173,15 @@ static int decide_rung(struct sh_bracket *b, size_t rung, struct sched_decision 
         struct sh_member *m = &b->members[b->next[rung]];
         if (m->level < rung || (m->level == rung && m->state == MEMBER_ENDED)) {
             if (m->state != MEMBER_ENDED)
-                return 0; /* may still reach this rung: wait for it */
+                return 0;    /* may still reach this rung: wait for it */
             b->next[rung]++; /* stopped below the rung, or failed at it */
             continue;
         }
         if (m->state != MEMBER_WAITING)
             return 0; /* still training to this rung */
         int up = promoted(b, rung, m->value);
-        double *grown = realloc(b->entered[rung],
-                                (b->entered_count[rung] + 1) * sizeof *grown);
+        double *grown =
+            realloc(b->entered[rung], (b->entered_count[rung] + 1) * sizeof *grown);
         if (!grown)
             return -1;
         b->entered[rung] = grown;

@@ -25,15 +25,15 @@
 struct sh_member;
 
 struct sh_bracket {
-    long *rungs;          /* budgets, ascending; the last is max */
+    long *rungs; /* budgets, ascending; the last is max */
     size_t rung_count;
     long eta;
     int maximize;
     struct sh_member *members; /* in config order */
     size_t member_count;
     size_t member_cap;
-    size_t *next;         /* per rung below the top: the first member not yet decided */
-    double **entered;     /* per rung: the values of the members decided there, in order */
+    size_t *next;     /* per rung below the top: the first member not yet decided */
+    double **entered; /* per rung: the values of the members decided there, in order */
     size_t *entered_count;
     struct sched_decision *ready; /* decisions made but not yet handed out */
     size_t ready_count;
@@ -52,8 +52,8 @@ long sh_bracket_admit(struct sh_bracket *b, size_t config);
 /* Returns 1 when the bracket holds `config`. */
 int sh_bracket_holds(const struct sh_bracket *b, size_t config);
 
-void sh_bracket_segment_end(struct sh_bracket *b, size_t config, long budget, double value,
-                            size_t n_ok);
+void sh_bracket_segment_end(struct sh_bracket *b, size_t config, long budget,
+                            double value, size_t n_ok);
 
 /* Next decision: see scheduler_ops.decide. */
 int sh_bracket_decide(struct sh_bracket *b, struct sched_decision *out);

@@ -27,15 +27,15 @@ enum data_kind { DATA_SYNTHETIC, DATA_FASHION_MNIST, DATA_CSV };
 enum task { TASK_CLASSIFICATION, TASK_REGRESSION };
 
 struct dataset {
-    size_t n;        /* rows */
-    size_t dim;      /* features per row */
-    int classes;     /* classification: labels are 0 .. classes-1; regression: 1 */
+    size_t n;              /* rows */
+    size_t dim;            /* features per row */
+    int classes;           /* classification: labels are 0 .. classes-1; regression: 1 */
     const uint8_t *pixels; /* (n, dim) image bytes, or NULL: pixel_block, or a
                             * part of the cache mapping in struct data */
     uint8_t *pixel_block;  /* the storage pixels points into, or NULL. Owned. */
-    float *features; /* (n, dim) real values, or NULL. Owned. */
-    int32_t *labels; /* (n) classification labels, or NULL. Owned. */
-    float *targets;  /* (n) regression targets, or NULL. Owned. */
+    float *features;       /* (n, dim) real values, or NULL. Owned. */
+    int32_t *labels;       /* (n) classification labels, or NULL. Owned. */
+    float *targets;        /* (n) regression targets, or NULL. Owned. */
     /* Image bytes become pixel * scale + shift (standardized). */
     float scale, shift;
     int width, height; /* images: dim = width * height; 0 for other data */
@@ -69,11 +69,11 @@ struct data {
 /* What data_load needs to know; filled from the options by the caller. */
 struct data_config {
     enum data_kind kind;
-    const char *dir;     /* Fashion-MNIST: the folder of the four .gz files */
+    const char *dir;       /* Fashion-MNIST: the folder of the four .gz files */
     const char *cache_dir; /* Fashion-MNIST: the data cache's folder, or NULL */
-    size_t val_size;     /* Fashion-MNIST: rows of the 60k moved to validation */
-    uint64_t split_seed; /* Fashion-MNIST: seed of the train/validation permutation */
-    uint64_t data_seed;  /* synthetic: seed of the generator */
+    size_t val_size;       /* Fashion-MNIST: rows of the 60k moved to validation */
+    uint64_t split_seed;   /* Fashion-MNIST: seed of the train/validation permutation */
+    uint64_t data_seed;    /* synthetic: seed of the generator */
     /* Imbalance on purpose: of the training rows of each class listed in
      * imbalance_classes, keep imbalance_fraction (a seeded choice, the same
      * for every trial seed). nimbalance 0: none. */

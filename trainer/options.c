@@ -35,10 +35,10 @@ struct option_spec {
     enum option_type type;
     size_t offset; /* of the field in struct options */
     const char *metavar;
-    const char *def;     /* default, as command-line text; NULL: none */
+    const char *def;      /* default, as command-line text; NULL: none */
     const char *def_text; /* --help's word for a default set after parsing, or NULL */
-    const char *env;     /* environment variable read when the option is absent */
-    const char *choices; /* OPT_CHOICE: "a|b", in the order of the enum */
+    const char *env;      /* environment variable read when the option is absent */
+    const char *choices;  /* OPT_CHOICE: "a|b", in the order of the enum */
     double min, max;
     int min_open;
     int unrecorded; /* not part of the configuration a checkpoint records */

@@ -22,7 +22,8 @@
 
 /* A space of `trials` random configs of x in [0, 1], two seeds, under
  * `scheduler` (a JSON object's text); `extra` goes at the end of the command. */
-static void write_space(const char *dir, const char *scheduler, int trials, const char *extra)
+static void write_space(const char *dir, const char *scheduler, int trials,
+                        const char *extra)
 {
     char space[2048];
     snprintf(space, sizeof space,
@@ -119,8 +120,8 @@ static void assert_same_text(const char *what, const char *a, const char *b)
     size_t start = i;
     while (start > 0 && a[start - 1] != '\n' && i - start < 150)
         start--;
-    ck_abort_msg("%s differ at line %zu, byte %zu: \"%.200s\" vs \"%.200s\"", what, line, i,
-                 a + start, b + start);
+    ck_abort_msg("%s differ at line %zu, byte %zu: \"%.200s\" vs \"%.200s\"", what, line,
+                 i, a + start, b + start);
 }
 
 static int count_in(const char *text, const char *needle)
@@ -172,30 +173,34 @@ START_TEST(test_promotion_continues_and_never_trains_an_epoch_twice)
     const char *dir = WORK "/promote";
     fresh_dir(dir);
     write_space(dir, ASHA, 9, "");
-    ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' run space.json --out out -j 2 > log.txt "
-                         "2>&1",
-                         dir, BIN),
-                     0);
+    ck_assert_int_eq(
+        run("cd '%s' && '%s/hpsearch' run space.json --out out -j 2 > log.txt "
+            "2>&1",
+            dir, BIN),
+        0);
     /* Every trial's trained.log counts 1, 2, 3, ... up to where it stopped:
      * a promoted seed went on from its checkpoint. */
-    ck_assert_int_eq(run("cd '%s/out/trials' && for f in */trained.log; do "
-                         "seq 1 $(wc -l < $f) | cmp -s - $f || { echo $f; exit 1; }; done",
-                         dir),
-                     0);
+    ck_assert_int_eq(
+        run("cd '%s/out/trials' && for f in */trained.log; do "
+            "seq 1 $(wc -l < $f) | cmp -s - $f || { echo $f; exit 1; }; done",
+            dir),
+        0);
     /* ... and some went past the first rung, from their own checkpoint. */
-    ck_assert_int_eq(run("test $(cat '%s'/out/trials/*/trained.log | grep -cx 9) -ge 2", dir),
-                     0);
-    ck_assert_int_eq(run("grep '\"event\":\"start\"' '%s/out/journal.jsonl' | grep '\"budget\":9' "
-                         "| grep -q '\"resume_from\":\"[^\"]*last.ckpt\"'",
-                         dir),
-                     0);
+    ck_assert_int_eq(
+        run("test $(cat '%s'/out/trials/*/trained.log | grep -cx 9) -ge 2", dir), 0);
+    ck_assert_int_eq(
+        run("grep '\"event\":\"start\"' '%s/out/journal.jsonl' | grep '\"budget\":9' "
+            "| grep -q '\"resume_from\":\"[^\"]*last.ckpt\"'",
+            dir),
+        0);
     /* A promoted trial's metric lines continue its curve: one line per epoch. */
-    ck_assert_int_eq(run("cd '%s/out' && for t in trials/*; do id=${t#trials/}; "
-                         "n=$(grep '\"event\":\"report\"' journal.jsonl | grep \"\\\"$id\\\"\" "
-                         "| grep -c '\"val_accuracy\"'); test $n = $(wc -l < $t/trained.log) "
-                         "|| exit 1; done",
-                         dir),
-                     0);
+    ck_assert_int_eq(
+        run("cd '%s/out' && for t in trials/*; do id=${t#trials/}; "
+            "n=$(grep '\"event\":\"report\"' journal.jsonl | grep \"\\\"$id\\\"\" "
+            "| grep -c '\"val_accuracy\"'); test $n = $(wc -l < $t/trained.log) "
+            "|| exit 1; done",
+            dir),
+        0);
     /* The compute spent: epochs summed over trials, each counted once. */
     ck_assert_int_eq(run("cd '%s/out' && test $(cat trials/*/trained.log | wc -l) = "
                          "$(grep -o '\"resource_units\": [0-9]*' results.json | "
@@ -210,9 +215,9 @@ START_TEST(test_a_trainer_without_checkpoints_is_rerun_and_the_journal_says_so)
     const char *dir = WORK "/nockpt";
     fresh_dir(dir);
     write_space(dir, ASHA, 4, ", \"--nockpt=1\"");
-    ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' run space.json --out out > log.txt 2>&1",
-                         dir, BIN),
-                     0);
+    ck_assert_int_eq(
+        run("cd '%s' && '%s/hpsearch' run space.json --out out > log.txt 2>&1", dir, BIN),
+        0);
     ck_assert_int_eq(run("grep '\"budget\":3' '%s/out/journal.jsonl' | grep -q "
                          "'\"restart\":\"no checkpoint to continue from'",
                          dir),
@@ -230,28 +235,28 @@ START_TEST(test_kill_and_resume_makes_the_same_decisions)
     const char *dir = WORK "/kill";
     fresh_dir(dir);
     write_space(dir, ASHA, 12, ", \"--jitter=40\"");
-    ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' run space.json --out whole -j 2 > whole.log "
-                         "2>&1",
-                         dir, BIN),
-                     0);
+    ck_assert_int_eq(
+        run("cd '%s' && '%s/hpsearch' run space.json --out whole -j 2 > whole.log "
+            "2>&1",
+            dir, BIN),
+        0);
     char *whole_results = results_text(WORK "/kill/whole");
     char *whole_decisions = decisions_text(WORK "/kill/whole");
     /* Killed twice, each time once a few more decisions are in the journal. */
     int thresholds[2] = {3, 10};
     for (int k = 0; k < 2; k++) {
-        ck_assert_int_eq(run("cd '%s' && { '%s/hpsearch' %s > cut%d.log 2>&1 & pid=$!; "
-                             "for i in $(seq 300); do sleep 0.02; "
-                             "n=$(grep -c '\"decide\"' cut/journal.jsonl 2>/dev/null); "
-                             "test \"${n:-0}\" -ge %d && break; done; kill -9 $pid; wait $pid; "
-                             "true; }",
-                             dir, BIN,
-                             k == 0 ? "run space.json --out cut -j 2" : "resume cut -j 3", k,
-                             thresholds[k]),
-                         0);
+        ck_assert_int_eq(
+            run("cd '%s' && { '%s/hpsearch' %s > cut%d.log 2>&1 & pid=$!; "
+                "for i in $(seq 300); do sleep 0.02; "
+                "n=$(grep -c '\"decide\"' cut/journal.jsonl 2>/dev/null); "
+                "test \"${n:-0}\" -ge %d && break; done; kill -9 $pid; wait $pid; "
+                "true; }",
+                dir, BIN, k == 0 ? "run space.json --out cut -j 2" : "resume cut -j 3", k,
+                thresholds[k]),
+            0);
     }
-    ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' resume cut -j 1 > resume.log 2>&1", dir,
-                         BIN),
-                     0);
+    ck_assert_int_eq(
+        run("cd '%s' && '%s/hpsearch' resume cut -j 1 > resume.log 2>&1", dir, BIN), 0);
     char *cut_results = results_text(WORK "/kill/cut");
     char *cut_decisions = decisions_text(WORK "/kill/cut");
     assert_same_text("decisions", cut_decisions, whole_decisions);
@@ -284,7 +289,8 @@ START_TEST(test_median_stops_bad_configs_the_same_way_at_any_parallelism)
     /* x far from 0.3 is worse at every epoch: some configs stop at epoch 1,
      * the three warm-up configs never do. */
     ck_assert_int_gt(count_in(decisions[0], "\"action\":\"prune\""), 1);
-    ck_assert_int_eq(count_in(decisions[0], "\"action\":\"prune\",\"at\":1,\"config\":0}"), 0);
+    ck_assert_int_eq(
+        count_in(decisions[0], "\"action\":\"prune\",\"at\":1,\"config\":0}"), 0);
     ck_assert_int_eq(count_in(decisions[0], "\"action\":\"promote\""), 0);
     assert_same_text("decisions", decisions[1], decisions[0]);
     assert_same_text("results", results[1], results[0]);
@@ -300,9 +306,9 @@ START_TEST(test_pruned_trials_show_in_every_output)
     const char *dir = WORK "/outputs";
     fresh_dir(dir);
     write_space(dir, ASHA, 6, "");
-    ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' run space.json --out out > log.txt 2>&1",
-                         dir, BIN),
-                     0);
+    ck_assert_int_eq(
+        run("cd '%s' && '%s/hpsearch' run space.json --out out > log.txt 2>&1", dir, BIN),
+        0);
     json_t *doc = load_json(WORK "/outputs/out/results.json");
     ck_assert_int_gt(json_integer_value(json_object_get(doc, "trials_pruned")), 0);
     ck_assert_str_eq(json_string_value(json_object_get(doc, "scheduler")), "asha");
@@ -320,7 +326,8 @@ START_TEST(test_pruned_trials_show_in_every_output)
         if (strcmp(status, "pruned") == 0) {
             seen_pruned = 1;
             json_t *seed = json_array_get(json_object_get(config, "seeds"), 0);
-            ck_assert_str_eq(json_string_value(json_object_get(seed, "status")), "pruned");
+            ck_assert_str_eq(json_string_value(json_object_get(seed, "status")),
+                             "pruned");
             ck_assert_int_eq(json_integer_value(json_object_get(seed, "pruned_at")),
                              json_integer_value(json_object_get(config, "reached")));
             ck_assert(json_is_real(json_object_get(seed, "value")));
@@ -331,25 +338,27 @@ START_TEST(test_pruned_trials_show_in_every_output)
     }
     ck_assert(seen_pruned);
     json_decref(doc);
-    ck_assert_int_eq(run("grep -q ',pruned,[0-9.]*,,,[0-9]*,[0-9.]*,1,' '%s/out/results.csv'",
-                         dir),
-                     0);
+    ck_assert_int_eq(
+        run("grep -q ',pruned,[0-9.]*,,,[0-9]*,[0-9.]*,1,' '%s/out/results.csv'", dir),
+        0);
     ck_assert_int_eq(run("grep -q 'asha scheduler: [1-9][0-9]* configs* pruned early' "
                          "'%s/log.txt' && grep -q 'pruned at epoch 1: x=' '%s/log.txt'",
                          dir, dir),
                      0);
-    ck_assert_int_eq(run("'%s/hpsearch' status '%s/out' | grep -q ' pruned), 0 running' && "
-                         "'%s/hpsearch' status '%s/out' | grep -q 'compute: [0-9]* epochs' && "
-                         "'%s/hpsearch' report '%s/out' | grep -q '(pruned at 1) x='",
-                         BIN, dir, BIN, dir, BIN, dir),
-                     0);
+    ck_assert_int_eq(
+        run("'%s/hpsearch' status '%s/out' | grep -q ' pruned), 0 running' && "
+            "'%s/hpsearch' status '%s/out' | grep -q 'compute: [0-9]* epochs' && "
+            "'%s/hpsearch' report '%s/out' | grep -q '(pruned at 1) x='",
+            BIN, dir, BIN, dir, BIN, dir),
+        0);
     /* No checkpoint of a pruned trial is left (keep_checkpoints best). */
-    ck_assert_int_eq(run("cd '%s/out' && for c in $(grep -o '\"config\":[0-9]*,\"action\":"
-                         "\"prune\"' journal.jsonl | grep -o '[0-9]*' | head -3); do "
-                         "test -z \"$(ls trials/c$(printf %%04d $c)-s*/*.ckpt 2>/dev/null)\" "
-                         "|| exit 1; done",
-                         dir),
-                     0);
+    ck_assert_int_eq(
+        run("cd '%s/out' && for c in $(grep -o '\"config\":[0-9]*,\"action\":"
+            "\"prune\"' journal.jsonl | grep -o '[0-9]*' | head -3); do "
+            "test -z \"$(ls trials/c$(printf %%04d $c)-s*/*.ckpt 2>/dev/null)\" "
+            "|| exit 1; done",
+            dir),
+        0);
 }
 END_TEST
 
@@ -357,18 +366,21 @@ START_TEST(test_hyperband_runs_brackets)
 {
     const char *dir = WORK "/hyperband";
     fresh_dir(dir);
-    write_space(dir, "{\"type\": \"hyperband\", \"min\": 1, \"max\": 9, \"eta\": 3}", 13, "");
-    ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' run space.json --out out -j 2 > log.txt "
-                         "2>&1",
-                         dir, BIN),
-                     0);
+    write_space(dir, "{\"type\": \"hyperband\", \"min\": 1, \"max\": 9, \"eta\": 3}", 13,
+                "");
+    ck_assert_int_eq(
+        run("cd '%s' && '%s/hpsearch' run space.json --out out -j 2 > log.txt "
+            "2>&1",
+            dir, BIN),
+        0);
     /* brackets start at 1, 3 and 9 epochs (9, 3 and 1 configs a cycle of 13) */
     for (int budget = 1; budget <= 9; budget *= 3)
         ck_assert_int_eq(run("grep '\"event\":\"start\"' '%s/out/journal.jsonl' | "
                              "grep '\"resume_from\":null' | grep -q '\"budget\":%d'",
                              dir, budget),
                          0);
-    ck_assert_int_eq(run("grep -q '\"action\":\"prune\"' '%s/out/journal.jsonl'", dir), 0);
+    ck_assert_int_eq(run("grep -q '\"action\":\"prune\"' '%s/out/journal.jsonl'", dir),
+                     0);
 }
 END_TEST
 
@@ -379,7 +391,8 @@ static Suite *schedule_suite(void)
     tcase_set_timeout(tc, 240);
     tcase_add_test(tc, test_asha_is_the_same_at_any_parallelism);
     tcase_add_test(tc, test_promotion_continues_and_never_trains_an_epoch_twice);
-    tcase_add_test(tc, test_a_trainer_without_checkpoints_is_rerun_and_the_journal_says_so);
+    tcase_add_test(tc,
+                   test_a_trainer_without_checkpoints_is_rerun_and_the_journal_says_so);
     tcase_add_test(tc, test_kill_and_resume_makes_the_same_decisions);
     tcase_add_test(tc, test_median_stops_bad_configs_the_same_way_at_any_parallelism);
     tcase_add_test(tc, test_pruned_trials_show_in_every_output);

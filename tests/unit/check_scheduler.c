@@ -51,8 +51,8 @@ static void drain(struct scheduler *s, char *log, size_t size)
     struct sched_decision d;
     while (scheduler_decide(s, &d) == 1) {
         size_t used = strlen(log);
-        snprintf(log + used, size - used, "%s %zu %ld %ld; ", scheduler_action_name(d.action),
-                 d.config, d.at, d.budget);
+        snprintf(log + used, size - used, "%s %zu %ld %ld; ",
+                 scheduler_action_name(d.action), d.config, d.at, d.budget);
     }
 }
 
@@ -285,9 +285,10 @@ START_TEST(options_are_checked_with_their_path)
                      "scheduler.eta: must be an integer from 2 to 1000 (got 1)");
     ck_assert_str_eq(create_error("hyperband", "{\"max\":9,\"min\":10}"),
                      "scheduler.min: must be at most max (9), got 10");
-    ck_assert_str_eq(create_error("median", "{\"interval\":0}"),
-                     "scheduler.interval: must be an integer from 1 to 4611686018427387903 "
-                     "(got 0)");
+    ck_assert_str_eq(
+        create_error("median", "{\"interval\":0}"),
+        "scheduler.interval: must be an integer from 1 to 4611686018427387903 "
+        "(got 0)");
     ck_assert_ptr_null(scheduler_find("none"));
     char names[128];
     scheduler_names(names, sizeof names);
