@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "scheduler.h"
 
 struct median_config {
@@ -93,14 +94,11 @@ static long median_admit(struct scheduler *s, size_t config)
     struct median *m = (struct median *)s;
     if (config != m->count)
         return -1;
-    if (m->count == m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 16;
-        struct median_config *grown = realloc(m->configs, cap * sizeof *grown);
-        if (!grown)
-            return -1;
-        m->configs = grown;
-        m->cap = cap;
-    }
+    struct median_config *grown =
+        hp_grow(m->configs, &m->cap, m->count + 1, sizeof *grown);
+    if (!grown)
+        return -1;
+    m->configs = grown;
     memset(&m->configs[m->count], 0, sizeof *m->configs);
     m->configs[m->count].limit = LONG_MAX;
     m->count++;

@@ -3,6 +3,8 @@
  */
 #include "successive_halving.h"
 
+#include "grow.h"
+
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -101,28 +103,22 @@ int sh_bracket_holds(const struct sh_bracket *b, size_t config)
 
 long sh_bracket_admit(struct sh_bracket *b, size_t config)
 {
-    if (b->member_count == b->member_cap) {
-        size_t cap = b->member_cap ? b->member_cap * 2 : 16;
-        struct sh_member *grown = realloc(b->members, cap * sizeof *grown);
-        if (!grown)
-            return -1;
-        b->members = grown;
-        b->member_cap = cap;
-    }
+    struct sh_member *grown =
+        hp_grow(b->members, &b->member_cap, b->member_count + 1, sizeof *grown);
+    if (!grown)
+        return -1;
+    b->members = grown;
     b->members[b->member_count++] = (struct sh_member){config, 0, MEMBER_RUNNING, NAN};
     return b->rungs[0];
 }
 
 static int push_ready(struct sh_bracket *b, struct sched_decision d)
 {
-    if (b->ready_count == b->ready_cap) {
-        size_t cap = b->ready_cap ? b->ready_cap * 2 : 8;
-        struct sched_decision *grown = realloc(b->ready, cap * sizeof *grown);
-        if (!grown)
-            return -1;
-        b->ready = grown;
-        b->ready_cap = cap;
-    }
+    struct sched_decision *grown =
+        hp_grow(b->ready, &b->ready_cap, b->ready_count + 1, sizeof *grown);
+    if (!grown)
+        return -1;
+    b->ready = grown;
     b->ready[b->ready_count++] = d;
     return 0;
 }
