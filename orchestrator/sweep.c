@@ -1086,7 +1086,7 @@ static enum hp_exit_code sweep_main(const struct space *space,
         if (opts->retry_failed)
             retry_failed(&sweep);
         sweep.state.on_config_complete = on_config_complete;
-        size_t done = sweep.state.trials_ok + sweep.state.trials_failed;
+        size_t done = state_trials_done(&sweep.state);
         if (sweep.state.ended && done == sweep.state.trials_planned &&
             results_exist(opts->out_dir)) {
             /* Finished before: nothing to run, and its results stand. */
@@ -1099,7 +1099,7 @@ static enum hp_exit_code sweep_main(const struct space *space,
             goto out;
         }
         printf("resuming %s: %zu trials done (%zu failed), %zu to run again\n",
-               opts->out_dir, sweep.state.trials_ok + sweep.state.trials_failed,
+               opts->out_dir, state_trials_done(&sweep.state),
                sweep.state.trials_failed, sweep.state.queue_len - sweep.state.queue_head);
         note(&sweep, json_pack("{s:s, s:i, s:f}", "event", "resume", "jobs", opts->jobs,
                                "time", unix_time()));
