@@ -645,7 +645,8 @@ def summarize(out):
         rwall = med([v[2] for v in ref.values()])
         wmarks = [rwall * f for f in (1 / 9, 1 / 3, 2 / 3, 1)]
         L.append("... and against wall time (fractions of random search's %.0f s):\n" % rwall)
-        L.append("| method | " + " | ".join("≤ %.0f s" % x for x in wmarks) + " |")
+        L.append("| method | " + " | ".join(("≤ %.0f s" if x >= 10 else "≤ %.1f s") % x
+                                             for x in wmarks) + " |")
         L.append("|---|" + "---|" * len(wmarks))
         for m in methods:
             if rows[m]:
@@ -731,15 +732,16 @@ def summarize(out):
                         diff += bv[(e[1], e[2])] != e[3]
         L.append("Determinism check: %d epoch results of the other methods compared with "
                  "random search's for the same config and epoch, %d differ.\n" % (checked, diff))
-    L.append("Per repeat: epochs, wall s, best val acc, test acc of the selected config\n")
+    L.append("Per repeat: epochs, wall s, best val acc seen; the selected config's val and "
+             "test acc\n")
     L.append("| method | " + " | ".join("r%d" % r for r in repeats) + " |")
     L.append("|---|" + "---|" * len(repeats))
     for m in methods:
         cells = []
         for r in repeats:
             p = next((q for q in rows[m] if q["r"] == r), None)
-            cells.append("–" if p is None else "%d ep, %.1f s, %s, test %s" % (
-                p["epochs"], p["wall"], f4(p["best"]), f4(p["test"])))
+            cells.append("–" if p is None else "%d ep, %.1f s, %s; val %s test %s" % (
+                p["epochs"], p["wall"], f4(p["best"]), f4(p["sel_val"]), f4(p["test"])))
         L.append("| %s | %s |" % (m, " | ".join(cells)))
     L.append("")
     if "total_s" in meta:
