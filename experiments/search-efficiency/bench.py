@@ -223,6 +223,17 @@ def run_hpsearch(method, space, seed, args, rdir):
         rec["error"] = "no results.json: %s" % e
         return rec
     rec["elapsed_s"] = res.get("elapsed_s")
+    # per config: ran its full course (ok), stopped early (pruned) or failed
+    rec["trial_statuses"] = statuses
+    cst = {}
+    for c in res.get("configs", []):
+        st = c.get("status")
+        if st is None:
+            seeds = [sd.get("status") for sd in c.get("seeds", [])]
+            st = "ok" if seeds and all(x == "ok" for x in seeds) else "failed"
+        st = {"complete": "ok"}.get(st, st)
+        cst[st] = cst.get(st, 0) + 1
+    rec["statuses"] = cst
     if "compute" in res:
         rec["compute"] = res["compute"]
     best = res.get("best") or {}
@@ -589,7 +600,7 @@ def summarize(out):
 
     L.append("| method | epochs spent | wall s | best val acc | epochs to reach random's best "
              "(fraction of random's) | wall s to reach | test acc of selected config | "
-             "trials ok / pruned / failed |")
+             "configs completed / stopped / failed |")
     L.append("|---|---|---|---|---|---|---|---|")
     for m in methods:
         per = rows[m]
