@@ -685,9 +685,24 @@ def summarize(out):
         fs = sorted(x if x is not None else math.inf for x in fr)
         mf = statistics.median(fs) if fs else math.inf
         L.append("- **ASHA epochs to reach random's final best / random's epochs: median %s "
-                 "(goal ≤ 1/3 = 0.333): %s in %d of %d repeats**" % (
-                     "never" if mf == math.inf else "%.3f" % mf,
-                     "met" if met == len(fr) and fr else "not met", met, len(fr)))
+                 "(goal ≤ 1/3 = 0.333): met in %d of %d repeats, %s**" % (
+                     "never" if mf == math.inf else "%.3f" % mf, met, len(fr),
+                     "goal met" if fr and met == len(fr) else "goal not met"))
+        # where each method left random's winner: did it stop the config that wins?
+        for r in repeats:
+            base = recs.get(("random", r))
+            if not base or not base["events"]:
+                continue
+            win = max(base["events"], key=lambda e: (e[3], -e[0]))
+            parts = []
+            for m in methods:
+                if m == "random" or (m, r) not in recs:
+                    continue
+                eps = [e[2] for e in recs[(m, r)]["events"] if e[1] == win[1]]
+                parts.append("%s %s" % (m, "to epoch %d" % max(eps) if eps else "never ran it"))
+            if parts:
+                L.append("  - r%d: random's winner %s (%.4f at epoch %d); trained by %s" % (
+                    r, win[1], win[3], win[2], ", ".join(parts)))
         for om in OPTUNA_METHODS:
             if not rows.get(om):
                 continue
