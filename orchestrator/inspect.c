@@ -92,7 +92,7 @@ enum hp_exit_code inspect_status(const struct space *space, const char *dir, FIL
     if (loaded != HP_EXIT_OK)
         return loaded;
     long writer = journal_writer_pid(dir);
-    size_t done = state.trials_ok + state.trials_failed;
+    size_t done = state_trials_done(&state);
     if (writer)
         fprintf(out, "%s: running\n", space->name);
     else if (state.ended && state.end_complete)
@@ -109,8 +109,16 @@ enum hp_exit_code inspect_status(const struct space *space, const char *dir, FIL
     char planned[32] = "?";
     if (state.trials_planned)
         snprintf(planned, sizeof planned, "%zu", state.trials_planned);
-    fprintf(out, "  trials: %zu/%s done (%zu ok, %zu failed), %zu running\n", done, planned,
-            state.trials_ok, state.trials_failed, writer ? state.trials_running : 0);
+    char pruned[48] = "";
+    if (space->scheduler)
+        snprintf(pruned, sizeof pruned, ", %zu pruned", state.trials_pruned);
+    fprintf(out, "  trials: %zu/%s done (%zu ok, %zu failed%s), %zu running\n", done, planned,
+            state.trials_ok, state.trials_failed, pruned, writer ? state.trials_running : 0);
+    if (space->scheduler)
+        fprintf(out, "  compute: %lld %s%s trained, %.1f trainer-seconds (%s scheduler)\n",
+                state.resource_units, space->resource_key,
+                state.resource_units == 1 ? "" : "s", state.trainer_seconds,
+                space->scheduler->name);
 
     double now = now_unix();
     if (state.started_at > 0) {
@@ -170,7 +178,7 @@ static void seed_values(const struct config_record *config, char *buf, size_t si
     buf[0] = '\0';
     for (size_t s = 0; s < config->seed_count && used < size; s++) {
         char number[40] = "-";
-        if (config->seeds[s].status == SEED_OK)
+        if (config->seeds[s].status == SEED_OK || config->seeds[s].status == SEED_PRUNED)
             hp_format_number(number, sizeof number, config->seeds[s].score);
         int n = snprintf(buf + used, size - used, "%s%s", s ? " " : "", number);
         if (n < 0)
@@ -185,7 +193,11 @@ static void print_row(FILE *out, enum report_format format, size_t rank,
     const struct stats_summary *s = &config->summary;
     char params[512];
     char values[512];
-    results_params_text(config, params, sizeof params);
+    /* A pruned config says so before its params, where a reader looks. */
+    int lead = config->pruned ? snprintf(params, sizeof params, "(pruned at %ld) ",
+                                         config->reached)
+                              : 0;
+    results_params_text(config, params + lead, sizeof params - (size_t)lead);
     seed_values(config, values, sizeof values);
     char mean[24] = "-", std[24] = "-", lo[24] = "-", hi[24] = "-", min[24] = "-",
          max[24] = "-";

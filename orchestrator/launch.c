@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "command.h"
+#include "metric_line.h"
 
 extern char **environ;
 
@@ -17,7 +18,8 @@ static int is_protocol_variable(const char *entry)
     static const char *const names[] = {"HPSEARCH_TRIAL_ID=", "HPSEARCH_SEED=",
                                         "HPSEARCH_TRIAL_DIR=", "HPSEARCH_PARAMS=",
                                         "HPSEARCH_RESUME_FROM=", "OPENBLAS_NUM_THREADS=",
-                                        "OMP_NUM_THREADS="};
+                                        "OMP_NUM_THREADS=", "HPSEARCH_BUDGET=",
+                                        "HPSEARCH_BUDGET_MAX=", "HPSEARCH_SWEEP_DIR="};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strncmp(entry, names[i], strlen(names[i])) == 0)
             return 1;
@@ -25,11 +27,12 @@ static int is_protocol_variable(const char *entry)
 }
 
 int launch_context_init(struct launch_context *ctx, const struct space *space,
-                        const char *trainer_path)
+                        const char *trainer_path, const char *sweep_dir)
 {
     memset(ctx, 0, sizeof *ctx);
     ctx->space = space;
     ctx->trainer_path = trainer_path;
+    ctx->sweep_dir = sweep_dir;
     size_t n = 0;
     while (environ[n])
         n++;
@@ -66,16 +69,40 @@ void launch_spec_free(struct launch_spec *spec)
     memset(spec, 0, sizeof *spec);
 }
 
+/* The config with the budget parameter set: what the trainer is run with. */
+static json_t *with_budget(const struct space *space, const json_t *params, long budget,
+                           char **text)
+{
+    json_t *copy = json_copy((json_t *)params);
+    if (!copy || json_object_set_new(copy, space->budget_param, json_integer(budget)) < 0 ||
+        !(*text = hp_json_dumps(copy, JSON_COMPACT | JSON_PRESERVE_ORDER))) {
+        json_decref(copy);
+        return NULL;
+    }
+    return copy;
+}
+
 int launch_spec_build(const struct launch_context *ctx, const json_t *params,
                       const char *params_text, uint64_t seed, const char *trial_id,
-                      const char *dir, const char *resume_from, struct launch_spec *out,
-                      struct hp_error *err)
+                      const char *dir, const struct launch_run *run,
+                      struct launch_spec *out, struct hp_error *err)
 {
     memset(out, 0, sizeof *out);
     struct trial_identity who = {seed, trial_id, dir};
-    if (command_build(ctx->space->command, params, &who, ctx->trainer_path, &out->argv,
-                      err) < 0)
+    const struct space *space = ctx->space;
+    int budgeted = space->scheduler && run->budget > 0;
+    char *budget_text = NULL;
+    json_t *budget_params = budgeted ? with_budget(space, params, run->budget, &budget_text)
+                                     : NULL;
+    if (budgeted && !budget_params)
+        return hp_error_set(err, "", "out of memory starting trial %s", trial_id);
+    int built = command_build(space->command, budgeted ? budget_params : params, &who,
+                              ctx->trainer_path, &out->argv, err);
+    json_decref(budget_params);
+    if (built < 0) {
+        free(budget_text);
         return -1;
+    }
     char seed_text[32];
     char threads[16];
     snprintf(seed_text, sizeof seed_text, "%" PRIu64, seed);
@@ -84,11 +111,22 @@ int launch_spec_build(const struct launch_context *ctx, const json_t *params,
     out->own[n++] = env_entry("HPSEARCH_TRIAL_ID", trial_id);
     out->own[n++] = env_entry("HPSEARCH_SEED", seed_text);
     out->own[n++] = env_entry("HPSEARCH_TRIAL_DIR", dir);
-    out->own[n++] = env_entry("HPSEARCH_PARAMS", params_text);
+    out->own[n++] = env_entry("HPSEARCH_PARAMS", budgeted ? budget_text : params_text);
+    free(budget_text);
     out->own[n++] = env_entry("OPENBLAS_NUM_THREADS", threads);
     out->own[n++] = env_entry("OMP_NUM_THREADS", threads);
-    if (resume_from)
-        out->own[n++] = env_entry("HPSEARCH_RESUME_FROM", resume_from);
+    out->own[n++] = env_entry("HPSEARCH_SWEEP_DIR", ctx->sweep_dir ? ctx->sweep_dir : "");
+    if (run->resume_from)
+        out->own[n++] = env_entry("HPSEARCH_RESUME_FROM", run->resume_from);
+    char number[32];
+    if (budgeted) {
+        snprintf(number, sizeof number, "%ld", run->budget);
+        out->own[n++] = env_entry("HPSEARCH_BUDGET", number);
+    }
+    if (space->scheduler && space->budget_max > 0) {
+        snprintf(number, sizeof number, "%ld", space->budget_max);
+        out->own[n++] = env_entry("HPSEARCH_BUDGET_MAX", number);
+    }
     out->env = calloc(ctx->base_env_count + n + 1, sizeof *out->env);
     int ok = out->env != NULL;
     for (size_t i = 0; i < n; i++)

@@ -14,11 +14,12 @@
 #include "error.h"
 #include "space.h"
 
-enum { LAUNCH_OWN_VARS = 7 };
+enum { LAUNCH_OWN_VARS = 10 };
 
 struct launch_context {
     const struct space *space;   /* borrowed */
     const char *trainer_path;    /* hpsearch-train beside hpsearch, or NULL; borrowed */
+    const char *sweep_dir;       /* absolute; borrowed */
     char **base_env;             /* environ minus the protocol's variables (borrowed entries) */
     size_t base_env_count;
 };
@@ -31,16 +32,26 @@ struct launch_spec {
 
 /* Captures the environment once. Returns 0 or -1 (out of memory). */
 int launch_context_init(struct launch_context *ctx, const struct space *space,
-                        const char *trainer_path);
+                        const char *trainer_path, const char *sweep_dir);
 void launch_context_free(struct launch_context *ctx);
 
+/* What one run of a trial is: its budget (0: the trainer's default) and the
+ * checkpoint it continues from (NULL: from scratch). */
+struct launch_run {
+    long budget;
+    const char *resume_from;
+};
+
 /* Builds argv and env for one trial. `params` is the config (borrowed) and
- * `params_text` its compact JSON; resume_from may be NULL. Returns 0 or -1
- * with `err` set; on failure `out` holds nothing. */
+ * `params_text` its compact JSON. Under a scheduler the budget reaches the
+ * trainer as the budget parameter (a {epochs} placeholder, else
+ * --epochs=N), in HPSEARCH_PARAMS, and as HPSEARCH_BUDGET, with the
+ * scheduler's full budget in HPSEARCH_BUDGET_MAX. Returns 0 or -1 with `err`
+ * set; on failure `out` holds nothing. */
 int launch_spec_build(const struct launch_context *ctx, const json_t *params,
                       const char *params_text, uint64_t seed, const char *trial_id,
-                      const char *dir, const char *resume_from, struct launch_spec *out,
-                      struct hp_error *err);
+                      const char *dir, const struct launch_run *run,
+                      struct launch_spec *out, struct hp_error *err);
 void launch_spec_free(struct launch_spec *spec);
 
 #endif

@@ -46,7 +46,7 @@ static void status_text(struct progress *p, const struct sweep_state *state, cha
     double elapsed = (double)(monotonic_ms() - p->start_ms) / 1000.0;
     char elapsed_text[32];
     progress_format_duration(elapsed, elapsed_text, sizeof elapsed_text);
-    size_t done = state->trials_ok + state->trials_failed;
+    size_t done = state_trials_done(state);
     if (p->done_at_start == (size_t)-1)
         p->done_at_start = done;
     size_t planned = state->trials_planned;
@@ -67,8 +67,11 @@ static void status_text(struct progress *p, const struct sweep_state *state, cha
                                  eta_text, sizeof eta_text);
         snprintf(eta, sizeof eta, ", ETA %s", eta_text);
     }
-    snprintf(buf, size, "done %zu%s, running %zu, failed %zu%s, %s elapsed%s", done, total,
-             state->trials_running, state->trials_failed, best, elapsed_text, eta);
+    char pruned[48] = "";
+    if (state->scheduler)
+        snprintf(pruned, sizeof pruned, ", pruned %zu", state->trials_pruned);
+    snprintf(buf, size, "done %zu%s, running %zu, failed %zu%s%s, %s elapsed%s", done, total,
+             state->trials_running, state->trials_failed, pruned, best, elapsed_text, eta);
 }
 
 static void clear_line(struct progress *p)
@@ -98,11 +101,48 @@ void progress_trial_done(struct progress *p, const struct sweep_state *state,
     if (seed->status == SEED_OK) {
         printf("trial %s ok: %s %.6g in %.1f s [%s]\n", trial_id,
                p->space->objective_metric, seed->score, seed->seconds, status);
+    } else if (seed->status == SEED_PAUSED) {
+        printf("trial %s reached %s %ld: %s %.6g in %.1f s [%s]\n", trial_id,
+               p->space->budget_param, seed->budget, p->space->objective_metric, seed->score,
+               seed->seconds, status);
+    } else if (seed->status == SEED_PRUNED) {
+        printf("trial %s pruned at %s %ld: %s %.6g [%s]\n", trial_id, p->space->resource_key,
+               config->reached, p->space->objective_metric, seed->score, status);
     } else {
         printf("trial %s failed (%s): %s [%s]\n", trial_id,
                trial_failure_name((enum trial_failure)seed->failure),
                seed->reason ? seed->reason : "", status);
     }
+    fflush(stdout);
+}
+
+void progress_decision(struct progress *p, const struct sweep_state *state,
+                       const struct sched_decision *d)
+{
+    const struct config_record *config = &state->configs[d->config];
+    for (size_t i = 0; d->action == SCHED_COMPLETE && i < config->seed_count; i++) {
+        const struct seed_record *seed = &config->seeds[i];
+        if (seed->status == SEED_OK &&
+            (isnan(p->best) || state_better(seed->score, p->best, p->space->maximize))) {
+            p->best = seed->score;
+            state_trial_id(config, seed, p->best_trial, sizeof p->best_trial);
+        }
+    }
+    if (p->live) {
+        progress_redraw(p, state);
+        return;
+    }
+    const char *resource = p->space->resource_key;
+    if (d->action == SCHED_PROMOTE)
+        printf("config %zu promoted at %s %ld: continues to %ld\n", d->config, resource, d->at,
+               d->budget);
+    else if (d->action == SCHED_PRUNE)
+        printf("config %zu pruned at %s %ld (mean %s %.6g)\n", d->config, resource, d->at,
+               p->space->objective_metric, config->summary.mean);
+    else
+        printf("config %zu complete at %s %ld: mean %s %.6g over %zu seeds\n", d->config,
+               resource, d->at, p->space->objective_metric, config->summary.mean,
+               config->summary.n);
     fflush(stdout);
 }
 

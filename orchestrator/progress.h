@@ -30,6 +30,11 @@ void progress_trial_done(struct progress *p, const struct sweep_state *state,
                          const struct config_record *config, const struct seed_record *seed);
 
 /* A failed attempt that will run again. */
+/* A scheduler's decision, just applied: a line of its own (no live line), and
+ * the best so far when a config completed. */
+void progress_decision(struct progress *p, const struct sweep_state *state,
+                       const struct sched_decision *d);
+
 void progress_trial_retried(struct progress *p, const struct config_record *config,
                             const struct seed_record *seed);
 

@@ -162,11 +162,14 @@ enum hp_exit_code rerun_trial(const struct space *space, const char *dir,
         if (access(rerun_dir, F_OK) != 0)
             break;
     }
+    /* From scratch to the budget the trial last ran to: a promoted trial's
+     * segments, rerun in one go, must give the same lines. */
+    struct launch_run run = {seed->budget, NULL};
     params = state_params(config);
     if (!params || fsutil_mkdirs(rerun_dir, err) < 0 ||
-        launch_context_init(&ctx, space, trainer_path) < 0 ||
+        launch_context_init(&ctx, space, trainer_path, dir) < 0 ||
         launch_spec_build(&ctx, params, config->params_text, seed->seed, trial_id, rerun_dir,
-                          NULL, &spec, err) < 0 ||
+                          &run, &spec, err) < 0 ||
         run_again(&spec, rerun_dir, space->timeout_s, &r, err) < 0)
         goto out;
 

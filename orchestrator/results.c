@@ -32,6 +32,10 @@ static json_t *seed_to_json(const struct config_record *config,
                             number_or_null(seed->score), "attempts", seed->attempts);
     if (!obj)
         return NULL;
+    if (seed->status == SEED_PRUNED)
+        json_object_set_new(obj, "pruned_at", json_integer(config->reached));
+    if (seed->budget > 0)
+        json_object_set_new(obj, "budget", json_integer(seed->budget));
     if (seed->final_line)
         json_object_set(obj, "final", seed->final_line);
     if (seed->status == SEED_FAILED) {
@@ -42,6 +46,13 @@ static json_t *seed_to_json(const struct config_record *config,
     return obj;
 }
 
+const char *results_config_status(const struct config_record *config)
+{
+    if (config->pruned)
+        return "pruned";
+    return config->summary.n > 0 ? "complete" : "failed";
+}
+
 json_t *results_config_json(const struct config_record *config, size_t rank)
 {
     const struct stats_summary *s = &config->summary;
@@ -49,13 +60,23 @@ json_t *results_config_json(const struct config_record *config, size_t rank)
     for (size_t i = 0; i < config->seed_count; i++)
         json_array_append_new(seeds, seed_to_json(config, &config->seeds[i]));
     json_t *params = state_params(config);
-    return json_pack("{s:I, s:I, s:o, s:o, s:o, s:[o, o], s:I, s:I, s:o, s:o, s:o}", "rank",
-                     (json_int_t)rank, "config", (json_int_t)config->index, "params",
-                     params ? params : json_null(), "mean", number_or_null(s->mean), "std",
-                     number_or_null(s->n > 0 ? s->std : NAN), "ci95",
-                     number_or_null(s->ci_low), number_or_null(s->ci_high), "n",
-                     (json_int_t)s->n, "failed", (json_int_t)config->failed, "min",
-                     number_or_null(s->min), "max", number_or_null(s->max), "seeds", seeds);
+    json_t *obj = json_pack(
+        "{s:I, s:I, s:s, s:o, s:o, s:o, s:[o, o], s:I, s:I, s:o, s:o}", "rank",
+        (json_int_t)rank, "config", (json_int_t)config->index, "status",
+        results_config_status(config), "params", params ? params : json_null(), "mean",
+        number_or_null(s->mean), "std", number_or_null(s->n > 0 ? s->std : NAN), "ci95",
+        number_or_null(s->ci_low), number_or_null(s->ci_high), "n", (json_int_t)s->n,
+        "failed", (json_int_t)config->failed, "min", number_or_null(s->min), "max",
+        number_or_null(s->max));
+    /* Under a scheduler: the budget or step it got to (a pruned config's
+     * mean is over partial runs, so it ranks after every complete one). */
+    if (obj && config->settled && config->reached > 0)
+        json_object_set_new(obj, "reached", json_integer(config->reached));
+    if (obj)
+        json_object_set_new(obj, "seeds", seeds);
+    else
+        json_decref(seeds);
+    return obj;
 }
 
 /* The document's head: everything but the configs. Returns a new object. */
@@ -75,14 +96,22 @@ static json_t *results_head(const struct results_view *view, size_t ranked)
                          config->summary.mean, "best_trial", trial_id, "best_trial_value",
                          seed->score);
     }
-    return json_pack("{s:s, s:{s:s, s:s, s:s}, s:s, s:I, s:I, s:I, s:o, s:f}", "name",
-                     space->name, "objective", "metric", space->objective_metric, "mode",
-                     space->maximize ? "max" : "min", "score",
+    /* Compute spent, so that strategies can be compared on cost: resource
+     * units (epochs) trained over every attempt, and trainer wall time. */
+    json_t *compute = json_pack("{s:s, s:I, s:f}", "resource",
+                                space->resource_key ? space->resource_key : "epoch",
+                                "resource_units", (json_int_t)state->resource_units,
+                                "trainer_seconds", state->trainer_seconds);
+    return json_pack("{s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:o, s:f}",
+                     "name", space->name, "objective", "metric", space->objective_metric,
+                     "mode", space->maximize ? "max" : "min", "score",
                      space->score == SCORE_LAST ? "last" : "best", "strategy",
-                     space->strategy->name, "configs_complete", (json_int_t)ranked,
-                     "trials_ok", (json_int_t)state->trials_ok, "trials_failed",
-                     (json_int_t)state->trials_failed, "best", best, "elapsed_s",
-                     view->elapsed_s);
+                     space->strategy->name, "scheduler",
+                     space->scheduler ? space->scheduler->name : "none", "configs_complete",
+                     (json_int_t)ranked, "trials_ok", (json_int_t)state->trials_ok,
+                     "trials_failed", (json_int_t)state->trials_failed, "trials_pruned",
+                     (json_int_t)state->trials_pruned, "best", best, "compute", compute,
+                     "elapsed_s", view->elapsed_s);
 }
 
 /* Writes `text` with every line but the first indented by `indent` spaces. */
@@ -182,6 +211,8 @@ static void csv_row(FILE *out, const struct search_space *space_params,
     snprintf(text, sizeof text, "%d", seed->attempts);
     csv_field(out, text, 0);
     csv_number(out, seed->seconds);
+    snprintf(text, sizeof text, "%ld", config->reached);
+    csv_field(out, seed->status == SEED_PRUNED ? text : "", 0);
     for (size_t p = 0; p < space_params->count; p++) {
         json_t *value = json_object_get(params, space_params->params[p].name);
         char *value_text = value ? command_format_value(value) : NULL;
@@ -193,8 +224,10 @@ static void csv_row(FILE *out, const struct search_space *space_params,
 
 void results_write_csv(const struct sweep_state *state, FILE *out)
 {
-    static const char *const columns[] = {"trial", "config", "seed", "status", "value",
-                                          "failure", "reason", "attempts", "seconds"};
+    static const char *const columns[] = {"trial",  "config",   "seed",
+                                          "status", "value",    "failure",
+                                          "reason", "attempts", "seconds",
+                                          "pruned_at"};
     for (size_t c = 0; c < sizeof columns / sizeof columns[0]; c++)
         csv_field(out, columns[c], c == 0);
     const struct search_space *space_params = &state->space->params;
@@ -296,7 +329,7 @@ void results_print_summary(const struct results_view *view, FILE *out)
     if (!order)
         return;
     size_t ranked = state_rank(state->configs, state->config_count, space->maximize, order);
-    size_t done = state->trials_ok + state->trials_failed;
+    size_t done = state_trials_done(state);
     if (view->stopped) {
         /* A stopped sweep is not a finished one: say what happened, what is
          * done, and how to go on. */
@@ -313,6 +346,16 @@ void results_print_summary(const struct results_view *view, FILE *out)
                 space->objective_metric, space->score == SCORE_LAST ? "last" : "best",
                 view->elapsed_s);
     }
+    if (space->scheduler) {
+        size_t pruned = 0;
+        for (size_t i = 0; i < state->config_count; i++)
+            pruned += state->configs[i].pruned;
+        fprintf(out, "%s scheduler: %zu config%s pruned early (%zu trials); trained %lld %s%s "
+                     "in %.1f trainer-seconds\n",
+                space->scheduler->name, pruned, pruned == 1 ? "" : "s", state->trials_pruned,
+                state->resource_units, space->resource_key,
+                state->resource_units == 1 ? "" : "s", state->trainer_seconds);
+    }
     if (ranked > 0)
         fprintf(out, "%4s %6s %10s %10s %22s %3s %6s  %s\n", "rank", "config", "mean", "std",
                 "95% CI", "n", "failed", "params");
@@ -324,7 +367,11 @@ void results_print_summary(const struct results_view *view, FILE *out)
         results_params_text(config, params, sizeof params);
         if (isfinite(s->ci_low))
             snprintf(ci, sizeof ci, "[%.4f, %.4f]", s->ci_low, s->ci_high);
-        if (s->n > 0)
+        if (config->pruned)
+            fprintf(out, "%4zu %6zu %10.4f %10.4f %22s %3zu %6zu  pruned at %s %ld: %s\n",
+                    r + 1, config->index, s->mean, s->std, ci, s->n, config->failed,
+                    space->resource_key, config->reached, params);
+        else if (s->n > 0)
             fprintf(out, "%4zu %6zu %10.4f %10.4f %22s %3zu %6zu  %s\n", r + 1,
                     config->index, s->mean, s->std, ci, s->n, config->failed, params);
         else

@@ -37,6 +37,9 @@ void results_print_summary(const struct results_view *view, FILE *out);
 
 /* One config as a JSON object (rank, config, params, mean, std, ci95, n, failed,
  * min, max, seeds). Returns a new object. */
+/* "complete", "pruned" (stopped early by the scheduler) or "failed". */
+const char *results_config_status(const struct config_record *config);
+
 json_t *results_config_json(const struct config_record *config, size_t rank);
 
 /* "lr=0.001 batch=64 hidden=256,128", cut to fit buf[size]. */

@@ -244,7 +244,16 @@ static int is_placeholder_name(const struct space *space, const char *name, size
         if (strlen(p) == len && memcmp(p, name, len) == 0)
             return 1;
     }
-    return 0;
+    /* The budget reaches the trainer like a parameter. The command loads
+     * before the scheduler, so this reads the document. */
+    const json_t *scheduler = json_object_get(space->document, "scheduler");
+    const char *type = json_string_value(json_object_get(scheduler, "type"));
+    const char *budget = json_string_value(json_object_get(scheduler, "budget_param"));
+    if (!type || strcmp(type, "none") == 0)
+        return 0;
+    if (!budget)
+        budget = "epochs";
+    return strlen(budget) == len && memcmp(budget, name, len) == 0;
 }
 
 /* Checks one argv template the way orchestrator/command.c expands it: "{"
@@ -969,6 +978,98 @@ static int load_strategy(struct loader *ld, const json_t *v, const char *path)
     return 0;
 }
 
+/* ---- scheduler ---------------------------------------------------------- */
+
+/* The planned number of configs, for a scheduler's create(): the strategy's
+ * own count (a fresh instance, so the space's strategy is not disturbed). */
+static size_t planned_configs(const struct space *space)
+{
+    struct strategy *created = NULL;
+    struct hp_error ignored;
+    hp_error_init(&ignored);
+    if (!space->strategy ||
+        space->strategy->create(&space->params, space->strategy_options, &created,
+                                &ignored) != 0)
+        return 0;
+    size_t planned = strategy_planned(created);
+    strategy_destroy(created);
+    return planned;
+}
+
+/* Reads an optional string option of "scheduler" that names a parameter or
+ * a metric key, into a new string (`fallback` when absent). */
+static int scheduler_name_option(struct loader *ld, const json_t *v, const char *key,
+                                 const char *fallback, char **out)
+{
+    const json_t *value = json_object_get(v, key);
+    char where[96];
+    snprintf(where, sizeof where, "scheduler.%s", key);
+    if (value && (!json_is_string(value) || json_string_length(value) == 0 ||
+                  !valid_param_name(json_string_value(value)))) {
+        char got[128];
+        search_space_describe(value, got, sizeof got);
+        return hp_error_set(ld->err, where,
+                            "must be a name of [A-Za-z_][A-Za-z0-9_-]* (got %s)", got);
+    }
+    *out = strdup(value ? json_string_value(value) : fallback);
+    return *out ? 0 : out_of_memory(ld, where);
+}
+
+/* Checks the "scheduler" object and creates the scheduler once, so that its
+ * own option errors are load errors. Absent, or "none": no scheduler. */
+static int load_scheduler(struct loader *ld, const json_t *v, const char *path)
+{
+    struct space *out = ld->out;
+    char got[128];
+    char list[256];
+    if (!v)
+        return 0;
+    if (!json_is_object(v)) {
+        search_space_describe(v, got, sizeof got);
+        return hp_error_set(ld->err, path, "must be an object with \"type\" (got %s)", got);
+    }
+    const json_t *type = json_object_get(v, "type");
+    if (!type)
+        return missing_key(ld, path, "type");
+    scheduler_names(list, sizeof list);
+    search_space_describe(type, got, sizeof got);
+    if (!json_is_string(type))
+        return hp_error_set(ld->err, "scheduler.type", "must be a string, one of %s (got %s)",
+                            list, got);
+    int none = strcmp(json_string_value(type), "none") == 0;
+    const struct scheduler_ops *ops = scheduler_find(json_string_value(type));
+    if (!ops && !none)
+        return hp_error_set(ld->err, "scheduler.type", "unknown scheduler %s (valid: %s)",
+                            got, list);
+    const char *valid[32] = {"type", "budget_param", "resource"};
+    size_t n = 3;
+    for (size_t i = 0; ops && ops->option_keys[i] && n + 1 < sizeof valid / sizeof *valid; i++)
+        valid[n++] = ops->option_keys[i];
+    valid[n] = NULL;
+    if (check_keys(ld, v, path, valid) != 0)
+        return -1;
+    if (none)
+        return 0;
+    if (scheduler_name_option(ld, v, "budget_param", "epochs", &out->budget_param) != 0 ||
+        scheduler_name_option(ld, v, "resource", "epoch", &out->resource_key) != 0)
+        return -1;
+    for (size_t i = 0; i < out->params.count; i++)
+        if (strcmp(out->params.params[i].name, out->budget_param) == 0)
+            return hp_error_set(ld->err, "scheduler.budget_param",
+                                "\"%s\" is also a parameter (params.%s): the scheduler "
+                                "sets the budget; remove one of them",
+                                out->budget_param, out->budget_param);
+    struct sched_context context = {planned_configs(out), out->maximize};
+    struct scheduler *created = NULL;
+    if (ops->create(v, &context, &created, ld->err) != 0)
+        return -1;
+    out->budget_max = created->max_budget;
+    scheduler_destroy(created);
+    out->scheduler = ops;
+    out->scheduler_options = json_incref((json_t *)v);
+    return 0;
+}
+
 /* ---- the top level ------------------------------------------------------ */
 
 struct top_key {
@@ -984,6 +1085,7 @@ static const struct top_key top_keys[] = {
     {"command", load_command, 1},
     {"objective", load_objective, 0},
     {"strategy", load_strategy, 1},
+    {"scheduler", load_scheduler, 1},
     {"seeds", load_seeds, 0},
     {"parallel", load_parallel, 0},
     {"threads_per_trial", load_threads, 0},
@@ -1107,6 +1209,9 @@ void space_free(struct space *space)
     free(space->command);
     free(space->objective_metric);
     json_decref(space->strategy_options);
+    json_decref(space->scheduler_options);
+    free(space->budget_param);
+    free(space->resource_key);
     free(space->seeds);
     search_space_free(&space->params);
     json_decref(space->document);

@@ -15,6 +15,7 @@
 
 #include "error.h"
 #include "search_space.h"
+#include "scheduler.h"
 #include "strategy.h"
 
 enum keep_checkpoints {
@@ -38,6 +39,11 @@ struct space {
     enum score_rule score;       /* "objective.score": "best" (default) | "last" */
     const struct strategy_ops *strategy;  /* from "strategy.type" */
     json_t *strategy_options;    /* the "strategy" object (owned reference) */
+    const struct scheduler_ops *scheduler; /* "scheduler.type"; NULL for none */
+    json_t *scheduler_options;   /* the "scheduler" object (owned), NULL for none */
+    char *budget_param;          /* "scheduler.budget_param", default "epochs" */
+    char *resource_key;          /* "scheduler.resource", default "epoch" */
+    long budget_max;             /* the scheduler's full budget, 0 if none */
     uint64_t *seeds;             /* "seeds": a list, or a count n meaning 0..n-1 */
     size_t seed_count;
     int parallel;                /* "parallel", 0 when absent */

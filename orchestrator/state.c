@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,10 @@ const char *state_seed_status_name(enum seed_status status)
         return "failed";
     case SEED_RUNNING:
         return "running";
+    case SEED_PAUSED:
+        return "paused";
+    case SEED_PRUNED:
+        return "pruned";
     case SEED_PENDING:
         break;
     }
@@ -37,11 +42,12 @@ const char *state_seed_status_name(enum seed_status status)
 
 int state_better(double a, double b, int maximize)
 {
-    if (isnan(a))
-        return 0;
-    if (isnan(b))
-        return 1;
-    return maximize ? a > b : a < b;
+    return scheduler_better(a, b, maximize);
+}
+
+size_t state_trials_done(const struct sweep_state *state)
+{
+    return state->trials_ok + state->trials_failed + state->trials_pruned;
 }
 
 void state_trial_id(const struct config_record *config, const struct seed_record *seed,
@@ -92,6 +98,9 @@ static void attempt_free(struct attempt *a)
         free(a->checkpoints[c]);
     free(a->checkpoints);
     free(a->checkpoint_epochs);
+    for (size_t i = 0; i < a->step_count; i++)
+        json_decref(a->steps[i].line);
+    free(a->steps);
     json_decref(a->last_line);
     free(a->deferred);
     free(a);
@@ -131,6 +140,12 @@ int state_init(struct sweep_state *state, const struct space *space, const char 
                                 err) < 0)
         return -1;
     state->trials_planned = strategy_planned(state->strategy) * space->seed_count;
+    if (space->scheduler) {
+        struct sched_context context = {strategy_planned(state->strategy), space->maximize};
+        if (space->scheduler->create(space->scheduler_options, &context, &state->scheduler,
+                                     err) < 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -143,6 +158,8 @@ void state_free(struct sweep_state *state)
     state_drops_free(state->drops, state->drop_count);
     if (state->strategy)
         strategy_destroy(state->strategy);
+    scheduler_destroy(state->scheduler);
+    free(state->decisions);
     memset(state, 0, sizeof *state);
 }
 
@@ -171,10 +188,19 @@ static int add_config(struct sweep_state *state, size_t index, const json_t *par
         return hp_error_set(err, "", "out of memory");
     }
     config->seed_count = space->seed_count;
+    /* The scheduler admits configs in index order, on every replay alike. */
+    long budget = state->scheduler ? scheduler_admit(state->scheduler, index) : 0;
+    if (budget < 0) {
+        free(config->params_text);
+        free(config->seeds);
+        return hp_error_set(err, "", "out of memory");
+    }
+    config->budget = budget;
     for (size_t i = 0; i < space->seed_count; i++) {
         config->seeds[i].seed = space->seeds[i];
         config->seeds[i].score = NAN;
         config->seeds[i].score_epoch = -1;
+        config->seeds[i].budget = budget;
     }
     state->config_count++;
     return 0;
@@ -259,7 +285,19 @@ static int apply_start(struct sweep_state *state, const json_t *record, struct h
         seed->live = attempt_new();
         if (!seed->live)
             return hp_error_set(err, "", "out of memory");
+    } else {
+        /* The trainer goes back to the checkpoint's epoch: what it trains
+         * from there counts again, since it is trained again. */
+        struct attempt *a = seed->live;
+        for (size_t c = 0; c < a->checkpoint_count; c++)
+            if (strcmp(a->checkpoints[c], json_string_value(resume)) == 0 &&
+                a->checkpoint_epochs[c] >= 0 && a->checkpoint_epochs[c] < a->counted_step)
+                a->counted_step = a->checkpoint_epochs[c];
     }
+    seed->live->units = 0;
+    json_t *budget = json_object_get(record, "budget");
+    if (json_is_integer(budget))
+        seed->budget = (long)json_integer_value(budget);
     json_decref(seed->final_line);
     seed->final_line = NULL;
     seed->queued = 0;
@@ -371,6 +409,118 @@ static void check_objective_type(struct attempt *a, const json_t *line, const ch
         snprintf(a->objective_misreport, sizeof a->objective_misreport, "%s", kind);
 }
 
+/* The resource (progress) a metric line reports, as a whole number. */
+static int line_step(const struct sweep_state *state, const json_t *line, long *step)
+{
+    const char *key = state->space->resource_key ? state->space->resource_key : "epoch";
+    double v;
+    if (hp_metric_line_number(line, key, &v) < 0 || !isfinite(v) || v < 0 || v > 1e15)
+        return 0;
+    *step = (long)v;
+    return 1;
+}
+
+static int remember_step(struct attempt *a, long step, double value, const json_t *line)
+{
+    struct step_line *grown = hp_grow(a->steps, &a->step_cap, a->step_count + 1,
+                                      sizeof *grown);
+    if (!grown)
+        return -1;
+    a->steps = grown;
+    json_t *copy = json_deep_copy(line);
+    if (!copy)
+        return -1;
+    json_object_del(copy, "seconds"); /* timings are not results */
+    a->steps[a->step_count++] = (struct step_line){step, value, copy};
+    return 0;
+}
+
+/* The furthest step an attempt's lines reached, 0 if none. */
+static long attempt_reached(const struct attempt *a)
+{
+    long reached = 0;
+    for (size_t i = 0; a && i < a->step_count; i++)
+        if (a->steps[i].step > reached)
+            reached = a->steps[i].step;
+    return reached;
+}
+
+/* The objective by the score rule over the attempt's lines up to `step`;
+ * NaN when none has it. *score_step (may be NULL) gets the step it was
+ * reported at, -1 if none. */
+static double attempt_score_at(const struct attempt *a, long step, int last, int maximize,
+                               long *score_step)
+{
+    double score = NAN;
+    long at = -1;
+    for (size_t i = 0; a && i < a->step_count; i++) {
+        const struct step_line *l = &a->steps[i];
+        if (l->step > step || isnan(l->value))
+            continue;
+        if (last || isnan(score) || state_better(l->value, score, maximize)) {
+            score = l->value;
+            at = l->step;
+        }
+    }
+    if (score_step)
+        *score_step = at;
+    return score;
+}
+
+double state_score_at(const struct sweep_state *state, const struct seed_record *seed,
+                      long step, long *score_epoch)
+{
+    if (!seed->live || seed->live->step_count == 0) {
+        if (score_epoch)
+            *score_epoch = seed->score_epoch;
+        return seed->score;
+    }
+    return attempt_score_at(seed->live, step, state->space->score == SCORE_LAST,
+                            state->space->maximize, score_epoch);
+}
+
+/* The config's seeds that can still report: not failed, not pruned. When
+ * every one of them has reached a step beyond what the scheduler was told,
+ * tells it the config's value at each such step (the mean over those seeds
+ * of their score up to the step), in order. */
+static void tell_progress(struct sweep_state *state, struct config_record *config)
+{
+    long reached = LONG_MAX;
+    const struct attempt *slowest = NULL;
+    for (size_t i = 0; i < config->seed_count; i++) {
+        const struct seed_record *seed = &config->seeds[i];
+        if (seed->status == SEED_FAILED || seed->status == SEED_PRUNED)
+            continue;
+        long r = seed->live ? attempt_reached(seed->live) : 0;
+        if (r < reached) {
+            reached = r;
+            slowest = seed->live;
+        }
+    }
+    if (reached == LONG_MAX || !slowest || reached <= config->progress_step)
+        return;
+    int last = state->space->score == SCORE_LAST;
+    for (size_t l = 0; l < slowest->step_count; l++) {
+        long step = slowest->steps[l].step;
+        if (step <= config->progress_step || step > reached)
+            continue;
+        double sum = 0.0;
+        size_t n = 0;
+        for (size_t i = 0; i < config->seed_count; i++) {
+            const struct seed_record *seed = &config->seeds[i];
+            if (seed->status == SEED_FAILED || seed->status == SEED_PRUNED)
+                continue;
+            double v = attempt_score_at(seed->live, step, last, state->space->maximize, NULL);
+            if (!isnan(v)) {
+                sum += v;
+                n++;
+            }
+        }
+        config->progress_step = step;
+        scheduler_progress(state->scheduler, config->index, step, n ? sum / (double)n : NAN);
+    }
+}
+
 static int apply_report(struct sweep_state *state, const json_t *record,
                         struct hp_error *err)
 {
@@ -407,7 +557,8 @@ static int apply_report(struct sweep_state *state, const json_t *record,
     check_nonfinite(a, line, objective);
     check_objective_type(a, line, objective);
     double value;
-    if (!a->saw_nonfinite && hp_metric_line_number(line, objective, &value) == 0) {
+    int has_value = !a->saw_nonfinite && hp_metric_line_number(line, objective, &value) == 0;
+    if (has_value) {
         if (!a->has_value || state_better(value, a->best, state->space->maximize)) {
             a->best = value;
             a->best_epoch = epoch;
@@ -416,6 +567,18 @@ static int apply_report(struct sweep_state *state, const json_t *record,
         a->last_epoch = epoch;
         a->has_value = 1;
     }
+    long step;
+    if (json_object_get(line, "checkpoint") || !line_step(state, line, &step))
+        return 0;
+    if (step > a->counted_step) {
+        a->units += step - a->counted_step;
+        a->counted_step = step;
+    }
+    if (state->scheduler && remember_step(a, step, has_value ? value : NAN, line) < 0)
+        return hp_error_set(err, "", "out of memory");
+    if (scheduler_wants_progress(state->scheduler) && seed->status == SEED_RUNNING &&
+        !config->settled)
+        tell_progress(state, config);
     return 0;
 }
 
@@ -470,19 +633,24 @@ static void complete_config(struct sweep_state *state, size_t index)
     struct config_record *config = &state->configs[index];
     double *values = malloc((config->seed_count + 1) * sizeof *values);
     size_t n = 0;
-    for (size_t i = 0; values && i < config->seed_count; i++)
-        if (config->seeds[i].status == SEED_OK)
-            values[n++] = config->seeds[i].score;
+    config->failed = 0;
+    /* A pruned config's summary is over its partial scores: shown, never
+     * ranked with configs that ran their full budget. */
+    for (size_t i = 0; values && i < config->seed_count; i++) {
+        const struct seed_record *seed = &config->seeds[i];
+        if (seed->status == SEED_OK || seed->status == SEED_PRUNED)
+            values[n++] = seed->score;
+        config->failed += seed->status == SEED_FAILED;
+    }
     stats_summarize(values, n, &config->summary);
     free(values);
-    config->failed = config->seed_count - n;
     config->complete = 1;
 
     struct config_outcome outcome = {config->index, config->summary.mean,
                                      config->summary.std, n, config->failed};
     strategy_tell(state->strategy, &outcome);
 
-    if (n > 0 && (!state->has_best ||
+    if (n > 0 && !config->pruned && (!state->has_best ||
                   state_better(config->summary.mean,
                                state->configs[state->best_config].summary.mean,
                                state->space->maximize))) {
@@ -492,6 +660,11 @@ static void complete_config(struct sweep_state *state, size_t index)
     if (state->on_config_complete && !state->replaying)
         state->on_config_complete(state, index, state->ctx);
 }
+
+static void check_segment(struct sweep_state *state, struct config_record *config);
+static void finish_pruned(struct sweep_state *state, struct config_record *config,
+                          struct seed_record *seed);
+static int poll_decisions(struct sweep_state *state);
 
 /* An end record, read either from a parsed object or, on replay, straight
  * from a journal line without escapes (every quote in such a line delimits a
@@ -635,6 +808,17 @@ static int apply_end(struct sweep_state *state, const struct record_view *v,
     seed->seconds = view_number(v, "seconds", 0.0);
     seed->exit_status = (int)view_number(v, "exit_status", 0);
     seed->term_signal = (int)view_number(v, "signal", 0);
+    state->trainer_seconds += seed->seconds;
+    state->resource_units += (long long)view_number(v, "units", 0.0);
+    seed->prune_pending = 0;
+
+    if (strcmp(status, "pruned") == 0) {
+        /* Stopped because its config was pruned (a decide record before). */
+        free(status);
+        list_end_drops(state, v, ref, seed->live, NULL);
+        finish_pruned(state, config, seed);
+        return 0;
+    }
 
     if (strcmp(status, "interrupted") == 0) {
         /* Not run to its end: it runs again, from its last checkpoint when it
@@ -646,7 +830,10 @@ static int apply_end(struct sweep_state *state, const struct record_view *v,
         return enqueue(state, ref) < 0 ? hp_error_set(err, "", "out of memory") : 0;
     }
 
-    seed->attempts++;
+    /* A run to its budget that waits for the scheduler is not an attempt
+     * used up: the retries stay for failures. */
+    if (strcmp(status, "ok") != 0 || !state->scheduler || config->settled)
+        seed->attempts++;
     free(seed->reason);
     seed->reason = NULL;
     free(seed->checkpoint);
@@ -672,6 +859,13 @@ static int apply_end(struct sweep_state *state, const struct record_view *v,
     }
     free(status);
     list_end_drops(state, v, ref, seed->live, seed->checkpoint);
+    /* Under a scheduler a run to its budget waits for the decision on its
+     * config: the attempt stays, with the checkpoints it continues from. */
+    if (seed->status == SEED_OK && state->scheduler && !config->settled) {
+        seed->status = SEED_PAUSED;
+        check_segment(state, config);
+        return 0;
+    }
     attempt_free(seed->live);
     seed->live = NULL;
 
@@ -683,6 +877,191 @@ static int apply_end(struct sweep_state *state, const struct record_view *v,
         state->trials_failed++;
     if (++config->finished == config->seed_count)
         complete_config(state, ref.config);
+    else
+        check_segment(state, config);
+    return 0;
+}
+
+/* --- scheduler decisions ------------------------------------------------- */
+
+/* When none of the config's seeds runs or waits to run, its run to the
+ * budget is over: the scheduler is told the mean of the seeds that made it
+ * (once per run). */
+static void check_segment(struct sweep_state *state, struct config_record *config)
+{
+    if (!state->scheduler || config->settled || config->segment_told)
+        return;
+    double sum = 0.0;
+    size_t n_ok = 0;
+    for (size_t i = 0; i < config->seed_count; i++) {
+        const struct seed_record *seed = &config->seeds[i];
+        if (seed->status == SEED_RUNNING || seed->status == SEED_PENDING)
+            return;
+        if (seed->status == SEED_PAUSED) {
+            sum += seed->score;
+            n_ok++;
+        }
+    }
+    config->segment_told = 1;
+    if (n_ok == 0)
+        config->settled = 1; /* every seed failed: nothing left to decide */
+    scheduler_segment_end(state->scheduler, config->index, config->budget,
+                          n_ok ? sum / (double)n_ok : NAN, n_ok);
+}
+
+/* A seed of a pruned config: its results are cut back to where the config
+ * was pruned (it may have run on while the decision waited for earlier
+ * configs), and it is final. */
+static void finish_pruned(struct sweep_state *state, struct config_record *config,
+                          struct seed_record *seed)
+{
+    const struct attempt *a = seed->live;
+    seed->score = state_score_at(state, seed, config->reached, &seed->score_epoch);
+    free(seed->checkpoint);
+    seed->checkpoint = NULL;
+    free(seed->resume_from);
+    seed->resume_from = NULL;
+    seed->queued = 0;
+    /* The trainer's last line at or before the step pruned at, when it ran
+     * past it: what the config had then, whatever it did after. */
+    size_t at = SIZE_MAX;
+    for (size_t i = 0; a && i < a->step_count; i++)
+        if (a->steps[i].step <= config->reached)
+            at = i;
+    if (a && a->step_count > 0 && attempt_reached(a) > config->reached) {
+        json_decref(seed->final_line);
+        seed->final_line = at == SIZE_MAX ? NULL : json_incref(a->steps[at].line);
+    }
+    attempt_free(seed->live);
+    seed->live = NULL;
+    seed->status = SEED_PRUNED;
+    seed->attempts++; /* its attempt ended here */
+    state->trials_pruned++;
+    if (++config->finished == config->seed_count)
+        complete_config(state, config->index);
+}
+
+/* Takes the scheduler's new decisions into the queue the runner journals. */
+static int poll_decisions(struct sweep_state *state)
+{
+    struct sched_decision d;
+    int rc;
+    while (state->scheduler && (rc = scheduler_decide(state->scheduler, &d)) == 1) {
+        struct sched_decision *grown = hp_grow(state->decisions, &state->decision_cap,
+                                               state->decision_count + 1, sizeof *grown);
+        if (!grown)
+            return -1;
+        state->decisions = grown;
+        state->decisions[state->decision_count++] = d;
+    }
+    return state->scheduler && rc < 0 ? -1 : 0;
+}
+
+const struct sched_decision *state_next_decision(const struct sweep_state *state)
+{
+    return state->decision_count > 0 ? &state->decisions[0] : NULL;
+}
+
+/* Lists the files a decide record drops: "drop": [{"seed": S, "path": P}]. */
+static void list_decision_drops(struct sweep_state *state, const json_t *record,
+                                size_t config)
+{
+    if (state->space->keep == KEEP_ALL || (state->replaying && !state->drops_on_replay))
+        return;
+    size_t i;
+    const json_t *entry;
+    json_array_foreach(json_object_get(record, "drop"), i, entry)
+    {
+        const json_t *seed = json_object_get(entry, "seed");
+        const json_t *path = json_object_get(entry, "path");
+        const struct config_record *c = &state->configs[config];
+        for (size_t s = 0; json_is_integer(seed) && json_is_string(path) && s < c->seed_count;
+             s++)
+            if ((json_int_t)c->seeds[s].seed == json_integer_value(seed))
+                list_drop(state, (struct seed_ref){config, s}, json_string_value(path),
+                          json_string_length(path));
+    }
+}
+
+/* {"event": "decide", config, action, at, budget}: the scheduler's decision,
+ * which must be the one it makes now from the same results (else the
+ * journal belongs to another space or another version of the scheduler). */
+static int apply_decision(struct sweep_state *state, const json_t *record,
+                          struct hp_error *err)
+{
+    const char *action = json_string_value(json_object_get(record, "action"));
+    json_t *config_value = json_object_get(record, "config");
+    long at = (long)json_integer_value(json_object_get(record, "at"));
+    long budget = (long)json_integer_value(json_object_get(record, "budget"));
+    if (!state->scheduler || !action || !json_is_integer(config_value))
+        return hp_error_set(err, "", "a decide record without a scheduler, action or config");
+    if (poll_decisions(state) < 0)
+        return hp_error_set(err, "", "out of memory");
+    const struct sched_decision *d = state_next_decision(state);
+    size_t index = (size_t)json_integer_value(config_value);
+    if (!d || strcmp(scheduler_action_name(d->action), action) != 0 || d->config != index ||
+        d->at != at || d->budget != budget) {
+        char expected[128] = "no decision";
+        if (d)
+            snprintf(expected, sizeof expected, "%s config %zu at %ld", 
+                     scheduler_action_name(d->action), d->config, d->at);
+        return hp_error_set(err, "",
+                            "the journal's decision (%s config %zu at %ld) is not what the "
+                            "%s scheduler decides from the same results (%s)",
+                            action, index, at, state->space->scheduler->name, expected);
+    }
+    enum sched_action act = d->action;
+    memmove(state->decisions, state->decisions + 1,
+            (state->decision_count - 1) * sizeof *state->decisions);
+    state->decision_count--;
+    if (index >= state->config_count)
+        return hp_error_set(err, "", "a decision for unknown config %zu", index);
+    struct config_record *config = &state->configs[index];
+    list_decision_drops(state, record, index);
+    if (act == SCHED_PROMOTE) {
+        config->budget = budget;
+        config->segment_told = 0;
+        for (size_t i = 0; i < config->seed_count; i++) {
+            struct seed_record *seed = &config->seeds[i];
+            if (seed->status != SEED_PAUSED)
+                continue;
+            seed->status = SEED_PENDING;
+            seed->budget = budget;
+            free(seed->resume_from);
+            /* Each seed continues from its own latest checkpoint; without one
+             * it runs again from the start (the start record says so). */
+            const char *latest = state_latest_checkpoint(seed->live);
+            seed->resume_from = latest ? strdup(latest) : NULL;
+            if (enqueue(state, (struct seed_ref){index, i}) < 0)
+                return hp_error_set(err, "", "out of memory");
+        }
+        return 0;
+    }
+    config->settled = 1;
+    config->reached = at;
+    if (act == SCHED_PRUNE) {
+        config->pruned = 1;
+        for (size_t i = 0; i < config->seed_count && !config->complete; i++) {
+            struct seed_record *seed = &config->seeds[i];
+            if (seed->status == SEED_RUNNING)
+                seed->prune_pending = 1; /* the runner stops it */
+            else if (seed->status == SEED_PAUSED || seed->status == SEED_PENDING)
+                finish_pruned(state, config, seed);
+        }
+        return 0;
+    }
+    for (size_t i = 0; i < config->seed_count; i++) {
+        struct seed_record *seed = &config->seeds[i];
+        if (seed->status != SEED_PAUSED)
+            continue;
+        attempt_free(seed->live);
+        seed->live = NULL;
+        seed->status = SEED_OK;
+        seed->attempts++; /* its attempt ended here, run to the full budget */
+        state->trials_ok++;
+        if (++config->finished == config->seed_count)
+            complete_config(state, index);
+    }
     return 0;
 }
 
@@ -731,27 +1110,45 @@ static int apply_retry(struct sweep_state *state, const json_t *record, struct h
     return enqueue(state, ref) < 0 ? hp_error_set(err, "", "out of memory") : 0;
 }
 
+/* Applies a record that changes trials, then takes what the scheduler
+ * decided from it: decisions follow the records that made them, on every
+ * replay alike. */
+static int apply_trial_record(struct sweep_state *state, const char *event,
+                              const json_t *record, struct hp_error *err)
+{
+    int rc;
+    if (strcmp(event, "start") == 0) {
+        rc = apply_start(state, record, err);
+    } else if (strcmp(event, "report") == 0) {
+        rc = apply_report(state, record, err);
+    } else if (strcmp(event, "end") == 0) {
+        struct record_view view = {record, NULL};
+        rc = apply_end(state, &view, err);
+    } else if (strcmp(event, "retry") == 0) {
+        rc = apply_retry(state, record, err);
+    } else {
+        rc = apply_decision(state, record, err);
+    }
+    if (rc == 0 && poll_decisions(state) < 0)
+        rc = hp_error_set(err, "", "out of memory");
+    return rc;
+}
+
 int state_apply(struct sweep_state *state, const json_t *record, struct hp_error *err)
 {
+    static const char *const trial_events[] = {"start", "report", "end", "retry", "decide"};
     const char *event = json_string_value(json_object_get(record, "event"));
     if (!event)
         return hp_error_set(err, "", "record without \"event\"");
-    if (strcmp(event, "start") == 0)
-        return apply_start(state, record, err);
-    if (strcmp(event, "report") == 0)
-        return apply_report(state, record, err);
-    if (strcmp(event, "end") == 0) {
-        struct record_view view = {record, NULL};
-        return apply_end(state, &view, err);
-    }
-    if (strcmp(event, "retry") == 0)
-        return apply_retry(state, record, err);
+    for (size_t i = 0; i < sizeof trial_events / sizeof *trial_events; i++)
+        if (strcmp(event, trial_events[i]) == 0)
+            return apply_trial_record(state, event, record, err);
     if (strcmp(event, "sweep_start") == 0) {
         state->started_at = json_number_value(json_object_get(record, "time"));
         state->ended = 0;
     } else if (strcmp(event, "resume") == 0) {
         state->resumed_at = json_number_value(json_object_get(record, "time"));
-        state->done_at_resume = state->trials_ok + state->trials_failed;
+        state->done_at_resume = state_trials_done(state);
         state->ended = 0;
     } else if (strcmp(event, "sweep_end") == 0) {
         state->ended = 1;
@@ -781,6 +1178,10 @@ int state_requeue_running(struct sweep_state *state, struct hp_error *err)
                 continue;
             seed->status = SEED_PENDING;
             state->trials_running--;
+            /* What the killed run trained was spent, though no end record
+             * says so. */
+            if (seed->live)
+                state->resource_units += seed->live->units;
             free(seed->resume_from);
             const char *latest = state_latest_checkpoint(seed->live);
             seed->resume_from = latest ? strdup(latest) : NULL;
@@ -974,15 +1375,16 @@ int state_replay(struct sweep_state *state, const char *dir, long long *good_byt
         if (has_prefix(line, "{\"event\":\"config\"")) {
             now = 0;
         } else if (has_prefix(line, "{\"event\":\"report\"")) {
-            now = defer_report(state, line, reader.offset);
+            /* A scheduler needs every report, in order. */
+            now = state->scheduler ? 1 : defer_report(state, line, reader.offset);
         } else if (has_prefix(line, "{\"event\":\"end\"") && !memchr(line, '\\', len)) {
             struct record_view view = {NULL, line};
             struct hp_error apply_err;
             hp_error_init(&apply_err);
             now = 0;
-            if (apply_end(state, &view, &apply_err) < 0)
+            if (apply_end(state, &view, &apply_err) < 0 || poll_decisions(state) < 0)
                 rc = hp_error_set(err, "", "%s:%ld: %s", path, reader.number,
-                                  apply_err.message);
+                                  apply_err.message[0] ? apply_err.message : "out of memory");
         }
         if (now < 0)
             rc = hp_error_set(err, "", "out of memory");
@@ -1028,6 +1430,12 @@ static int compare_configs(const void *pa, const void *pb)
     int b_ok = b->summary.n > 0;
     if (a_ok != b_ok)
         return a_ok ? -1 : 1;
+    /* Configs that ran their full budget first; pruned ones after them, the
+     * furthest first: values at different budgets do not compare. */
+    if (a->pruned != b->pruned)
+        return a->pruned ? 1 : -1;
+    if (a->pruned && a->reached != b->reached)
+        return a->reached > b->reached ? -1 : 1;
     if (a_ok && a->summary.mean != b->summary.mean)
         return state_better(a->summary.mean, b->summary.mean, rank_maximize) ? -1 : 1;
     return a->index < b->index ? -1 : (a->index > b->index);

@@ -10,9 +10,12 @@
  * Records (one JSON object each, "event" says which):
  *   start   {trial, config, seed, attempt, params, resume_from}
  *   report  {trial, config, seed, line}             one metric line of a trial
- *   end     {trial, config, seed, attempt, status: ok|failed|interrupted,
- *            seconds, score, score_epoch, checkpoint, failure, reason,
- *            will_retry, exit_status, signal, dropped_long_lines}
+ *   end     {trial, config, seed, attempt, status: ok|failed|interrupted|pruned,
+ *            seconds, units, score, score_epoch, checkpoint, failure, reason,
+ *            will_retry, exit_status, signal, dropped_long_lines, drop}
+ *   decide  {config, action: promote|prune|complete, at, budget, drop}
+ *           a scheduler's decision, journaled before it is acted on
+ *   retry   {trial, config, seed}                   resume --retry-failed
  * and informational ones (sweep_start, resume, config, sweep_end) that
  * state_apply accepts and ignores.
  *
@@ -31,6 +34,7 @@
 #include "error.h"
 #include "space.h"
 #include "stats.h"
+#include "scheduler.h"
 #include "strategy.h"
 #include "trial.h"
 
@@ -39,6 +43,16 @@ enum seed_status {
     SEED_RUNNING,
     SEED_OK,
     SEED_FAILED,
+    SEED_PAUSED, /* ran to its budget; the scheduler has not decided on its config */
+    SEED_PRUNED, /* its config was stopped early by the scheduler */
+};
+
+/* One metric line of an attempt that a scheduler may need again: its step
+ * (the resource), the objective in it (NaN if none) and the line. */
+struct step_line {
+    long step;
+    double value;
+    json_t *line; /* owned */
 };
 
 /* What one running attempt has reported so far. */
@@ -56,6 +70,11 @@ struct attempt {
     char **checkpoints;    /* absolute paths the attempt reported (owned) */
     long *checkpoint_epochs;
     size_t checkpoint_count;
+    long counted_step;     /* the resource units up to here are counted as trained */
+    long units;            /* resource units this run trained (for the end record) */
+    struct step_line *steps; /* under a scheduler: every line with the resource */
+    size_t step_count;
+    size_t step_cap;
     long long *deferred;   /* replay: journal offsets of reports not yet applied */
     size_t deferred_count;
     size_t deferred_cap;
@@ -67,12 +86,14 @@ struct seed_record {
     double score;          /* the objective by the score rule; NaN if none */
     double seconds;        /* wall time of the last attempt */
     long score_epoch;
+    long budget;           /* the budget of its latest run (0: the trainer's default) */
     int attempts;          /* attempts that ended ok or failed (not interrupted) */
     int exit_status;
     int term_signal;
     unsigned char status;  /* enum seed_status */
     unsigned char failure; /* enum trial_failure */
     unsigned char queued;  /* in the pending queue */
+    unsigned char prune_pending; /* running when its config was pruned: being stopped */
     char *reason;          /* failure words (owned), or NULL */
     char *checkpoint;      /* the checkpoint kept with the score (owned), or NULL */
     char *resume_from;     /* an interrupted attempt's last checkpoint (owned) */
@@ -89,6 +110,13 @@ struct config_record {
     int complete;          /* every seed finished; `summary` is valid */
     size_t failed;
     struct stats_summary summary;
+    /* Under a scheduler: */
+    long budget;           /* the budget its seeds run to now */
+    long reached;          /* the budget or step it was completed or pruned at */
+    long progress_step;    /* the last step told to the scheduler */
+    unsigned char segment_told; /* its seeds' run to `budget` was told */
+    unsigned char settled; /* the scheduler completed or pruned it */
+    unsigned char pruned;  /* ... pruned it */
 };
 
 /* A (config, seed) position. */
@@ -107,6 +135,10 @@ struct sweep_state {
     const struct space *space;
     const char *out_dir;           /* absolute; borrowed */
     struct strategy *strategy;     /* owned; asked and told through the state */
+    struct scheduler *scheduler;   /* owned; NULL without one */
+    struct sched_decision *decisions; /* made by the scheduler, not yet journaled */
+    size_t decision_count;
+    size_t decision_cap;
     int strategy_done;
     struct config_record *configs;
     size_t config_count;
@@ -119,6 +151,9 @@ struct sweep_state {
     size_t trials_ok;
     size_t trials_failed;
     size_t trials_running;
+    size_t trials_pruned;
+    double trainer_seconds;        /* wall time of every attempt that ended */
+    long long resource_units;      /* resource units trained, over every attempt */
     size_t trials_planned;         /* 0 when the strategy cannot say */
     size_t best_config;            /* valid when has_best */
     int has_best;
@@ -167,6 +202,18 @@ int state_requeue_running(struct sweep_state *state, struct hp_error *err);
  * durable, and frees the list with state_drops_free. *count may be 0. */
 struct file_drop *state_take_drops(struct sweep_state *state, size_t *count);
 void state_drops_free(struct file_drop *drops, size_t count);
+
+/* Trials in a final state: ok, failed or pruned. */
+size_t state_trials_done(const struct sweep_state *state);
+
+/* The decision the scheduler made next, not yet journaled, or NULL. The
+ * runner journals it as a "decide" record, whose applying takes it off. */
+const struct sched_decision *state_next_decision(const struct sweep_state *state);
+
+/* The seed's score cut back to what it had reached at `step` (by the score
+ * rule), from its attempt's lines; its current score when it has none. */
+double state_score_at(const struct sweep_state *state, const struct seed_record *seed,
+                      long step, long *score_epoch);
 
 /* Returns the latest checkpoint an attempt reported that still exists, or
  * NULL (borrowed from the attempt). */

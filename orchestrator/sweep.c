@@ -58,6 +58,7 @@ struct sweep {
     int max_failures_hit;
     int disk_full;             /* stopped because the sweep's disk is (nearly) full */
     int fatal;
+    int deciding;              /* journaling the scheduler's decisions */
     struct hp_error fatal_err;
     uint64_t start_ms;
     struct launch_context launch;
@@ -71,6 +72,8 @@ struct running_seed {
 };
 
 static void pump(struct sweep *sweep);
+static void journal_decisions(struct sweep *sweep);
+static void schedule_drops(struct sweep *sweep);
 
 static void stop_all(struct sweep *sweep)
 {
@@ -78,6 +81,17 @@ static void stop_all(struct sweep *sweep)
     for (size_t i = 0; i < (size_t)sweep->opts->jobs; i++)
         if (sweep->running[i])
             trial_stop(sweep->running[i]);
+}
+
+/* Stops the running trials of a config the scheduler pruned. */
+static void stop_pruned(struct sweep *sweep, size_t config)
+{
+    for (size_t i = 0; i < (size_t)sweep->opts->jobs; i++) {
+        struct trial *trial = sweep->running[i];
+        const struct running_seed *owner = trial ? trial->owner : NULL;
+        if (owner && owner->ref.config == config)
+            trial_stop(trial);
+    }
 }
 
 /* Stops the sweep because something essential (the journal) failed. */
@@ -105,6 +119,8 @@ static int commit(struct sweep *sweep, json_t *record)
     if (rc < 0)
         fail_sweep(sweep, &err);
     json_decref(record);
+    if (rc == 0)
+        journal_decisions(sweep);
     return rc;
 }
 
@@ -313,6 +329,22 @@ static void explain_no_objective(const struct sweep *sweep, const struct trial *
         snprintf(reason + n, size - (size_t)n, "; it printed nothing on stdout");
 }
 
+/* The attempt's checkpoints but `keep` and `keep2` (either may be NULL), as
+ * the "drop" list of an end record; NULL when nothing is dropped. */
+static json_t *drop_list(const struct sweep *sweep, const struct attempt *a,
+                         const char *keep, const char *keep2)
+{
+    if (sweep->space->keep == KEEP_ALL || !a || a->checkpoint_count == 0)
+        return NULL;
+    json_t *drop = json_array();
+    for (size_t c = 0; drop && c < a->checkpoint_count; c++) {
+        const char *path = a->checkpoints[c];
+        if ((!keep || strcmp(path, keep) != 0) && (!keep2 || strcmp(path, keep2) != 0))
+            json_array_append_new(drop, json_string(path));
+    }
+    return drop;
+}
+
 /* The end record: how the attempt ended, from what it reported and how its
  * process finished. */
 static json_t *end_record(struct sweep *sweep, struct seed_ref ref, const struct trial *trial)
@@ -333,6 +365,14 @@ static json_t *end_record(struct sweep *sweep, struct seed_ref ref, const struct
     if (trial->truncated_lines)
         json_object_set_new(record, "dropped_long_lines",
                             json_integer((json_int_t)trial->truncated_lines));
+    json_object_set_new(record, "units", json_integer(a->units));
+    if (seed->prune_pending) {
+        /* Its config was pruned while it ran; the scheduler's decision, not
+         * how the process ended, says what it is. */
+        json_object_set_new(record, "status", json_string("pruned"));
+        json_object_set_new(record, "drop", drop_list(sweep, a, NULL, NULL));
+        return record;
+    }
 
     char reason[1024] = "";
     enum trial_failure failure = FAIL_NONE;
@@ -403,14 +443,16 @@ static json_t *end_record(struct sweep *sweep, struct seed_ref ref, const struct
         json_object_set_new(record, "will_retry", json_boolean(retry));
     }
     /* What the attempt no longer needs, decided here and deleted once this
-     * record is durable; a resume finishes what a killed run left undone. */
-    if (space->keep != KEEP_ALL && a->checkpoint_count > 0) {
-        json_t *drop = json_array();
-        for (size_t c = 0; drop && c < a->checkpoint_count; c++)
-            if (!checkpoint || strcmp(a->checkpoints[c], checkpoint) != 0)
-                json_array_append_new(drop, json_string(a->checkpoints[c]));
+     * record is durable; a resume finishes what a killed run left undone. A
+     * run that waits for the scheduler keeps its latest checkpoint too: a
+     * promotion continues from it. */
+    const struct config_record *config = &sweep->state.configs[ref.config];
+    const char *resumable = failure == FAIL_NONE && sweep->state.scheduler && !config->settled
+                                ? state_latest_checkpoint(a)
+                                : NULL;
+    json_t *drop = drop_list(sweep, a, checkpoint, resumable);
+    if (drop)
         json_object_set_new(record, "drop", drop);
-    }
     return record;
 }
 
@@ -469,6 +511,63 @@ static void schedule_drops(struct sweep *sweep)
     }
 }
 
+/* The record of a scheduler's decision, with the files it makes unneeded:
+ * a pruned config's waiting seeds drop every checkpoint, a completed one's
+ * keep the one that goes with their score (retention decides on that). */
+static json_t *decision_record(struct sweep *sweep, const struct sched_decision *d)
+{
+    const struct config_record *config = &sweep->state.configs[d->config];
+    json_t *record = json_pack("{s:s, s:I, s:s, s:I}", "event", "decide", "config",
+                               (json_int_t)d->config, "action",
+                               scheduler_action_name(d->action), "at", (json_int_t)d->at);
+    if (!record)
+        return NULL;
+    if (d->action == SCHED_PROMOTE) {
+        json_object_set_new(record, "budget", json_integer(d->budget));
+        return record;
+    }
+    json_t *drops = json_array();
+    for (size_t i = 0; drops && i < config->seed_count; i++) {
+        const struct seed_record *seed = &config->seeds[i];
+        if (seed->status != SEED_PAUSED && seed->status != SEED_PENDING)
+            continue;
+        json_t *paths = drop_list(sweep, seed->live,
+                                  d->action == SCHED_COMPLETE ? seed->checkpoint : NULL, NULL);
+        size_t j;
+        json_t *path;
+        json_array_foreach(paths, j, path)
+            json_array_append_new(drops, json_pack("{s:I, s:O}", "seed",
+                                                   (json_int_t)seed->seed, "path", path));
+        json_decref(paths);
+    }
+    if (drops && json_array_size(drops) > 0)
+        json_object_set_new(record, "drop", drops);
+    else
+        json_decref(drops);
+    return record;
+}
+
+/* Journals, then applies, each decision the scheduler made from the records
+ * applied so far, and acts on it: a pruned config's running trials are
+ * stopped; a promoted one's seeds are queued by applying the record. */
+static void journal_decisions(struct sweep *sweep)
+{
+    if (sweep->deciding)
+        return;
+    sweep->deciding = 1;
+    const struct sched_decision *d;
+    while (!sweep->fatal && (d = state_next_decision(&sweep->state)) != NULL) {
+        struct sched_decision decision = *d;
+        if (commit(sweep, decision_record(sweep, &decision)) < 0)
+            break;
+        progress_decision(&sweep->progress, &sweep->state, &decision);
+        schedule_drops(sweep);
+        if (decision.action == SCHED_PRUNE)
+            stop_pruned(sweep, decision.config);
+    }
+    sweep->deciding = 0;
+}
+
 static void on_trial_done(struct trial *trial)
 {
     struct running_seed *owner = trial->owner;
@@ -487,9 +586,9 @@ static void on_trial_done(struct trial *trial)
     const struct sweep_state *state = &sweep->state;
     const struct config_record *config = &state->configs[ref.config];
     const struct seed_record *seed = &config->seeds[ref.seed];
-    if (seed->status == SEED_OK || seed->status == SEED_FAILED)
+    if (seed->status != SEED_PENDING)
         progress_trial_done(&sweep->progress, state, config, seed);
-    else if (seed->queued && seed->attempts > 0 && !sweep->stopping)
+    else if (seed->queued && seed->attempts > 0 && seed->reason && !sweep->stopping)
         progress_trial_retried(&sweep->progress, config, seed);
 
     int limit = sweep->space->max_failures;
@@ -528,6 +627,7 @@ static void launch(struct sweep *sweep, struct seed_ref ref)
     const char *resume_from = seed->resume_from;
     if (resume_from && access(resume_from, R_OK) != 0)
         resume_from = NULL;
+    long budget = seed->budget;
 
     json_t *params = state_params(config);
     json_t *start = params ? record_head(sweep, "start", ref) : NULL;
@@ -536,6 +636,13 @@ static void launch(struct sweep *sweep, struct seed_ref ref)
         json_object_set(start, "params", params);
         json_object_set_new(start, "resume_from",
                             resume_from ? json_string(resume_from) : json_null());
+        if (sweep->state.scheduler)
+            json_object_set_new(start, "budget", json_integer(budget));
+        /* Promoted, but the trainer left nothing to continue from. */
+        if (sweep->state.scheduler && seed->live && !resume_from)
+            json_object_set_new(start, "restart",
+                                json_string("no checkpoint to continue from: it trains "
+                                            "again from the start to its new budget"));
     }
     /* Applying the start record may replace seed->resume_from: keep a copy. */
     char *resume_copy = resume_from ? strdup(resume_from) : NULL;
@@ -548,13 +655,18 @@ static void launch(struct sweep *sweep, struct seed_ref ref)
     struct launch_spec spec;
     struct running_seed *owner = calloc(1, sizeof *owner);
     struct trial *trial = NULL;
+    struct launch_run run = {budget, resume_copy};
     if (owner && launch_spec_build(&sweep->launch, params, config->params_text, seed->seed,
-                                   trial_id, dir, resume_copy, &spec, &err) == 0) {
+                                   trial_id, dir, &run, &spec, &err) == 0) {
         owner->sweep = sweep;
         owner->ref = ref;
         char note[4400];
-        snprintf(note, sizeof note, "attempt %d%s%s starts here", seed->attempts + 1,
-                 resume_copy ? ", resumed from " : "", resume_copy ? resume_copy : "");
+        char budget_text[48] = "";
+        if (sweep->state.scheduler && budget > 0)
+            snprintf(budget_text, sizeof budget_text, ", budget %ld", budget);
+        snprintf(note, sizeof note, "attempt %d%s%s%s starts here", seed->attempts + 1,
+                 budget_text, resume_copy ? ", resumed from " : "",
+                 resume_copy ? resume_copy : "");
         struct trial_spec trial_spec = {spec.argv,
                                         spec.env,
                                         dir,
@@ -916,7 +1028,7 @@ static enum hp_exit_code sweep_main(const struct space *space,
     }
     sweep.running = calloc((size_t)opts->jobs, sizeof *sweep.running);
     if (!sweep.running ||
-        launch_context_init(&sweep.launch, space, opts->trainer_path) < 0) {
+        launch_context_init(&sweep.launch, space, opts->trainer_path, opts->out_dir) < 0) {
         hp_error_set(err, "", "out of memory");
         goto out;
     }

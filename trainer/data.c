@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
+#include "cache.h"
 #include "csv.h"
 #include "idx.h"
 #include "path.h"
@@ -36,7 +38,7 @@ void dataset_free(struct dataset *s)
         free(s->class_names[i]);
     free(s->class_names);
     free(s->header);
-    free(s->pixels);
+    free(s->pixel_block);
     free(s->features);
     free(s->labels);
     free(s->targets);
@@ -56,6 +58,10 @@ void data_free(struct data *d)
     split_free(&d->test);
     dataset_free(&d->pool);
     dataset_free(&d->test_set);
+    if (d->mapped)
+        munmap(d->mapped, d->mapped_size);
+    d->mapped = NULL;
+    d->mapped_size = 0;
 }
 
 /* Makes `s` the rows [first, first + n) of `set`. */
@@ -136,22 +142,33 @@ usage(struct hp_error *err, const char *option, const char *fmt, ...)
 static int load_fashion_mnist(struct data *d, const struct data_config *cfg,
                               struct hp_error *err)
 {
-    char images[HP_PATH_MAX];
-    char labels[HP_PATH_MAX];
+    static const char *const names[2][2] = {
+        {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"},
+        {"t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"},
+    };
+    char paths[2][2][HP_PATH_MAX];
+    struct cache_source src[2];
+    struct dataset *sets[2] = {&d->pool, &d->test_set};
     snprintf(err->source, sizeof err->source, "option --data-dir");
-    if (hp_path_join(images, sizeof images, err, cfg->dir, "train-images-idx3-ubyte.gz",
-                     NULL) < 0 ||
-        hp_path_join(labels, sizeof labels, err, cfg->dir, "train-labels-idx1-ubyte.gz",
-                     NULL) < 0 ||
-        idx_load(&d->pool, images, labels, FMNIST_CLASSES, err) < 0)
-        return -1;
-    snprintf(err->source, sizeof err->source, "option --data-dir");
-    if (hp_path_join(images, sizeof images, err, cfg->dir, "t10k-images-idx3-ubyte.gz",
-                     NULL) < 0 ||
-        hp_path_join(labels, sizeof labels, err, cfg->dir, "t10k-labels-idx1-ubyte.gz",
-                     NULL) < 0 ||
-        idx_load(&d->test_set, images, labels, FMNIST_CLASSES, err) < 0)
-        return -1;
+    for (int i = 0; i < 2; i++) {
+        for (int k = 0; k < 2; k++)
+            if (hp_path_join(paths[i][k], HP_PATH_MAX, err, cfg->dir, names[i][k], NULL) <
+                0)
+                return -1;
+        src[i] = (struct cache_source){paths[i][0], paths[i][1]};
+    }
+    if (cfg->cache_dir) {
+        struct cache_map map = {NULL, 0};
+        if (cache_load_idx(cfg->cache_dir, src, 2, FMNIST_CLASSES, sets, &map, err) < 0)
+            return -1;
+        d->mapped = map.base;
+        d->mapped_size = map.size;
+    } else {
+        for (int i = 0; i < 2; i++)
+            if (idx_load(sets[i], src[i].images, src[i].labels, FMNIST_CLASSES, err) < 0)
+                return -1;
+    }
+    const char *images = src[1].images;
     if (d->test_set.dim != d->pool.dim) {
         snprintf(err->source, sizeof err->source, "%.511s", images);
         return hp_error_set(err, NULL, "images have %zu pixels, the training images %zu",

@@ -30,7 +30,9 @@ struct dataset {
     size_t n;        /* rows */
     size_t dim;      /* features per row */
     int classes;     /* classification: labels are 0 .. classes-1; regression: 1 */
-    uint8_t *pixels; /* (n, dim) image bytes, or NULL. Owned. */
+    const uint8_t *pixels; /* (n, dim) image bytes, or NULL: pixel_block, or a
+                            * part of the cache mapping in struct data */
+    uint8_t *pixel_block;  /* the storage pixels points into, or NULL. Owned. */
     float *features; /* (n, dim) real values, or NULL. Owned. */
     int32_t *labels; /* (n) classification labels, or NULL. Owned. */
     float *targets;  /* (n) regression targets, or NULL. Owned. */
@@ -58,12 +60,17 @@ struct data {
     struct dataset pool;
     struct dataset test_set;
     struct data_split train, val, test;
+    /* The read-only mapping of the data cache (cache.h) that the image bytes
+     * of pool and test_set point into, or NULL. Owned (munmap). */
+    void *mapped;
+    size_t mapped_size;
 };
 
 /* What data_load needs to know; filled from the options by the caller. */
 struct data_config {
     enum data_kind kind;
     const char *dir;     /* Fashion-MNIST: the folder of the four .gz files */
+    const char *cache_dir; /* Fashion-MNIST: the data cache's folder, or NULL */
     size_t val_size;     /* Fashion-MNIST: rows of the 60k moved to validation */
     uint64_t split_seed; /* Fashion-MNIST: seed of the train/validation permutation */
     uint64_t data_seed;  /* synthetic: seed of the generator */

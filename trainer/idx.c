@@ -136,14 +136,15 @@ int idx_load(struct dataset *set, const char *images_path, const char *labels_pa
     set->height = (int)idims[1];
     set->width = (int)idims[2];
     set->classes = classes;
-    set->pixels = malloc(n * dim);
+    set->pixel_block = malloc(n * dim);
+    set->pixels = set->pixel_block;
     set->labels = malloc(n * sizeof *set->labels);
     bytes = malloc(n);
-    if (!set->pixels || !set->labels || !bytes) {
+    if (!set->pixel_block || !set->labels || !bytes) {
         fail(err, images_path, "out of memory");
         goto fail;
     }
-    if (read_exact(img, images_path, set->pixels, n * dim, "pixels", err) < 0 ||
+    if (read_exact(img, images_path, set->pixel_block, n * dim, "pixels", err) < 0 ||
         expect_end(img, images_path, err) < 0)
         goto fail;
     if (read_exact(lab, labels_path, bytes, n, "labels", err) < 0 ||

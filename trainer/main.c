@@ -50,6 +50,7 @@ int main(int argc, char **argv)
     struct data_config cfg = {
         .kind = (enum data_kind)opt.data,
         .dir = opt.data_dir,
+        .cache_dir = opt.cache_dir,
         .val_size = (size_t)opt.val_size,
         .split_seed = opt.split_seed,
         .data_seed = opt.data_seed,

@@ -36,6 +36,7 @@ struct option_spec {
     size_t offset; /* of the field in struct options */
     const char *metavar;
     const char *def;     /* default, as command-line text; NULL: none */
+    const char *def_text; /* --help's word for a default set after parsing, or NULL */
     const char *env;     /* environment variable read when the option is absent */
     const char *choices; /* OPT_CHOICE: "a|b", in the order of the enum */
     double min, max;
@@ -63,6 +64,16 @@ static const struct option_spec OPTIONS[] = {
      .def = "/usr/share/datasets/fashion-mnist",
      .help = "folder of train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
              "t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz"},
+    {.name = "cache-dir",
+     .type = OPT_STRING,
+     .offset = FIELD(cache_dir),
+     .metavar = "DIR",
+     .unrecorded = 1,
+     .help = "fashion-mnist: keep the decoded images in a cache file in DIR (created "
+             "if missing; its parent must exist) that later runs map instead of "
+             "inflating the .gz files (about 0.4 s saved per run; the results are "
+             "the same bits). A cache that does not check out is rebuilt. Default: "
+             "$HPSEARCH_SWEEP_DIR/.cache when that is set, else no cache"},
     {.name = "csv",
      .type = OPT_STRING,
      .offset = FIELD(csv),
@@ -362,7 +373,20 @@ static const struct option_spec OPTIONS[] = {
      .def = "10",
      .min = 1,
      .max = 1e6,
-     .help = "epochs to train"},
+     .help = "epochs to train, in total: a resumed run continues to this count"},
+    {.name = "schedule-epochs",
+     .type = OPT_INT,
+     .offset = FIELD(schedule_epochs),
+     .metavar = "N",
+     .env = "HPSEARCH_BUDGET_MAX",
+     .def_text = "--epochs",
+     .min = 1,
+     .max = 1e6,
+     .help = "the horizon of the learning-rate schedule: the total epochs the "
+             "cosine curve is laid out over (past it the rate stays at --lr-min). "
+             "A scheduler that runs a trial to a few epochs and later resumes it "
+             "with a larger --epochs sets this to its largest budget, so that the "
+             "resumed run follows the curve one full-length run would have"},
     {.name = "seed",
      .type = OPT_SEED,
      .offset = FIELD(seed),
@@ -388,9 +412,12 @@ static const struct option_spec OPTIONS[] = {
      .unrecorded = 1,
      .help = "continue the run saved in PATH (a last.ckpt) exactly where it "
              "stopped: with the same flags, the metric lines and weights are the "
-             "bits a run that never stopped gives. The architecture, the optimizer "
-             "and the training rows must match; other flags may change (stderr "
-             "lists them). A checkpoint without training state (a best.ckpt) "
+             "bits a run that never stopped gives. --epochs is the total: a run "
+             "saved at epoch 3 and resumed with --epochs 9 trains and reports "
+             "epochs 4 to 9 (give the same --schedule-epochs to both parts). The "
+             "architecture, the optimizer and the training rows must match; other "
+             "flags may change (stderr lists them). A checkpoint without training state "
+             "(a best.ckpt) "
              "stands for the last.ckpt beside it, or, without one, the run starts "
              "afresh (a note on stderr says which)"},
     {.name = "help",
@@ -708,6 +735,18 @@ static int check_combination(struct options *o, struct hp_error *err)
         return hp_error_set(err, "option --dropout",
                             "there is no hidden layer to apply dropout to");
     o->ndropout = o->nhidden;
+    if (o->schedule_epochs == 0)
+        o->schedule_epochs = o->epochs;
+    /* hpsearch's rule: a trial writes nowhere but where it is told, so the
+     * cache lives under the sweep only when the sweep says where that is. */
+    const char *sweep = getenv("HPSEARCH_SWEEP_DIR");
+    if (!o->cache_dir && sweep && *sweep) {
+        if (hp_path_join(o->cache_dir_buf, sizeof o->cache_dir_buf, NULL, sweep, ".cache",
+                         NULL) < 0)
+            return hp_error_set(err, "environment HPSEARCH_SWEEP_DIR",
+                                "path too long (%zu bytes)", strlen(sweep));
+        o->cache_dir = o->cache_dir_buf;
+    }
     return 0;
 }
 
@@ -797,9 +836,10 @@ void options_print_help(FILE *out)
         if ((int)strlen(left) >= COLUMN)
             fprintf(out, "\n%*s", COLUMN, "");
         char text[1024];
-        if (spec->def && spec->env)
+        const char *def = spec->def ? spec->def : spec->def_text;
+        if (def && spec->env)
             snprintf(text, sizeof text, "%s (default: $%s, else %s)", spec->help,
-                     spec->env, spec->def);
+                     spec->env, def);
         else if (spec->def)
             snprintf(text, sizeof text, "%s (default: %s)", spec->help,
                      spec->def[0] ? spec->def : "\"\"");
@@ -816,6 +856,13 @@ void options_print_help(FILE *out)
         "  HPSEARCH_SEED           default of --seed",
         "  HPSEARCH_TRIAL_DIR      default of --out-dir",
         "  HPSEARCH_RESUME_FROM    default of --resume",
+        "  HPSEARCH_BUDGET_MAX     default of --schedule-epochs (a scheduler's largest",
+        "                          budget)",
+        "  HPSEARCH_SWEEP_DIR      the sweep's folder: the data cache defaults to its",
+        "                          .cache folder (see --cache-dir)",
+        "  HPSEARCH_TRAIN_TIMING   1: print \"hpsearch-train: timing: first_batch T\" on",
+        "                          stderr as the first training batch starts (T in",
+        "                          seconds of CLOCK_MONOTONIC), for start-up benchmarks",
         "  OPENBLAS_NUM_THREADS    BLAS threads; results are bit-identical for a",
         "                          fixed thread count (use 1)",
         "",
@@ -845,6 +892,11 @@ void options_print_help(FILE *out)
         "                    between identical runs",
         "  new best:       {\"checkpoint\": \"best.ckpt\", \"epoch\"}  (after",
         "                   <out-dir>/best.ckpt is saved)",
+        "  every epoch:    {\"checkpoint\": \"last.ckpt\", \"epoch\"}  (after",
+        "                   <out-dir>/last.ckpt is saved; also on a signal)",
+        "  on --resume from another folder: both checkpoint lines first (best.ckpt",
+        "                   when there is a best epoch, then last.ckpt), once the",
+        "                   resumed state is saved in --out-dir",
         "  at the end:     {\"final\": true, \"stopped\": \"completed\" or",
         "                   \"early_stopping\", \"reason\", \"epochs_run\", "
         "\"best_epoch\",",

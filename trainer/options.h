@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "error.h"
+#include "path.h"
 
 enum { OPTIONS_MAX_HIDDEN = 16, OPTIONS_MAX_IMBALANCED = 64 };
 
@@ -24,6 +25,8 @@ enum { OPTIONS_MAX_HIDDEN = 16, OPTIONS_MAX_IMBALANCED = 64 };
 struct options {
     int data; /* enum data_kind */
     const char *data_dir;
+    const char *cache_dir;             /* the data cache's folder, or NULL: none */
+    char cache_dir_buf[HP_PATH_MAX];   /* $HPSEARCH_SWEEP_DIR/.cache, when that is it */
     const char *csv;                   /* --data csv: the file */
     const char *csv_test;              /* --data csv: a test file of its own, or NULL */
     const char *label;                 /* --data csv: the label column */
@@ -64,6 +67,7 @@ struct options {
                                                                      */
     long batch;
     long epochs;
+    long schedule_epochs; /* the schedule's horizon: --epochs unless given */
     long val_size;
     uint64_t seed;
     uint64_t split_seed;

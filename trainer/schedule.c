@@ -18,7 +18,7 @@ double schedule_lr(const struct schedule *s, long epoch, size_t batch)
     case SCHEDULE_STEP:
         return s->lr * pow(s->gamma, (double)(epoch / s->step_epochs));
     case SCHEDULE_COSINE: {
-        double total = (double)s->epochs * per_epoch - warmup;
+        double total = (double)s->horizon * per_epoch - warmup;
         double u = t - warmup;
         if (total <= 0.0 || u >= total)
             return s->lr_min;

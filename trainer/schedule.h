@@ -21,7 +21,7 @@ struct schedule {
     double gamma;             /* step: the factor applied every step_epochs */
     long step_epochs;         /* step: epochs between decays */
     long warmup_epochs;       /* linear warm-up from lr / warmup steps to lr */
-    long epochs;              /* the run's length, for cosine */
+    long horizon;             /* cosine: epochs the curve spans (--schedule-epochs) */
     size_t batches_per_epoch; /* updates per epoch */
 };
 
@@ -31,7 +31,10 @@ struct schedule {
  *   then constant: lr
  *        step:     lr * gamma^floor(epoch / step_epochs)
  *        cosine:   lr_min + (lr - lr_min) * (1 + cos(pi * u / U)) / 2, where u
- *                  counts updates after the warm-up and U is their total. */
+ *                  counts updates after the warm-up and U their total up to
+ *                  the horizon (lr_min past it). The horizon, not the run's
+ *                  --epochs, sets U, so that a run stopped early and resumed
+ *                  with more epochs follows the one curve. */
 double schedule_lr(const struct schedule *s, long epoch, size_t batch);
 
 #endif

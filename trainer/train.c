@@ -99,6 +99,7 @@ struct trainer {
     char best_path[HP_PATH_MAX];
     char last_path[HP_PATH_MAX];
     int io_failed; /* a checkpoint or a metric line could not be written */
+    int timing;    /* HPSEARCH_TRAIN_TIMING: mark the first batch on stderr */
 };
 
 /* How an epoch (or the part of it that ran) ended. */
@@ -215,7 +216,7 @@ static int trainer_init(struct trainer *t, const struct options *opt,
         .gamma = opt->lr_gamma,
         .step_epochs = opt->lr_step_epochs,
         .warmup_epochs = opt->warmup_epochs,
-        .epochs = opt->epochs,
+        .horizon = opt->schedule_epochs,
         .batches_per_epoch = batches,
     };
     /* Frozen layers get no gradient and no segment: the optimizer never
@@ -290,6 +291,8 @@ static int trainer_init(struct trainer *t, const struct options *opt,
     hp_pcg32_derive(&t->prog.dropout, opt->seed, PURPOSE_DROPOUT);
     hp_pcg32_derive(&t->prog.augment, opt->seed, PURPOSE_AUGMENT);
     t->prog.train_rows = d->train.n;
+    const char *timing = getenv("HPSEARCH_TRAIN_TIMING");
+    t->timing = timing && strcmp(timing, "1") == 0;
     return 0;
 }
 
@@ -381,16 +384,15 @@ static void note_changed_options(const json_t *then, const json_t *now)
     }
 }
 
-/* Puts the run back where last.ckpt at opt->resume left it. Everything is
- * checked before anything is changed. Returns 0, 1 when the checkpoint holds
- * no training state (the run starts afresh), or -1 with `err` set. */
-/* Loads the checkpoint to resume from. A checkpoint without training state
- * (a best.ckpt, say, as an orchestrator may pass the last checkpoint a trial
- * reported) is replaced by the last.ckpt beside it when there is one. */
-static int load_resume_checkpoint(struct checkpoint *ck, const char *path,
+/* Loads the checkpoint to resume from into `ck` and its path into
+ * loaded[HP_PATH_MAX]. A checkpoint without training state (a best.ckpt, say,
+ * as an orchestrator may pass the last checkpoint a trial reported) is
+ * replaced by the last.ckpt beside it when there is one. */
+static int load_resume_checkpoint(struct checkpoint *ck, const char *path, char *loaded,
                                   struct hp_error *err)
 {
-    if (checkpoint_load(ck, path, err) < 0)
+    if (hp_path_format(loaded, HP_PATH_MAX, err, "%s", path) < 0 ||
+        checkpoint_load(ck, path, err) < 0)
         return -1;
     if (json_object_get(ck->header, "state"))
         return 0;
@@ -408,13 +410,18 @@ static int load_resume_checkpoint(struct checkpoint *ck, const char *path,
     fprintf(stderr,
             "hpsearch-train: note: %s holds no training state; resuming from %s\n", path,
             sibling);
+    memcpy(loaded, sibling, sizeof sibling);
     return checkpoint_load(ck, sibling, err);
 }
 
-static int resume(struct trainer *t, struct hp_error *err)
+/* Puts the run back where the last.ckpt at opt->resume left it, and its path
+ * into loaded[HP_PATH_MAX]. Everything is checked before anything is changed.
+ * Returns 0, 1 when the checkpoint holds no training state (the run starts
+ * afresh), or -1 with `err` set. */
+static int resume(struct trainer *t, char *loaded, struct hp_error *err)
 {
     struct checkpoint ck;
-    if (load_resume_checkpoint(&ck, t->opt->resume, err) < 0)
+    if (load_resume_checkpoint(&ck, t->opt->resume, loaded, err) < 0)
         return -1;
     int rc = -1;
     struct progress next;
@@ -611,6 +618,13 @@ static enum epoch_end train_epoch(struct trainer *t, struct epoch_training *out)
     for (; p->batch < batches; p->batch++) {
         if (stop_signal)
             return EPOCH_STOPPED;
+        if (t->timing) {
+            /* For experiments/bench/trainer_startup.sh: CLOCK_MONOTONIC is one
+             * clock for every process, so the launcher's reading before exec
+             * and this one make the start-up time. */
+            fprintf(stderr, "hpsearch-train: timing: first_batch %.9f\n", now_seconds());
+            t->timing = 0;
+        }
         size_t start = p->batch * batch;
         size_t count = n - start < batch ? n - start : batch;
         data_gather(train->set, t->order + start, count, t->x, t->y);
@@ -839,6 +853,52 @@ static int report_checkpoint(struct trainer *t, const char *name, int epoch,
     return write_line(t, &line, err);
 }
 
+/* Returns 1 when early stopping ends the run where it stands (--patience
+ * epochs without an improvement), with the reason in `reason`; else 0. The
+ * count of stale epochs is part of the progress, so a run resumed from an
+ * epoch at which it stopped early stops there again. */
+static int early_stop_due(const struct trainer *t, char *reason, size_t size)
+{
+    const struct progress *p = &t->prog;
+    const struct options *opt = t->opt;
+    if (opt->patience == 0 || p->stale < opt->patience)
+        return 0;
+    const char *name = t->regression ? "val_loss" : "val_accuracy";
+    snprintf(reason, size,
+             "early stopping: %s did not improve by more than %g for %d epochs (best "
+             "%g at epoch %d)",
+             name, opt->min_delta, p->stale,
+             t->regression ? -p->best_score : p->best_score, p->best_epoch);
+    return 1;
+}
+
+/* Returns 1 when `a` and `b` name the same file; 0 when not, or when either
+ * does not exist. */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa;
+    struct stat sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+/* A run resumed from another folder's checkpoint (a promoted trial gets a
+ * fresh trial folder) first makes its own folder whole: best.ckpt (when there
+ * is a best epoch) and last.ckpt, each reported. The last checkpoint the
+ * orchestrator has heard of is then this folder's last.ckpt from the start,
+ * so the trial can be continued again even if it is stopped before its first
+ * epoch ends, and its best model is in its own folder. Returns 0 or -1. */
+static int adopt_resumed_state(struct trainer *t, struct hp_error *err)
+{
+    const struct progress *p = &t->prog;
+    if (p->best_epoch > 0 && (save_best(t, err) < 0 ||
+                              report_checkpoint(t, BEST_NAME, p->best_epoch, err) < 0))
+        return -1;
+    if (save_last(t, err) < 0 || report_checkpoint(t, LAST_NAME, p->epoch, err) < 0)
+        return -1;
+    return 0;
+}
+
 /* After an epoch's line: keeps the best weights (best.ckpt and its line),
  * counts epochs without improvement, writes last.ckpt (and its line). Returns 1 when early
  * stopping ends the run (reason in `reason`), 0 to go on, -1 on failure. */
@@ -864,16 +924,7 @@ static int finish_epoch(struct trainer *t, const struct epoch_record *r, char *r
     }
     if (save_last(t, err) < 0 || report_checkpoint(t, LAST_NAME, p->epoch, err) < 0)
         return -1;
-    if (opt->patience > 0 && p->stale >= opt->patience) {
-        const char *name = t->regression ? "val_loss" : "val_accuracy";
-        snprintf(reason, size,
-                 "early stopping: %s did not improve by more than %g for %d epochs (best "
-                 "%g at epoch %d)",
-                 name, opt->min_delta, p->stale,
-                 t->regression ? -p->best_score : p->best_score, p->best_epoch);
-        return 1;
-    }
-    return 0;
+    return early_stop_due(t, reason, size);
 }
 
 int train_check(const struct options *opt, const struct data *d, struct hp_error *err)
@@ -904,25 +955,24 @@ enum train_exit train_run(const struct options *opt, const struct data *d, FILE 
         goto done;
     }
     if (opt->resume) {
-        int resumed = resume(&t, &err);
-        if (resumed < 0) {
-            diagnose(&err);
-            goto done;
-        }
-        /* A run resumed into a fresh folder still leaves its best weights
-         * there. */
-        if (t.prog.best_epoch > 0 && access(t.best_path, F_OK) != 0 &&
-            save_best(&t, &err) < 0) {
+        char loaded[HP_PATH_MAX];
+        int resumed = resume(&t, loaded, &err);
+        if (resumed < 0 || (resumed == 0 && !same_file(loaded, t.last_path) &&
+                            adopt_resumed_state(&t, &err) < 0)) {
             diagnose(&err);
             goto done;
         }
     }
 
     struct progress *p = &t.prog;
-    const char *stopped = "completed";
     char reason[256];
     snprintf(reason, sizeof reason, "ran all %ld epochs", opt->epochs);
-    while (p->epoch < opt->epochs) {
+    /* Resumed at an epoch where early stopping had ended the run: it ends
+     * there again, as a run that never stopped would have. */
+    int ended =
+        p->epoch > 0 && p->batch == 0 && early_stop_due(&t, reason, sizeof reason);
+    const char *stopped = ended ? "early_stopping" : "completed";
+    while (!ended && p->epoch < opt->epochs) {
         double epoch_start = now_seconds();
         struct epoch_training tr;
         memset(&tr, 0, sizeof tr);

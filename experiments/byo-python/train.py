@@ -1,23 +1,27 @@
 #!/usr/bin/env python3
 """A bring-your-own trainer for hpsearch, in Python with NumPy only.
 
-Trains a one-hidden-layer MLP (tanh, softmax cross-entropy, SGD with momentum
-and L2 weight decay) on a three-arm spiral: 2-D points in 3 classes generated
-from --data_seed, so every trial sees the same data. It speaks hpsearch's trial
-protocol (README.md beside this file explains it):
+Trains a one-hidden-layer MLP (tanh, softmax cross-entropy, SGD with momentum,
+L2 weight decay and a cosine learning-rate decay) on a three-arm spiral: 2-D
+points in 3 classes generated from --data_seed, so every trial sees the same
+data. It speaks hpsearch's trial protocol, promotions included (README.md
+beside this file explains it):
 
   argv    --name=value hyperparameters, the keys of DEFAULTS; anything else is
-          a usage error
+          a usage error. --epochs is a total: a run resumed at epoch 3 with
+          --epochs=9 trains epochs 4..9
   env     HPSEARCH_SEED picks the init and shuffle streams; HPSEARCH_TRIAL_DIR
-          receives model.npz; HPSEARCH_RESUME_FROM names a model.npz to go on from
+          receives last.npz; HPSEARCH_RESUME_FROM names a last.npz to go on
+          from; HPSEARCH_BUDGET_MAX, when set, is the cosine's horizon in epochs
   stdout  one JSON object per line: metrics after each epoch, a checkpoint line
           after each save, a final line with the test accuracy; nothing else
   exit    0 done, 1 runtime error, 2 usage error, 3 diverged (non-finite loss),
           143 (128 + SIGTERM) stopped by SIGTERM after saving its state
 
 Every draw comes from its own PCG64 stream keyed by (seed, purpose, epoch), so
-a resumed run goes on exactly as the interrupted one would have. With
-OPENBLAS_NUM_THREADS=1 (hpsearch sets it) a seed always gives the same lines.
+the checkpoint's epoch and step are the whole random state, and a resumed run
+goes on exactly as the interrupted one would have. With OPENBLAS_NUM_THREADS=1
+(hpsearch sets it) a seed always gives the same lines.
 """
 import json
 import os
@@ -28,8 +32,8 @@ import numpy as np
 
 DEFAULTS = {"lr": 0.1, "epochs": 20, "hidden": 32, "batch": 32, "momentum": 0.9,
             "weight_decay": 1e-4, "data_seed": 0}
-CHECKPOINT = "model.npz"
-FORMAT = "byo-python/1"
+CHECKPOINT = "last.npz"
+FORMAT = "byo-python/2"
 INIT, SHUFFLE = 0, 1  # stream purposes
 
 
@@ -63,6 +67,18 @@ def parse_args(argv):
     return hp
 
 
+def lr_horizon(hp):
+    """Returns the epochs over which the learning rate decays: the scheduler's
+    largest budget when hpsearch gives one, so that a run of 3 epochs later
+    promoted to 9 follows the same curve as a run of 9; else --epochs."""
+    text = os.environ.get("HPSEARCH_BUDGET_MAX")
+    if text is None:
+        return hp["epochs"]
+    if not text.isdigit() or int(text) < 1:
+        usage_error(f"HPSEARCH_BUDGET_MAX: expected an integer >= 1, got {text!r}")
+    return int(text)
+
+
 def make_spiral(data_seed, per_class=400, classes=3):
     """Returns the (train, val, test) splits, each a pair x (n, 2), y (n,)."""
     rng = np.random.Generator(np.random.PCG64(data_seed))
@@ -90,6 +106,7 @@ def init_state(hp, seed):
              "b2": np.zeros(3)}
     state.update({"v_" + k: np.zeros_like(v) for k, v in state.items()})
     state.update(epoch=0, step=0)  # epochs completed; batches done into the next one
+    state.update(best_val_accuracy=0.0)  # over the epochs completed, resumed ones too
     return state
 
 
@@ -108,7 +125,13 @@ def evaluate(state, x, y):
     return float(loss), float(np.mean(p.argmax(axis=1) == y))
 
 
-def sgd_step(state, hp, x, y):
+def epoch_lr(hp, horizon, epoch):
+    """Returns the learning rate of the epoch after `epoch` completed ones:
+    cosine decay from --lr to 0 at the horizon."""
+    return hp["lr"] * 0.5 * (1 + np.cos(np.pi * min(epoch, horizon) / horizon))
+
+
+def sgd_step(state, hp, lr, x, y):
     """One mini-batch of SGD with momentum and L2 weight decay, in place."""
     h, p = forward(state, x)
     d_logits = p
@@ -120,12 +143,12 @@ def sgd_step(state, hp, x, y):
     for k, g in grads.items():
         if k.startswith("w"):
             g = g + hp["weight_decay"] * state[k]
-        state["v_" + k] = hp["momentum"] * state["v_" + k] - hp["lr"] * g
+        state["v_" + k] = hp["momentum"] * state["v_" + k] - lr * g
         state[k] = state[k] + state["v_" + k]
 
 
 def save_state(state, hp, trial_dir):
-    """Writes model.npz atomically (temp file, fsync, rename, fsync the
+    """Writes last.npz atomically (temp file, fsync, rename, fsync the
     directory) and reports it. A crash leaves the old checkpoint or the new."""
     path = os.path.join(trial_dir, CHECKPOINT)
     tmp = path + ".tmp"
@@ -141,7 +164,7 @@ def save_state(state, hp, trial_dir):
 
 
 def load_state(path, hp):
-    """Reads a model.npz of the same data and shape. The seed may differ (a
+    """Reads a last.npz of the same data and shape. The seed may differ (a
     strategy may continue another trial's model): it only picks the streams."""
     with np.load(path, allow_pickle=False) as ck:
         if str(ck["format"]) != FORMAT:
@@ -149,8 +172,9 @@ def load_state(path, hp):
         if int(ck["data_seed"]) != hp["data_seed"] or ck["b1"].size != hp["hidden"]:
             raise ValueError(f"it was written with data_seed={int(ck['data_seed'])}, "
                              f"hidden={ck['b1'].size}")
+        scalars = {"epoch": int, "step": int, "best_val_accuracy": float}
         keys = init_state(hp, 0).keys()
-        return {k: int(ck[k]) if k in ("epoch", "step") else ck[k] for k in keys}
+        return {k: scalars[k](ck[k]) if k in scalars else ck[k] for k in keys}
 
 
 def emit(obj):
@@ -161,6 +185,7 @@ def report_epoch(state, train, val):
     """Prints the epoch's metric line; returns False if training diverged."""
     train_loss, _ = evaluate(state, *train)
     val_loss, val_acc = evaluate(state, *val)
+    state["best_val_accuracy"] = max(state["best_val_accuracy"], val_acc)
     emit({"epoch": state["epoch"], "train_loss": train_loss, "val_loss": val_loss,
           "val_accuracy": val_acc})
     return bool(np.isfinite(train_loss))
@@ -173,6 +198,7 @@ def main():
         usage_error(f"HPSEARCH_SEED: expected a non-negative integer, got {seed_text!r}")
     seed = int(seed_text)
     trial_dir = os.environ.get("HPSEARCH_TRIAL_DIR", ".")
+    horizon = lr_horizon(hp)
     train, val, test = make_spiral(hp["data_seed"])
 
     state = init_state(hp, seed)
@@ -194,9 +220,10 @@ def main():
     reported = False
     while state["epoch"] < hp["epochs"]:
         order = stream(seed, SHUFFLE, state["epoch"] + 1).permutation(y.size)
+        lr = epoch_lr(hp, horizon, state["epoch"])
         while state["step"] < batches and not stopping:
             idx = order[state["step"] * hp["batch"]:(state["step"] + 1) * hp["batch"]]
-            sgd_step(state, hp, x[idx], y[idx])
+            sgd_step(state, hp, lr, x[idx], y[idx])
             state["step"] += 1
         if stopping:
             save_state(state, hp, trial_dir)
@@ -211,7 +238,8 @@ def main():
     if not reported:  # resumed from a finished run: report what it reached
         report_epoch(state, train, val)
     _, test_acc = evaluate(state, *test)
-    emit({"final": True, "epoch": state["epoch"], "test_accuracy": test_acc})
+    emit({"final": True, "epoch": state["epoch"], "test_accuracy": test_acc,
+          "best_val_accuracy": state["best_val_accuracy"]})
     return 0
 
 

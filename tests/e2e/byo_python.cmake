@@ -14,7 +14,11 @@ add_test(NAME byo_python.resume
 add_test(NAME byo_python.trainer
          COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/byo_python.sh trainer ${PROJECT_SOURCE_DIR}
                  ${byo_work}/byo_python.trainer)
-set_tests_properties(byo_python.sweep byo_python.resume byo_python.trainer PROPERTIES
+add_test(NAME byo_python.promote
+         COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/byo_python.sh promote ${PROJECT_SOURCE_DIR}
+                 ${byo_work}/byo_python.promote)
+set_tests_properties(byo_python.sweep byo_python.resume byo_python.trainer
+                     byo_python.promote PROPERTIES
                      TIMEOUT 180 SKIP_RETURN_CODE 77)
 
 add_test(NAME command.argv_no_shell

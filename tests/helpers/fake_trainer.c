@@ -37,6 +37,14 @@
  *   escape    forks a grandchild that leaves the trial's session (setsid),
  *             ignores SIGTERM, writes its pid to $HPSEARCH_TRIAL_DIR/escapee.pid,
  *             closes its stdio and sleeps 60 s; then reports and exits 0
+ *   budget    a promotable trainer for the schedulers: trains epochs up to
+ *             --epochs=N (a total), continuing after the epoch saved in
+ *             $HPSEARCH_RESUME_FROM; val_accuracy = 1 - (x - 0.3)^2 + seed / 1000
+ *             - 0.4 / epoch; writes last.ckpt (its epoch) and reports it after
+ *             each epoch line; appends each epoch it trains to trained.log;
+ *             sleeps a random 0..--jitter ms per epoch (default 0), so that
+ *             parallel trials finish in a different order on every run;
+ *             --nockpt=1: reports no checkpoint
  *   escape_hang  like escape, but before reporting it waits while the file
  *             named by $FAKE_TRAINER_HANG_WHILE exists (a test SIGKILLs
  *             hpsearch meanwhile, then removes the file and resumes)
@@ -64,6 +72,50 @@ static double param(int argc, char **argv, const char *name, double fallback)
             argv[i][2 + n] == '=')
             return strtod(argv[i] + 3 + n, NULL);
     return fallback;
+}
+
+/* The budget mode: see the top of the file. */
+static int budget_trainer(int argc, char **argv, const char *dir, double x, long seed)
+{
+    int epochs = (int)param(argc, argv, "epochs", 3);
+    long jitter = (long)param(argc, argv, "jitter", 0);
+    int nockpt = param(argc, argv, "nockpt", 0) != 0;
+    int first = 1;
+    const char *resume = getenv("HPSEARCH_RESUME_FROM");
+    if (resume) {
+        FILE *f = fopen(resume, "r");
+        if (!f || fscanf(f, "%d", &first) != 1) {
+            fprintf(stderr, "fake_trainer: cannot read checkpoint %s\n", resume);
+            return 2;
+        }
+        fclose(f);
+        first++;
+    }
+    srand((unsigned)getpid() ^ (unsigned)time(NULL));
+    char path[4096];
+    for (int epoch = first; epoch <= epochs; epoch++) {
+        if (jitter > 0)
+            sleep_ms(rand() % (jitter + 1));
+        double value = 1.0 - (x - 0.3) * (x - 0.3) + (double)seed / 1000.0 - 0.4 / epoch;
+        printf("{\"epoch\": %d, \"val_accuracy\": %.6f}\n", epoch, value);
+        snprintf(path, sizeof path, "%s/trained.log", dir ? dir : ".");
+        FILE *log = fopen(path, "a");
+        if (log) {
+            fprintf(log, "%d\n", epoch);
+            fclose(log);
+        }
+        if (!nockpt) {
+            snprintf(path, sizeof path, "%s/last.ckpt", dir ? dir : ".");
+            FILE *f = fopen(path, "w");
+            if (f) {
+                fprintf(f, "%d\n", epoch);
+                fclose(f);
+            }
+            printf("{\"checkpoint\": \"last.ckpt\", \"epoch\": %d}\n", epoch);
+        }
+        fflush(stdout);
+    }
+    return 0;
 }
 
 static void write_checkpoint(const char *dir, int epoch)
@@ -130,6 +182,8 @@ int main(int argc, char **argv)
     if (strcmp(mode, "noisy") == 0)
         acc -= (double)(getpid() % 997) * 1e-6;
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (strcmp(mode, "budget") == 0)
+        return budget_trainer(argc, argv, dir, x, (long)seed);
 
     if (strcmp(mode, "trivial") == 0) {
         printf("{\"epoch\": 1, \"val_accuracy\": %.6f}\n", acc);

@@ -268,7 +268,14 @@ resume_extends_run)
     STATUS=$?
     expect_status 0
     expect_stderr 'note: resuming with --epochs 8 (the checkpoint had 4)'
-    grep -v '"final"' "$WORK/first.out" | cat - "$WORK/second.out" >"$WORK/joined.out"
+    # The new folder starts with the state it resumed: best.ckpt and
+    # last.ckpt, reported before the first new epoch's line.
+    head -n 2 "$WORK/second.out" >"$WORK/second.preamble"
+    printf '%s\n{"checkpoint": "last.ckpt", "epoch": 4}\n' \
+        "$(grep '"checkpoint": "best.ckpt"' "$WORK/first.out" | tail -n 1)" >"$WORK/expected.preamble"
+    diff "$WORK/expected.preamble" "$WORK/second.preamble" >&2 || fail "no preamble of checkpoints"
+    grep -v '"final"' "$WORK/first.out" >"$WORK/joined.out"
+    tail -n +3 "$WORK/second.out" >>"$WORK/joined.out"
     strip_seconds "$WORK/straight.out" >"$WORK/a.lines"
     strip_seconds "$WORK/joined.out" >"$WORK/b.lines"
     diff "$WORK/a.lines" "$WORK/b.lines" >&2 || fail "extended run differs from the straight one"

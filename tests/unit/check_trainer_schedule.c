@@ -15,7 +15,7 @@ static struct schedule make(enum schedule_kind kind)
                              .gamma = 0.5,
                              .step_epochs = 3,
                              .warmup_epochs = 0,
-                             .epochs = 10,
+                             .horizon = 10,
                              .batches_per_epoch = 4};
 }
 
@@ -69,6 +69,20 @@ START_TEST(test_schedule_warmup_climbs_linearly_then_hands_over)
 }
 END_TEST
 
+START_TEST(test_schedule_cosine_follows_its_horizon_not_the_run)
+{
+    /* The rate at a position depends on the horizon only: a run of 3 epochs
+     * on a horizon of 10 sees the first 3 epochs of the 10-epoch curve, and
+     * past the horizon the rate stays at lr_min. */
+    struct schedule s = make(SCHEDULE_COSINE);
+    ck_assert_double_eq_tol(schedule_lr(&s, 5, 0), (0.1 + 0.001) / 2, 1e-15);
+    ck_assert_double_eq(schedule_lr(&s, 10, 0), 0.001);
+    ck_assert_double_eq(schedule_lr(&s, 14, 3), 0.001);
+    s.horizon = 20;
+    ck_assert_double_eq_tol(schedule_lr(&s, 10, 0), (0.1 + 0.001) / 2, 1e-15);
+}
+END_TEST
+
 static Suite *schedule_suite(void)
 {
     Suite *s = suite_create("schedule");
@@ -78,6 +92,7 @@ static Suite *schedule_suite(void)
     tcase_add_test(tc, test_schedule_step_decays_every_step_epochs);
     tcase_add_test(tc, test_schedule_cosine_runs_from_lr_to_lr_min);
     tcase_add_test(tc, test_schedule_warmup_climbs_linearly_then_hands_over);
+    tcase_add_test(tc, test_schedule_cosine_follows_its_horizon_not_the_run);
     suite_add_tcase(s, tc);
     return s;
 }

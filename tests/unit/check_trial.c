@@ -78,6 +78,10 @@ static struct outcome run_mode_capped(const char *mode, double timeout_s, uint64
     char dir[512];
     snprintf(dir, sizeof dir, WORK "/%s", mode);
     mkdir(dir, 0755);
+    /* Logs append: an earlier run's would be counted too. */
+    char old_log[600];
+    snprintf(old_log, sizeof old_log, "%s/stdout.log", dir);
+    unlink(old_log);
     char *argv[] = {FAKE, (char *)mode, NULL};
     if (strcmp(mode, "missing") == 0)
         argv[0] = HP_BINARY_DIR "/bin/no-such-trainer";

@@ -3,6 +3,7 @@
 hp_add_check_test(check_space SOURCES unit/check_space.c LIBS hp_orchestrator)
 hp_add_check_test(check_grid SOURCES unit/check_grid.c LIBS hp_strategies)
 hp_add_check_test(check_random SOURCES unit/check_random.c LIBS hp_strategies)
+hp_add_check_test(check_scheduler SOURCES unit/check_scheduler.c LIBS hp_strategies)
 # The 200,000-value duplicate check runs on its own, under a timeout that a
 # pairwise (quadratic) check cannot meet: it takes minutes there, well under
 # a second n log n.

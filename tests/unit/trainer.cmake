@@ -10,6 +10,8 @@ hp_add_check_test(check_trainer_augment SOURCES unit/check_trainer_augment.c
                   LIBS hp_trainer)
 hp_add_check_test(check_trainer_data SOURCES unit/check_trainer_data.c LIBS hp_trainer)
 hp_add_check_test(check_trainer_csv SOURCES unit/check_trainer_csv.c LIBS hp_trainer)
+hp_add_check_test(check_trainer_cache SOURCES unit/check_trainer_cache.c
+                  LIBS hp_trainer)
 
 # hpsearch-train end to end: tests/trainer/cli.sh CASE TRAINER WORKDIR.
 foreach(case same_seed_identical different_seed_differs env_defaults metric_lines
@@ -22,4 +24,25 @@ foreach(case same_seed_identical different_seed_differs env_defaults metric_line
                    $<TARGET_FILE:hpsearch-train>
                    ${CMAKE_CURRENT_BINARY_DIR}/trainer-cli/${case})
   set_tests_properties(trainer_cli_${case} PROPERTIES TIMEOUT 120)
+endforeach()
+
+# Promotions (a scheduler continuing a trial with a larger budget):
+# tests/trainer/promotion.sh CASE TRAINER WORKDIR.
+foreach(case split_equals_straight split_twice resumed_folder_reports_checkpoints
+             early_stopping_state schedule_epochs_values)
+  add_test(NAME trainer_promotion_${case}
+           COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/trainer/promotion.sh ${case}
+                   $<TARGET_FILE:hpsearch-train>
+                   ${CMAKE_CURRENT_BINARY_DIR}/trainer-promotion/${case})
+  set_tests_properties(trainer_promotion_${case} PROPERTIES TIMEOUT 120)
+endforeach()
+
+# The data cache with the real binary on Fashion-MNIST (skipped without it):
+# tests/trainer/cache.sh CASE TRAINER WORKDIR.
+foreach(case same_results damaged_rebuilt where_it_lives racing_builders)
+  add_test(NAME trainer_cache_${case}
+           COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/trainer/cache.sh ${case}
+                   $<TARGET_FILE:hpsearch-train>
+                   ${CMAKE_CURRENT_BINARY_DIR}/trainer-cache/${case})
+  set_tests_properties(trainer_cache_${case} PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
 endforeach()

@@ -1,0 +1,319 @@
+/*
+ * The schedulers against hand-worked examples: rung arithmetic, who is
+ * promoted and pruned where, the median rule's decisions, and that every
+ * decision is the same whatever order the results arrive in.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "scheduler.h"
+#include "successive_halving.h"
+
+static struct scheduler *create(const char *type, const char *options_text, int maximize,
+                                size_t planned)
+{
+    json_t *options = json_loads(options_text, 0, NULL);
+    ck_assert_ptr_nonnull(options);
+    const struct scheduler_ops *ops = scheduler_find(type);
+    ck_assert_ptr_nonnull(ops);
+    struct sched_context context = {planned, maximize};
+    struct scheduler *s = NULL;
+    struct hp_error err;
+    hp_error_init(&err);
+    int rc = ops->create(options, &context, &s, &err);
+    ck_assert_msg(rc == 0, "create %s %s: %s", type, options_text, err.message);
+    json_decref(options);
+    return s;
+}
+
+/* The error create() gives, as "path: message". */
+static const char *create_error(const char *type, const char *options_text)
+{
+    static char text[2048];
+    json_t *options = json_loads(options_text, 0, NULL);
+    struct sched_context context = {0, 1};
+    struct scheduler *s = NULL;
+    struct hp_error err;
+    hp_error_init(&err);
+    int rc = scheduler_find(type)->create(options, &context, &s, &err);
+    json_decref(options);
+    ck_assert_int_eq(rc, -1);
+    snprintf(text, sizeof text, "%s: %s", err.path, err.message);
+    return text;
+}
+
+/* Every decision the scheduler has now, as "action config at budget; ...". */
+static void drain(struct scheduler *s, char *log, size_t size)
+{
+    struct sched_decision d;
+    while (scheduler_decide(s, &d) == 1) {
+        size_t used = strlen(log);
+        snprintf(log + used, size - used, "%s %zu %ld %ld; ", scheduler_action_name(d.action),
+                 d.config, d.at, d.budget);
+    }
+}
+
+START_TEST(rungs_are_min_times_eta_powers_then_max)
+{
+    struct sh_bracket b;
+    ck_assert_int_eq(sh_bracket_init(&b, 1, 27, 3, 1), 0);
+    ck_assert_uint_eq(b.rung_count, 4);
+    ck_assert_int_eq(b.rungs[0], 1);
+    ck_assert_int_eq(b.rungs[1], 3);
+    ck_assert_int_eq(b.rungs[2], 9);
+    ck_assert_int_eq(b.rungs[3], 27);
+    sh_bracket_free(&b);
+    /* max not a power of eta times min: the last rung is max itself */
+    ck_assert_int_eq(sh_bracket_init(&b, 2, 20, 3, 1), 0);
+    ck_assert_uint_eq(b.rung_count, 4);
+    ck_assert_int_eq(b.rungs[2], 18);
+    ck_assert_int_eq(b.rungs[3], 20);
+    sh_bracket_free(&b);
+    /* min == max: one rung, no early stopping */
+    ck_assert_int_eq(sh_bracket_init(&b, 5, 5, 3, 1), 0);
+    ck_assert_uint_eq(b.rung_count, 1);
+    sh_bracket_free(&b);
+}
+END_TEST
+
+/* Six configs at rung 1 (of 1, 3, 9), eta 3, maximising, values
+ * 0.5 0.6 0.4 0.7 0.3 0.65. Worked by hand, config k against configs <= k:
+ *   c0: 1 entrant, slots max(1, 0) = 1, rank 0 -> promote
+ *   c1: 2 entrants, slots 1, rank 0 (0.6 beats 0.5) -> promote
+ *   c2: 3 entrants, slots 1, rank 2 -> prune
+ *   c3: 4 entrants, slots 1, rank 0 -> promote
+ *   c4: 5 entrants, slots 1, rank 4 -> prune
+ *   c5: 6 entrants, slots 2, rank 1 (only 0.7 beats 0.65) -> promote */
+static const double RUNG0[] = {0.5, 0.6, 0.4, 0.7, 0.3, 0.65};
+static const char *const RUNG0_DECISIONS =
+    "promote 0 1 3; promote 1 1 3; prune 2 1 0; promote 3 1 3; prune 4 1 0; "
+    "promote 5 1 3; ";
+
+START_TEST(asha_promotes_the_top_third_of_each_prefix)
+{
+    struct scheduler *s = create("asha", "{\"min\":1,\"max\":9,\"eta\":3}", 1, 6);
+    char log[1024] = "";
+    for (size_t k = 0; k < 6; k++)
+        ck_assert_int_eq(scheduler_admit(s, k), 1);
+    for (size_t k = 0; k < 6; k++) {
+        scheduler_segment_end(s, k, 1, RUNG0[k], 3);
+        drain(s, log, sizeof log);
+    }
+    ck_assert_str_eq(log, RUNG0_DECISIONS);
+    scheduler_destroy(s);
+}
+END_TEST
+
+START_TEST(asha_decisions_do_not_depend_on_arrival_order)
+{
+    static const size_t orders[][6] = {
+        {5, 4, 3, 2, 1, 0}, {2, 0, 5, 1, 4, 3}, {1, 3, 5, 0, 2, 4}};
+    for (size_t o = 0; o < 3; o++) {
+        struct scheduler *s = create("asha", "{\"min\":1,\"max\":9,\"eta\":3}", 1, 6);
+        char log[1024] = "";
+        for (size_t k = 0; k < 6; k++)
+            scheduler_admit(s, k);
+        for (size_t i = 0; i < 6; i++) {
+            size_t k = orders[o][i];
+            scheduler_segment_end(s, k, 1, RUNG0[k], 3);
+            drain(s, log, sizeof log);
+            /* nothing about a config is decided before every earlier one is in */
+            if (k != 0 && strstr(log, "0 1") == NULL)
+                ck_assert_str_eq(log, "");
+        }
+        ck_assert_str_eq(log, RUNG0_DECISIONS);
+        scheduler_destroy(s);
+    }
+}
+END_TEST
+
+START_TEST(asha_runs_promoted_configs_through_the_rungs)
+{
+    /* minimising this time: smaller is better */
+    struct scheduler *s = create("asha", "{\"min\":1,\"max\":9,\"eta\":3}", 0, 4);
+    char log[1024] = "";
+    for (size_t k = 0; k < 4; k++)
+        scheduler_admit(s, k);
+    /* rung 1: c0 promote (first), c1 0.9 > 0.8 prune, c2 0.5 best promote,
+     * c3 0.6: 4 entrants, slots 1, rank 1 -> prune */
+    const double rung1[] = {0.8, 0.9, 0.5, 0.6};
+    for (size_t k = 0; k < 4; k++)
+        scheduler_segment_end(s, k, 1, rung1[k], 1);
+    drain(s, log, sizeof log);
+    ck_assert_str_eq(log, "promote 0 1 3; prune 1 1 0; promote 2 1 3; prune 3 1 0; ");
+    log[0] = '\0';
+    /* rung 3: c2 arrives first but waits for c0 */
+    scheduler_segment_end(s, 2, 3, 0.3, 1);
+    drain(s, log, sizeof log);
+    ck_assert_str_eq(log, "");
+    scheduler_segment_end(s, 0, 3, 0.4, 1);
+    drain(s, log, sizeof log);
+    ck_assert_str_eq(log, "promote 0 3 9; promote 2 3 9; ");
+    log[0] = '\0';
+    /* the top rung completes, nothing to compare */
+    scheduler_segment_end(s, 2, 9, 0.2, 1);
+    scheduler_segment_end(s, 0, 9, 0.25, 1);
+    drain(s, log, sizeof log);
+    ck_assert_str_eq(log, "complete 2 9 0; complete 0 9 0; ");
+    scheduler_destroy(s);
+}
+END_TEST
+
+START_TEST(asha_skips_failed_configs)
+{
+    struct scheduler *s = create("asha", "{\"min\":1,\"max\":3,\"eta\":3}", 1, 3);
+    char log[512] = "";
+    for (size_t k = 0; k < 3; k++)
+        scheduler_admit(s, k);
+    scheduler_segment_end(s, 1, 1, 0.9, 2);
+    scheduler_segment_end(s, 0, 1, NAN, 0); /* every seed failed */
+    scheduler_segment_end(s, 2, 1, 0.95, 2);
+    drain(s, log, sizeof log);
+    /* c1 is the first entrant; c2 (2 entrants, slots 1) beats it */
+    ck_assert_str_eq(log, "promote 1 1 3; promote 2 1 3; ");
+    scheduler_destroy(s);
+}
+END_TEST
+
+START_TEST(hyperband_deals_configs_in_bracket_proportion)
+{
+    /* min 1, max 27, eta 3: s_max 3, brackets start at 1, 3, 9, 27 with
+     * n_s = 27, 12, 6, 4 configs per cycle of 49 */
+    struct scheduler *s = create("hyperband", "{\"min\":1,\"max\":27,\"eta\":3}", 1, 49);
+    size_t counts[28] = {0};
+    for (size_t k = 0; k < 49; k++) {
+        long budget = scheduler_admit(s, k);
+        ck_assert(budget == 1 || budget == 3 || budget == 9 || budget == 27);
+        counts[budget]++;
+    }
+    ck_assert_uint_eq(counts[1], 27);
+    ck_assert_uint_eq(counts[3], 12);
+    ck_assert_uint_eq(counts[9], 6);
+    ck_assert_uint_eq(counts[27], 4);
+    /* the next cycle deals the same way */
+    struct scheduler *t = create("hyperband", "{\"min\":1,\"max\":27,\"eta\":3}", 1, 98);
+    for (size_t k = 0; k < 49; k++)
+        scheduler_admit(t, k);
+    for (size_t k = 49; k < 98; k++)
+        ck_assert_int_eq(scheduler_admit(s, k), scheduler_admit(t, k));
+    scheduler_destroy(s);
+    scheduler_destroy(t);
+}
+END_TEST
+
+START_TEST(hyperband_full_budget_bracket_completes_without_decisions)
+{
+    struct scheduler *s = create("hyperband", "{\"min\":3,\"max\":3,\"eta\":3}", 1, 2);
+    char log[256] = "";
+    ck_assert_int_eq(scheduler_admit(s, 0), 3);
+    scheduler_segment_end(s, 0, 3, 0.5, 1);
+    drain(s, log, sizeof log);
+    ck_assert_str_eq(log, "complete 0 3 0; ");
+    scheduler_destroy(s);
+}
+END_TEST
+
+/* Median, maximising, warmup_configs 2: c0 and c1 are references.
+ *   c0: steps 1 2 3 -> 0.5 0.6 0.7 ; c1: 0.4 0.5 0.6
+ *   c2 step 1: 0.3 vs median(0.5, 0.4) = 0.45 -> prune at 1
+ *   c3 step 1: 0.46 vs median(0.5, 0.4, 0.3) = 0.4 -> go on
+ *   c3 step 2: 0.55 vs median(0.6, 0.5) = 0.55 (c2 never reached 2) -> not
+ *              strictly worse: go on; step 3: 0.66 vs 0.65 -> go on */
+START_TEST(median_stops_below_the_median_of_earlier_configs)
+{
+    struct scheduler *s = create("median", "{\"max\":3,\"warmup_configs\":2}", 1, 4);
+    char log[1024] = "";
+    for (size_t k = 0; k < 4; k++)
+        ck_assert_int_eq(scheduler_admit(s, k), 3);
+    const double c0[] = {0.5, 0.6, 0.7}, c1[] = {0.4, 0.5, 0.6};
+    for (long step = 1; step <= 3; step++) {
+        scheduler_progress(s, 0, step, c0[step - 1]);
+        scheduler_progress(s, 1, step, c1[step - 1]);
+    }
+    scheduler_segment_end(s, 0, 3, 0.7, 2);
+    scheduler_segment_end(s, 1, 3, 0.6, 2);
+    scheduler_progress(s, 2, 1, 0.3);
+    scheduler_progress(s, 3, 1, 0.46);
+    scheduler_progress(s, 3, 2, 0.55);
+    drain(s, log, sizeof log);
+    ck_assert_str_eq(log, "complete 0 3 0; complete 1 3 0; prune 2 1 0; ");
+    log[0] = '\0';
+    scheduler_progress(s, 3, 3, 0.66);
+    scheduler_segment_end(s, 3, 3, 0.66, 2);
+    drain(s, log, sizeof log);
+    ck_assert_str_eq(log, "complete 3 3 0; ");
+    scheduler_destroy(s);
+}
+END_TEST
+
+START_TEST(median_waits_for_earlier_configs_to_reach_the_step)
+{
+    struct scheduler *s = create("median", "{\"max\":10,\"warmup_configs\":1}", 0, 3);
+    char log[512] = "";
+    for (size_t k = 0; k < 3; k++)
+        scheduler_admit(s, k);
+    scheduler_progress(s, 0, 1, 1.0);
+    /* c1 has run ahead to step 3; c0 is at step 1 */
+    scheduler_progress(s, 1, 1, 0.9);
+    scheduler_progress(s, 1, 2, 2.0);
+    scheduler_progress(s, 1, 3, 2.5);
+    drain(s, log, sizeof log);
+    ck_assert_str_eq(log, ""); /* step 1 went on; step 2 waits for c0 */
+    scheduler_progress(s, 0, 2, 1.5);
+    drain(s, log, sizeof log);
+    ck_assert_str_eq(log, "prune 1 2 0; "); /* 2.0 is worse than 1.5 (minimising) */
+    log[0] = '\0';
+    /* c1 reported step 3, but it stopped at 2: it is no reference at 3 */
+    scheduler_progress(s, 2, 3, 9.0);
+    scheduler_progress(s, 0, 3, 1.2);
+    drain(s, log, sizeof log);
+    /* c2's steps 1 and 2 are missing: only step 3 is judged, against c0 */
+    ck_assert_str_eq(log, "prune 2 3 0; ");
+    scheduler_destroy(s);
+}
+END_TEST
+
+START_TEST(options_are_checked_with_their_path)
+{
+    ck_assert_str_eq(create_error("asha", "{\"min\":1}"),
+                     "scheduler: missing required key \"max\" (the full budget, in the "
+                     "trainer's resource units)");
+    ck_assert_str_eq(create_error("asha", "{\"max\":9,\"eta\":1}"),
+                     "scheduler.eta: must be an integer from 2 to 1000 (got 1)");
+    ck_assert_str_eq(create_error("hyperband", "{\"max\":9,\"min\":10}"),
+                     "scheduler.min: must be at most max (9), got 10");
+    ck_assert_str_eq(create_error("median", "{\"interval\":0}"),
+                     "scheduler.interval: must be an integer from 1 to 4611686018427387903 "
+                     "(got 0)");
+    ck_assert_ptr_null(scheduler_find("none"));
+    char names[128];
+    scheduler_names(names, sizeof names);
+    ck_assert_str_eq(names, "none, median, asha, hyperband");
+}
+END_TEST
+
+static Suite *scheduler_suite(void)
+{
+    Suite *suite = suite_create("scheduler");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, rungs_are_min_times_eta_powers_then_max);
+    tcase_add_test(tc, asha_promotes_the_top_third_of_each_prefix);
+    tcase_add_test(tc, asha_decisions_do_not_depend_on_arrival_order);
+    tcase_add_test(tc, asha_runs_promoted_configs_through_the_rungs);
+    tcase_add_test(tc, asha_skips_failed_configs);
+    tcase_add_test(tc, hyperband_deals_configs_in_bracket_proportion);
+    tcase_add_test(tc, hyperband_full_budget_bracket_completes_without_decisions);
+    tcase_add_test(tc, median_stops_below_the_median_of_earlier_configs);
+    tcase_add_test(tc, median_waits_for_earlier_configs_to_reach_the_step);
+    tcase_add_test(tc, options_are_checked_with_their_path);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+int main(void)
+{
+    return hp_check_run(scheduler_suite());
+}
