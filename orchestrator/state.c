@@ -1006,7 +1006,7 @@ static int apply_decision(struct sweep_state *state, const json_t *record,
         d->at != at || d->budget != budget) {
         char expected[128] = "no decision";
         if (d)
-            snprintf(expected, sizeof expected, "%s config %zu at %ld", 
+            snprintf(expected, sizeof expected, "%s config %zu at %ld",
                      scheduler_action_name(d->action), d->config, d->at);
         return hp_error_set(err, "",
                             "the journal's decision (%s config %zu at %ld) is not what the "

@@ -132,6 +132,21 @@ static int count_in(const char *text, const char *needle)
     return n;
 }
 
+/* Runs the space in `dir` at -j `jobs` into dir/jN and reads back its
+ * results and decisions (see results_text, decisions_text). */
+static void run_at(const char *dir, int jobs, char **results, char **decisions)
+{
+    ck_assert_int_eq(
+        run("cd '%s' && '%s/hpsearch' run space.json --out j%d -j %d > j%d.log "
+            "2>&1",
+            dir, BIN, jobs, jobs, jobs),
+        0);
+    char out[512];
+    snprintf(out, sizeof out, "%s/j%d", dir, jobs);
+    *results = results_text(out);
+    *decisions = decisions_text(out);
+}
+
 static const char *ASHA = "{\"type\": \"asha\", \"min\": 1, \"max\": 9, \"eta\": 3}";
 
 START_TEST(test_asha_is_the_same_at_any_parallelism)
@@ -142,16 +157,8 @@ START_TEST(test_asha_is_the_same_at_any_parallelism)
     char *results[3];
     char *decisions[3];
     const int jobs[3] = {1, 2, 4};
-    for (int r = 0; r < 3; r++) {
-        ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' run space.json --out j%d -j %d "
-                             "> j%d.log 2>&1",
-                             dir, BIN, jobs[r], jobs[r], jobs[r]),
-                         0);
-        char out[512];
-        snprintf(out, sizeof out, "%s/j%d", dir, jobs[r]);
-        results[r] = results_text(out);
-        decisions[r] = decisions_text(out);
-    }
+    for (int r = 0; r < 3; r++)
+        run_at(dir, jobs[r], &results[r], &decisions[r]);
     /* ASHA did prune and promote (12 configs, eta 3: not every config runs
      * to 9 epochs, and some do). */
     ck_assert_int_gt(count_in(decisions[0], "\"action\":\"prune\""), 3);
@@ -276,16 +283,8 @@ START_TEST(test_median_stops_bad_configs_the_same_way_at_any_parallelism)
                 ", \"--jitter=20\"");
     char *results[2];
     char *decisions[2];
-    for (int r = 0; r < 2; r++) {
-        ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' run space.json --out j%d -j %d "
-                             "> j%d.log 2>&1",
-                             dir, BIN, r * 2 + 1, r * 2 + 1, r),
-                         0);
-        char out[512];
-        snprintf(out, sizeof out, "%s/j%d", dir, r * 2 + 1);
-        results[r] = results_text(out);
-        decisions[r] = decisions_text(out);
-    }
+    for (int r = 0; r < 2; r++)
+        run_at(dir, r * 2 + 1, &results[r], &decisions[r]);
     /* x far from 0.3 is worse at every epoch: some configs stop at epoch 1,
      * the three warm-up configs never do. */
     ck_assert_int_gt(count_in(decisions[0], "\"action\":\"prune\""), 1);
