@@ -971,7 +971,8 @@ static int load_strategy(struct loader *ld, const json_t *v, const char *path)
     if (check_keys(ld, out->strategy_options, path, valid) != 0)
         return -1;
     struct strategy *created = NULL;
-    if (ops->create(&out->params, out->strategy_options, &created, ld->err) != 0)
+    struct strategy_context context = {out->maximize};
+    if (ops->create(&out->params, out->strategy_options, &context, &created, ld->err) != 0)
         return -1;
     strategy_destroy(created);
     out->strategy = ops;
@@ -987,8 +988,9 @@ static size_t planned_configs(const struct space *space)
     struct strategy *created = NULL;
     struct hp_error ignored;
     hp_error_init(&ignored);
+    struct strategy_context context = {space->maximize};
     if (!space->strategy ||
-        space->strategy->create(&space->params, space->strategy_options, &created,
+        space->strategy->create(&space->params, space->strategy_options, &context, &created,
                                 &ignored) != 0)
         return 0;
     size_t planned = strategy_planned(created);

@@ -136,8 +136,9 @@ int state_init(struct sweep_state *state, const struct space *space, const char 
     memset(state, 0, sizeof *state);
     state->space = space;
     state->out_dir = out_dir;
-    if (space->strategy->create(&space->params, space->strategy_options, &state->strategy,
-                                err) < 0)
+    struct strategy_context strategy_context = {space->maximize};
+    if (space->strategy->create(&space->params, space->strategy_options, &strategy_context,
+                                &state->strategy, err) < 0)
         return -1;
     state->trials_planned = strategy_planned(state->strategy) * space->seed_count;
     if (space->scheduler) {
@@ -647,7 +648,8 @@ static void complete_config(struct sweep_state *state, size_t index)
     config->complete = 1;
 
     struct config_outcome outcome = {config->index, config->summary.mean,
-                                     config->summary.std, n, config->failed};
+                                     config->summary.std, n, config->failed,
+                                     config->pruned, config->reached};
     strategy_tell(state->strategy, &outcome);
 
     if (n > 0 && !config->pruned && (!state->has_best ||

@@ -1176,8 +1176,9 @@ enum hp_exit_code sweep_dry_run(const struct space *space,
                                 struct hp_error *err)
 {
     struct strategy *strategy = NULL;
-    if (space->strategy->create(&space->params, space->strategy_options, &strategy, err) <
-        0)
+    struct strategy_context strategy_context = {space->maximize};
+    if (space->strategy->create(&space->params, space->strategy_options, &strategy_context,
+                                &strategy, err) < 0)
         return HP_EXIT_USAGE;
     struct scheduler *scheduler = NULL;
     if (space->scheduler) {

@@ -48,8 +48,10 @@ static void grid_destroy(struct strategy *s)
 }
 
 static int grid_create(const struct search_space *space, const json_t *options,
-                       struct strategy **out, struct hp_error *err)
+                    const struct strategy_context *context, struct strategy **out,
+                    struct hp_error *err)
 {
+    (void)context; /* the order of configs does not depend on the mode */
     (void)options;
     *out = NULL;
     size_t n = space->count;

@@ -22,8 +22,10 @@ struct random_search {
 static const char *const random_option_keys[] = {"trials", "seed", NULL};
 
 static int random_create(const struct search_space *space, const json_t *options,
-                         struct strategy **out, struct hp_error *err)
+                      const struct strategy_context *context, struct strategy **out,
+                      struct hp_error *err)
 {
+    (void)context; /* the order of configs does not depend on the mode */
     *out = NULL;
     char got[128];
     json_t *trials = json_object_get(options, "trials");

@@ -33,13 +33,23 @@ struct ask_result {
     char *resume_from;   /* checkpoint to start from, or NULL; caller frees */
 };
 
-/* What tell() learns about a finished configuration. */
+/* What tell() learns about a finished configuration. A config is finished
+ * when no seed of it will run again: it ran its full budget, a scheduler
+ * stopped it (pruned), or every seed failed (n == 0, mean NaN). */
 struct config_outcome {
     size_t config_index;
-    double mean;   /* mean objective over the successful seeds */
+    double mean;   /* mean objective over the successful seeds (NaN when n == 0) */
     double std;    /* sample standard deviation (0 when n < 2) */
-    size_t n;      /* successful seeds */
+    size_t n;      /* successful seeds (pruned seeds count: their partial scores) */
     size_t failed; /* failed seeds */
+    int pruned;    /* a scheduler stopped it before its full budget */
+    long reached;  /* the budget its values were reached at (scheduler's units);
+                      0 without a scheduler, where every config runs to the end */
+};
+
+/* What every strategy is created with besides the space and its options. */
+struct strategy_context {
+    int maximize; /* the objective's mode: 1 to maximize, 0 to minimize */
 };
 
 struct strategy;
@@ -52,7 +62,8 @@ struct strategy_ops {
      * `space` (borrowed; must outlive the strategy) and creates the state.
      * Errors name their JSON path, e.g. "strategy.trials". Returns 0 or -1. */
     int (*create)(const struct search_space *space, const json_t *options,
-                  struct strategy **out, struct hp_error *err);
+                  const struct strategy_context *context, struct strategy **out,
+                  struct hp_error *err);
     /* Fills `out`. Returns 0, or -1 on an internal failure (out of memory). */
     int (*ask)(struct strategy *s, struct ask_result *out);
     /* An intermediate metric line of a running trial of config_index

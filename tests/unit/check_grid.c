@@ -48,7 +48,7 @@ static struct strategy *create_grid(const struct search_space *s)
     struct hp_error err;
     hp_error_init(&err);
     json_t *options = json_pack("{s:s}", "type", "grid");
-    int rc = grid_strategy_ops.create(s, options, &g, &err);
+    int rc = grid_strategy_ops.create(s, options, &(struct strategy_context){1}, &g, &err);
     json_decref(options);
     ck_assert_msg(rc == 0, "create failed: %s: %s", err.path, err.message);
     return g;
@@ -248,7 +248,7 @@ START_TEST(test_grid_rejects_a_range_without_values_or_step)
     struct hp_error err;
     hp_error_init(&err);
     json_t *options = json_pack("{s:s}", "type", "grid");
-    ck_assert_int_eq(grid_strategy_ops.create(&s, options, &g, &err), -1);
+    ck_assert_int_eq(grid_strategy_ops.create(&s, options, &(struct strategy_context){1}, &g, &err), -1);
     ck_assert_ptr_null(g);
     ck_assert_str_eq(err.path, "params.lr");
     ck_assert_str_eq(err.message,
@@ -278,14 +278,14 @@ START_TEST(test_grid_rejects_more_than_a_billion_configs)
     struct hp_error err;
     hp_error_init(&err);
     json_t *options = json_pack("{s:s}", "type", "grid");
-    ck_assert_int_eq(grid_strategy_ops.create(&s, options, &g, &err), -1);
+    ck_assert_int_eq(grid_strategy_ops.create(&s, options, &(struct strategy_context){1}, &g, &err), -1);
     ck_assert_str_eq(err.path, "params");
     ck_assert_str_eq(err.message, "the grid has more than 1000000000 configurations");
     /* A single absurdly fine step saturates instead of overflowing. */
     search_space_free(&s);
     add_range(&s, "x", PARAM_UNIFORM, 0, 1, 1e-300, NULL);
     ck_assert_uint_eq(search_space_grid_count(&s.params[0]), SEARCH_SPACE_GRID_MAX + 1);
-    ck_assert_int_eq(grid_strategy_ops.create(&s, options, &g, &err), -1);
+    ck_assert_int_eq(grid_strategy_ops.create(&s, options, &(struct strategy_context){1}, &g, &err), -1);
     json_decref(options);
     search_space_free(&s);
 }

@@ -38,7 +38,7 @@ static struct strategy *create_random(const struct search_space *s, json_t *opti
     struct strategy *r = NULL;
     struct hp_error err;
     hp_error_init(&err);
-    int rc = random_strategy_ops.create(s, options, &r, &err);
+    int rc = random_strategy_ops.create(s, options, &(struct strategy_context){1}, &r, &err);
     json_decref(options);
     ck_assert_msg(rc == 0, "create failed: %s: %s", err.path, err.message);
     return r;
@@ -51,7 +51,7 @@ static void assert_create_fails(json_t *options, const char *path, const char *m
     struct strategy *r = NULL;
     struct hp_error err;
     hp_error_init(&err);
-    ck_assert_int_eq(random_strategy_ops.create(&s, options, &r, &err), -1);
+    ck_assert_int_eq(random_strategy_ops.create(&s, options, &(struct strategy_context){1}, &r, &err), -1);
     ck_assert_ptr_null(r);
     ck_assert_str_eq(err.path, path);
     ck_assert_str_eq(err.message, message);

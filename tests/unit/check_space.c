@@ -444,7 +444,7 @@ START_TEST(test_space_validates_grid_options_at_load)
             &s);
     struct strategy *g = NULL;
     struct hp_error err;
-    ck_assert_int_eq(s.strategy->create(&s.params, s.strategy_options, &g, &err), 0);
+    ck_assert_int_eq(s.strategy->create(&s.params, s.strategy_options, &(struct strategy_context){1}, &g, &err), 0);
     ck_assert_uint_eq(strategy_planned(g), 8);
     strategy_destroy(g);
     space_free(&s);
