@@ -256,6 +256,8 @@ enum hp_exit_code inspect_report(const struct space *space, const char *dir, siz
         }
         for (size_t r = 0; r < shown; r++)
             print_row(out, format, r + 1, &state.configs[order[r]]);
+        if (format != REPORT_MARKDOWN)
+            results_print_pbt_schedule(&state, out);
     }
     free(order);
     state_free(&state);

@@ -139,6 +139,16 @@ void progress_decision(struct progress *p, const struct sweep_state *state,
     else if (d->action == SCHED_PRUNE)
         printf("config %zu pruned at %s %ld (mean %s %.6g)\n", d->config, resource, d->at,
                p->space->objective_metric, config->summary.mean);
+    else if (d->action == SCHED_EXPLOIT)
+        printf("config %zu exploits config %zu at %s %ld: continues its checkpoints to %ld "
+               "with %s\n",
+               d->config, d->source, resource, d->at, d->budget, config->params_text);
+    else if (d->action == SCHED_CONTINUE)
+        printf("config %zu continues config %zu at %s %ld to %ld\n", d->config, d->source,
+               resource, d->at, d->budget);
+    else if (d->action == SCHED_RETIRE)
+        printf("config %zu retired at %s %ld: mean %s %.6g\n", d->config, resource, d->at,
+               p->space->objective_metric, config->summary.mean);
     else
         printf("config %zu complete at %s %ld: mean %s %.6g over %zu seeds\n", d->config,
                resource, d->at, p->space->objective_metric, config->summary.mean,

@@ -48,6 +48,8 @@ static json_t *seed_to_json(const struct config_record *config,
 
 const char *results_config_status(const struct config_record *config)
 {
+    if (config->retired)
+        return "retired";
     if (config->pruned)
         return "pruned";
     return config->summary.n > 0 ? "complete" : "failed";
@@ -72,11 +74,81 @@ json_t *results_config_json(const struct config_record *config, size_t rank)
      * mean is over partial runs, so it ranks after every complete one). */
     if (obj && config->settled && config->reached > 0)
         json_object_set_new(obj, "reached", json_integer(config->reached));
+    /* Under pbt: the config whose checkpoints it continued, and how. */
+    if (obj && config->has_source) {
+        json_object_set_new(obj, "source", json_integer((json_int_t)config->source));
+        json_object_set_new(obj, "exploited", json_boolean(config->exploited));
+    }
     if (obj)
         json_object_set_new(obj, "seeds", seeds);
     else
         json_decref(seeds);
     return obj;
+}
+
+/* Under pbt, the best config's line back to generation 0 (configs[] holds
+ * it, newest first, up to cap); returns its length, 0 without one. */
+static size_t winner_line(const struct sweep_state *state, size_t *line, size_t cap)
+{
+    if (!state->has_best || !state->configs[state->best_config].has_source)
+        return 0;
+    size_t n = 0;
+    size_t at = state->best_config;
+    for (;;) {
+        if (n == cap)
+            return 0;
+        line[n++] = at;
+        const struct config_record *config = &state->configs[at];
+        if (!config->has_source || config->source >= at)
+            break;
+        at = config->source;
+    }
+    return n;
+}
+
+/* {"winner", "generations": [{config, exploited, params}], "replay": [params]}:
+ * the winning member's params per generation; "replay" is what a space's
+ * "scheduler": {"type": "pbt", "schedule": ...} takes to retrain it. */
+static json_t *pbt_schedule_json(const struct sweep_state *state)
+{
+    size_t line[4096];
+    size_t n = winner_line(state, line, sizeof line / sizeof line[0]);
+    if (n == 0)
+        return NULL;
+    json_t *generations = json_array();
+    json_t *replay = json_array();
+    for (size_t i = n; i-- > 0;) {
+        const struct config_record *config = &state->configs[line[i]];
+        json_t *params = state_params(config);
+        json_array_append_new(
+            generations,
+            json_pack("{s:I, s:I, s:b, s:O*}", "generation", (json_int_t)(n - 1 - i),
+                      "config", (json_int_t)config->index, "exploited",
+                      config->has_source && config->exploited, "params", params));
+        json_array_append_new(replay, params ? params : json_null());
+    }
+    return json_pack("{s:I, s:o, s:o}", "winner", (json_int_t)state->best_config,
+                     "generations", generations, "replay", replay);
+}
+
+void results_print_pbt_schedule(const struct sweep_state *state, FILE *out)
+{
+    size_t line[4096];
+    size_t n = winner_line(state, line, sizeof line / sizeof line[0]);
+    if (n == 0)
+        return;
+    fprintf(out, "pbt: the winner's schedule (results.json's pbt_schedule.replay retrains "
+                 "it as a \"schedule\"):\n");
+    for (size_t i = n; i-- > 0;) {
+        const struct config_record *config = &state->configs[line[i]];
+        char params[512];
+        results_params_text(config, params, sizeof params);
+        char how[48] = "";
+        if (config->has_source && config->exploited)
+            snprintf(how, sizeof how, " (exploited config %zu)", config->source);
+        fprintf(out, "  generation %zu: config %zu%s: %s\n", n - 1 - i, config->index, how,
+                params);
+    }
 }
 
 /* The document's head: everything but the configs. Returns a new object. */
@@ -102,7 +174,7 @@ static json_t *results_head(const struct results_view *view, size_t ranked)
                                 space->resource_key ? space->resource_key : "epoch",
                                 "resource_units", (json_int_t)state->resource_units,
                                 "trainer_seconds", state->trainer_seconds);
-    return json_pack("{s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:o, s:f}",
+    json_t *head = json_pack("{s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:o, s:f}",
                      "name", space->name, "objective", "metric", space->objective_metric,
                      "mode", space->maximize ? "max" : "min", "score",
                      space->score == SCORE_LAST ? "last" : "best", "strategy",
@@ -112,6 +184,10 @@ static json_t *results_head(const struct results_view *view, size_t ranked)
                      "trials_failed", (json_int_t)state->trials_failed, "trials_pruned",
                      (json_int_t)state->trials_pruned, "best", best, "compute", compute,
                      "elapsed_s", view->elapsed_s);
+    json_t *schedule = head ? pbt_schedule_json(state) : NULL;
+    if (schedule)
+        json_object_set_new(head, "pbt_schedule", schedule);
+    return head;
 }
 
 /* Writes `text` with every line but the first indented by `indent` spaces. */
@@ -149,7 +225,9 @@ void results_write_json(const struct results_view *view, FILE *out)
     size_t head_len = strlen(head_text);
     while (head_len > 0 && head_text[head_len - 1] != '}')
         head_len--;
-    while (head_len > 0 && (head_text[head_len - 1] == '}' || head_text[head_len - 1] == '\n'))
+    if (head_len > 0)
+        head_len--; /* the document's own brace, and only it */
+    while (head_len > 0 && head_text[head_len - 1] == '\n')
         head_len--;
     fwrite(head_text, 1, head_len, out);
     free(head_text);
@@ -347,13 +425,21 @@ void results_print_summary(const struct results_view *view, FILE *out)
                 view->elapsed_s);
     }
     if (space->scheduler) {
-        size_t pruned = 0;
-        for (size_t i = 0; i < state->config_count; i++)
-            pruned += state->configs[i].pruned;
-        fprintf(out, "%s scheduler: %zu config%s pruned early (%zu trials); trained %lld %s%s "
-                     "in %.1f trainer-seconds\n",
-                space->scheduler->name, pruned, pruned == 1 ? "" : "s", state->trials_pruned,
-                state->resource_units, space->resource_key,
+        size_t pruned = 0, retired = 0, exploits = 0;
+        for (size_t i = 0; i < state->config_count; i++) {
+            retired += state->configs[i].retired;
+            pruned += state->configs[i].pruned && !state->configs[i].retired;
+            exploits += state->configs[i].exploited;
+        }
+        char what[128];
+        if (state->scheduler && state->scheduler->extra_configs > 0)
+            snprintf(what, sizeof what, "%zu stage%s of members retired, %zu exploit%s",
+                     retired, retired == 1 ? "" : "s", exploits, exploits == 1 ? "" : "s");
+        else
+            snprintf(what, sizeof what, "%zu config%s pruned early (%zu trials)", pruned,
+                     pruned == 1 ? "" : "s", state->trials_pruned);
+        fprintf(out, "%s scheduler: %s; trained %lld %s%s in %.1f trainer-seconds\n",
+                space->scheduler->name, what, state->resource_units, space->resource_key,
                 state->resource_units == 1 ? "" : "s", state->trainer_seconds);
     }
     if (ranked > 0)
@@ -368,9 +454,10 @@ void results_print_summary(const struct results_view *view, FILE *out)
         if (isfinite(s->ci_low))
             snprintf(ci, sizeof ci, "[%.4f, %.4f]", s->ci_low, s->ci_high);
         if (config->pruned)
-            fprintf(out, "%4zu %6zu %10.4f %10.4f %22s %3zu %6zu  pruned at %s %ld: %s\n",
+            fprintf(out, "%4zu %6zu %10.4f %10.4f %22s %3zu %6zu  %s at %s %ld: %s\n",
                     r + 1, config->index, s->mean, s->std, ci, s->n, config->failed,
-                    space->resource_key, config->reached, params);
+                    config->retired ? "retired" : "pruned", space->resource_key,
+                    config->reached, params);
         else if (s->n > 0)
             fprintf(out, "%4zu %6zu %10.4f %10.4f %22s %3zu %6zu  %s\n", r + 1,
                     config->index, s->mean, s->std, ci, s->n, config->failed, params);
@@ -392,6 +479,7 @@ void results_print_summary(const struct results_view *view, FILE *out)
     } else if (state->trials_ok == 0) {
         print_first_failure(state, out);
     }
+    results_print_pbt_schedule(state, out);
     double mib = (double)fsutil_disk_usage(state->out_dir) / (1024.0 * 1024.0);
     fprintf(out, "results: %s/results.json, results.csv; the sweep directory uses %.1f MiB\n",
             state->out_dir, mib);

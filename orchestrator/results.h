@@ -45,4 +45,8 @@ json_t *results_config_json(const struct config_record *config, size_t rank);
 /* "lr=0.001 batch=64 hidden=256,128", cut to fit buf[size]. */
 void results_params_text(const struct config_record *config, char *buf, size_t size);
 
+/* Under pbt: prints the winning member's params per generation, oldest
+ * first; nothing for other sweeps. */
+void results_print_pbt_schedule(const struct sweep_state *state, FILE *out);
+
 #endif

@@ -148,7 +148,8 @@ int retention_config_complete(struct retention *r, const struct sweep_state *sta
     int rc = 0;
     if (state->has_best && state->best_config == index)
         rc = publish_best(state, config, err);
-    if (r->k == 0)
+    /* A retired stage's files went with its decide record. */
+    if (r->k == 0 || config->retired)
         return rc;
     /* A config keeps at most its best seed's checkpoint. */
     drop_config(state, config, kept_checkpoint(state, config));

@@ -1077,7 +1077,15 @@ static int load_scheduler(struct loader *ld, const json_t *v, const char *path)
                                 arg, out->budget_param, out->budget_param);
         }
     }
-    struct sched_context context = {planned_configs(out), out->maximize};
+    /* pbt's population is the sampler's first configs, all drawn before any
+     * result: a sampler that waits for results would wait forever. */
+    if (strcmp(ops->name, "pbt") == 0 && out->strategy &&
+        strcmp(out->strategy->name, "grid") != 0 && strcmp(out->strategy->name, "random") != 0)
+        return hp_error_set(ld->err, "scheduler.type",
+                            "pbt draws its population from a grid or random strategy (got "
+                            "\"%s\")",
+                            out->strategy->name);
+    struct sched_context context = {planned_configs(out), out->maximize, &out->params};
     struct scheduler *created = NULL;
     if (ops->create(v, &context, &created, ld->err) != 0)
         return -1;

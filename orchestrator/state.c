@@ -142,10 +142,12 @@ int state_init(struct sweep_state *state, const struct space *space, const char 
         return -1;
     state->trials_planned = strategy_planned(state->strategy) * space->seed_count;
     if (space->scheduler) {
-        struct sched_context context = {strategy_planned(state->strategy), space->maximize};
+        struct sched_context context = {strategy_planned(state->strategy), space->maximize,
+                                        &space->params};
         if (space->scheduler->create(space->scheduler_options, &context, &state->scheduler,
                                      err) < 0)
             return -1;
+        state->trials_planned += state->scheduler->extra_configs * space->seed_count;
     }
     return 0;
 }
@@ -160,6 +162,8 @@ void state_free(struct sweep_state *state)
     if (state->strategy)
         strategy_destroy(state->strategy);
     scheduler_destroy(state->scheduler);
+    for (size_t i = 0; i < state->decision_count; i++)
+        sched_decision_clear(&state->decisions[i]);
     free(state->decisions);
     memset(state, 0, sizeof *state);
 }
@@ -190,7 +194,7 @@ static int add_config(struct sweep_state *state, size_t index, const json_t *par
     }
     config->seed_count = space->seed_count;
     /* The scheduler admits configs in index order, on every replay alike. */
-    long budget = state->scheduler ? scheduler_admit(state->scheduler, index) : 0;
+    long budget = state->scheduler ? scheduler_admit(state->scheduler, index, params) : 0;
     if (budget < 0) {
         free(config->params_text);
         free(config->seeds);
@@ -988,6 +992,35 @@ static void list_decision_drops(struct sweep_state *state, const json_t *record,
     }
 }
 
+/* A population scheduler's new config (SCHED_CONTINUE or _EXPLOIT): each
+ * seed continues from the latest checkpoint of the same seed of the source,
+ * which waits (paused) until the scheduler retires it; a seed whose source
+ * failed has nothing to continue and starts afresh. */
+static int spawn_config(struct sweep_state *state, const struct sched_decision *d,
+                        struct hp_error *err)
+{
+    if (d->config != state->config_count || d->source >= state->config_count ||
+        !json_is_object(d->params))
+        return hp_error_set(err, "", "a %s decision for config %zu from %zu is out of order",
+                            scheduler_action_name(d->action), d->config, d->source);
+    if (add_config(state, d->config, d->params, err) < 0)
+        return -1;
+    struct config_record *config = &state->configs[d->config];
+    const struct config_record *source = &state->configs[d->source];
+    config->source = d->source;
+    config->has_source = 1;
+    config->exploited = d->action == SCHED_EXPLOIT;
+    for (size_t i = 0; i < config->seed_count; i++) {
+        const struct seed_record *from = &source->seeds[i];
+        const char *latest =
+            from->status == SEED_PAUSED ? state_latest_checkpoint(from->live) : NULL;
+        config->seeds[i].resume_from = latest ? strdup(latest) : NULL;
+        if (latest && !config->seeds[i].resume_from)
+            return hp_error_set(err, "", "out of memory");
+    }
+    return 0;
+}
+
 /* {"event": "decide", config, action, at, budget}: the scheduler's decision,
  * which must be the one it makes now from the same results (else the
  * journal belongs to another space or another version of the scheduler). */
@@ -1004,8 +1037,13 @@ static int apply_decision(struct sweep_state *state, const json_t *record,
         return hp_error_set(err, "", "out of memory");
     const struct sched_decision *d = state_next_decision(state);
     size_t index = (size_t)json_integer_value(config_value);
+    int spawns = d && (d->action == SCHED_CONTINUE || d->action == SCHED_EXPLOIT);
+    json_t *source_value = json_object_get(record, "source");
     if (!d || strcmp(scheduler_action_name(d->action), action) != 0 || d->config != index ||
-        d->at != at || d->budget != budget) {
+        d->at != at || d->budget != budget ||
+        (spawns && (!json_is_integer(source_value) ||
+                    (size_t)json_integer_value(source_value) != d->source ||
+                    !json_equal(d->params, json_object_get(record, "params"))))) {
         char expected[128] = "no decision";
         if (d)
             snprintf(expected, sizeof expected, "%s config %zu at %ld",
@@ -1015,13 +1053,23 @@ static int apply_decision(struct sweep_state *state, const json_t *record,
                             "%s scheduler decides from the same results (%s)",
                             action, index, at, state->space->scheduler->name, expected);
     }
-    enum sched_action act = d->action;
+    struct sched_decision taken = *d;
     memmove(state->decisions, state->decisions + 1,
             (state->decision_count - 1) * sizeof *state->decisions);
     state->decision_count--;
+    if (spawns) {
+        int rc = spawn_config(state, &taken, err);
+        sched_decision_clear(&taken);
+        return rc;
+    }
+    enum sched_action act = taken.action;
     if (index >= state->config_count)
         return hp_error_set(err, "", "a decision for unknown config %zu", index);
     struct config_record *config = &state->configs[index];
+    if (act == SCHED_RETIRE && config->complete) {
+        config->retired = 1; /* every seed failed: it was over already */
+        return 0;
+    }
     list_decision_drops(state, record, index);
     if (act == SCHED_PROMOTE) {
         config->budget = budget;
@@ -1044,6 +1092,12 @@ static int apply_decision(struct sweep_state *state, const json_t *record,
     }
     config->settled = 1;
     config->reached = at;
+    if (act == SCHED_RETIRE) {
+        /* A stage of a member that later configs continue: its runs were
+         * whole and stand, but it is not ranked with the final stages. */
+        config->retired = 1;
+        config->pruned = 1;
+    }
     if (act == SCHED_PRUNE) {
         config->pruned = 1;
         for (size_t i = 0; i < config->seed_count && !config->complete; i++) {

@@ -117,6 +117,11 @@ struct config_record {
     unsigned char segment_told; /* its seeds' run to `budget` was told */
     unsigned char settled; /* the scheduler completed or pruned it */
     unsigned char pruned;  /* ... pruned it */
+    /* Under a population scheduler (pbt): */
+    unsigned char retired; /* a stage that later configs continued */
+    unsigned char exploited; /* it took over `source`'s line (else continued its own) */
+    unsigned char has_source; /* it continues the checkpoints of config `source` */
+    size_t source;
 };
 
 /* A (config, seed) position. */

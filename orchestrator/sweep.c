@@ -516,7 +516,6 @@ static void schedule_drops(struct sweep *sweep)
  * keep the one that goes with their score (retention decides on that). */
 static json_t *decision_record(struct sweep *sweep, const struct sched_decision *d)
 {
-    const struct config_record *config = &sweep->state.configs[d->config];
     json_t *record = json_pack("{s:s, s:I, s:s, s:I}", "event", "decide", "config",
                                (json_int_t)d->config, "action",
                                scheduler_action_name(d->action), "at", (json_int_t)d->at);
@@ -526,6 +525,14 @@ static json_t *decision_record(struct sweep *sweep, const struct sched_decision 
         json_object_set_new(record, "budget", json_integer(d->budget));
         return record;
     }
+    if (d->action == SCHED_CONTINUE || d->action == SCHED_EXPLOIT) {
+        /* The lineage: which config's checkpoints it continues, with what. */
+        json_object_set_new(record, "budget", json_integer(d->budget));
+        json_object_set_new(record, "source", json_integer((json_int_t)d->source));
+        json_object_set(record, "params", d->params);
+        return record;
+    }
+    const struct config_record *config = &sweep->state.configs[d->config];
     json_t *drops = json_array();
     for (size_t i = 0; drops && i < config->seed_count; i++) {
         const struct seed_record *seed = &config->seeds[i];
@@ -1182,7 +1189,8 @@ enum hp_exit_code sweep_dry_run(const struct space *space,
         return HP_EXIT_USAGE;
     struct scheduler *scheduler = NULL;
     if (space->scheduler) {
-        struct sched_context context = {strategy_planned(strategy), space->maximize};
+        struct sched_context context = {strategy_planned(strategy), space->maximize,
+                                        &space->params};
         if (space->scheduler->create(space->scheduler_options, &context, &scheduler, err) <
             0) {
             strategy_destroy(strategy);
@@ -1210,7 +1218,7 @@ enum hp_exit_code sweep_dry_run(const struct space *space,
         /* Under a scheduler each config starts with the budget it admits. */
         if (scheduler)
             json_object_set_new(ask.params, space->budget_param,
-                                json_integer(scheduler_admit(scheduler, ask.config_index)));
+                                json_integer(scheduler_admit(scheduler, ask.config_index, ask.params)));
         for (size_t s = 0; s < space->seed_count && code == HP_EXIT_OK; s++) {
             char trial_id[48];
             snprintf(trial_id, sizeof trial_id, "c%04zu-s%" PRIu64, ask.config_index,

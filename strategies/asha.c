@@ -32,8 +32,9 @@ static int asha_create(const json_t *options, const struct sched_context *contex
     return 0;
 }
 
-static long asha_admit(struct scheduler *s, size_t config)
+static long asha_admit(struct scheduler *s, size_t config, const json_t *params)
 {
+    (void)params;
     return sh_bracket_admit(&((struct asha *)s)->bracket, config);
 }
 

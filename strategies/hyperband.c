@@ -107,8 +107,9 @@ static struct sh_bracket *bracket_of(struct hyperband *h, size_t config)
     return &h->brackets[h->deal[config % h->cycle]];
 }
 
-static long hyperband_admit(struct scheduler *s, size_t config)
+static long hyperband_admit(struct scheduler *s, size_t config, const json_t *params)
 {
+    (void)params;
     struct hyperband *h = (struct hyperband *)s;
     return sh_bracket_admit(bracket_of(h, config), config);
 }

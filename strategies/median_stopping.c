@@ -89,8 +89,9 @@ static void median_destroy(struct scheduler *s)
     free(m);
 }
 
-static long median_admit(struct scheduler *s, size_t config)
+static long median_admit(struct scheduler *s, size_t config, const json_t *params)
 {
+    (void)params;
     struct median *m = (struct median *)s;
     if (config != m->count)
         return -1;
@@ -237,13 +238,13 @@ static int median_decide(struct scheduler *s, struct sched_decision *out)
                     c->limit = step;
                     c->settled = 1;
                     m->dirty = 1;
-                    *out = (struct sched_decision){SCHED_PRUNE, k, step, 0};
+                    *out = (struct sched_decision){SCHED_PRUNE, k, step, 0, 0, NULL};
                     return 1;
                 }
             }
             if (c->ended && c->next == c->count) {
                 c->settled = 1;
-                *out = (struct sched_decision){SCHED_COMPLETE, k, reached(c), 0};
+                *out = (struct sched_decision){SCHED_COMPLETE, k, reached(c), 0, 0, NULL};
                 return 1;
             }
         }

@@ -14,6 +14,7 @@ static const struct scheduler_ops *const schedulers[] = {
     &median_scheduler_ops,
     &asha_scheduler_ops,
     &hyperband_scheduler_ops,
+    &pbt_scheduler_ops,
 };
 
 enum { SCHEDULER_COUNT = sizeof schedulers / sizeof schedulers[0] };
@@ -41,9 +42,15 @@ void scheduler_names(char *buf, size_t size)
     }
 }
 
-long scheduler_admit(struct scheduler *s, size_t config)
+long scheduler_admit(struct scheduler *s, size_t config, const json_t *params)
 {
-    return s->ops->admit(s, config);
+    return s->ops->admit(s, config, params);
+}
+
+void sched_decision_clear(struct sched_decision *d)
+{
+    json_decref(d->params);
+    d->params = NULL;
 }
 
 void scheduler_progress(struct scheduler *s, size_t config, long step, double value)
@@ -109,6 +116,12 @@ const char *scheduler_action_name(enum sched_action action)
         return "promote";
     case SCHED_PRUNE:
         return "prune";
+    case SCHED_CONTINUE:
+        return "continue";
+    case SCHED_EXPLOIT:
+        return "exploit";
+    case SCHED_RETIRE:
+        return "retire";
     case SCHED_COMPLETE:
         break;
     }

@@ -30,19 +30,33 @@ enum sched_action {
     SCHED_PROMOTE,  /* continue the config, from its seeds' checkpoints, to `budget` */
     SCHED_PRUNE,    /* stop the config: it reached `at` and goes no further */
     SCHED_COMPLETE, /* the config ran its course: its results stand */
+    /* Population schedulers (pbt): a new config, index `config` (the next
+     * one), with `params`, whose seeds each continue from the same seed's
+     * latest checkpoint of config `source`, to `budget`. CONTINUE is a member
+     * going on in its own line, EXPLOIT one taking over another's. */
+    SCHED_CONTINUE,
+    SCHED_EXPLOIT,
+    /* The config was one stage of a member that later configs continue: its
+     * checkpoints are no longer needed and its results are not ranked. */
+    SCHED_RETIRE,
 };
 
 struct sched_decision {
     enum sched_action action;
     size_t config;
-    long at;     /* the step or rung budget the decision was made at */
-    long budget; /* SCHED_PROMOTE: the new budget */
+    long at;        /* the step or rung budget the decision was made at */
+    long budget;    /* SCHED_PROMOTE, _CONTINUE, _EXPLOIT: the new budget */
+    size_t source;  /* SCHED_CONTINUE, _EXPLOIT: the config continued from */
+    json_t *params; /* SCHED_CONTINUE, _EXPLOIT: the new config's params (new
+                       reference, owned by the decision), else NULL */
 };
 
 /* What every scheduler is created with besides its own options. */
 struct sched_context {
     size_t planned_configs; /* how many configs the sampler will ask; 0 if unknown */
     int maximize;           /* the objective's mode */
+    const struct search_space *space; /* the params (borrowed; outlives the
+                                         scheduler); pbt explores within it */
 };
 
 struct scheduler;
@@ -56,9 +70,11 @@ struct scheduler_ops {
      * creates the state. Returns 0 or -1. */
     int (*create)(const json_t *options, const struct sched_context *context,
                   struct scheduler **out, struct hp_error *err);
-    /* A new config, in index order (0, 1, 2, ...): returns its first budget
-     * (0: the trainer's own default). Returns -1 when out of memory. */
-    long (*admit)(struct scheduler *s, size_t config);
+    /* A new config, in index order (0, 1, 2, ...), with its params
+     * (borrowed; may be NULL in tests of schedulers that ignore them):
+     * returns its first budget (0: the trainer's own default). Returns -1
+     * when out of memory. */
+    long (*admit)(struct scheduler *s, size_t config, const json_t *params);
     /* Every live seed of `config` has reported `step`; `value` is the mean
      * over those seeds of each one's objective by the score rule up to and
      * including `step` (NaN when none has a value). Steps of one config
@@ -78,7 +94,8 @@ struct scheduler_ops {
 /* Every implementation embeds this as its first member. */
 struct scheduler {
     const struct scheduler_ops *ops;
-    long max_budget; /* the full budget ("max"), 0 when the trainer decides */
+    long max_budget;      /* the full budget ("max"), 0 when the trainer decides */
+    size_t extra_configs; /* configs its decisions add to the sampler's (pbt) */
 };
 
 /* The built-in schedulers ("none" is the absence of one: the orchestrator
@@ -97,10 +114,19 @@ struct scheduler {
  *   max(1, floor(m/eta)) of the m configs up to k that entered the rung
  *   (successive_halving.h).
  * hyperband: brackets of successive halving over the same options, configs
- *   dealt to brackets in a fixed weighted order (hyperband.c). */
+ *   dealt to brackets in a fixed weighted order (hyperband.c).
+ * pbt: population based training in synchronous generations. Options:
+ *   "population" (default: the sampler's number of configs, which it must
+ *   equal), "interval" (resource units per generation, default 1),
+ *   "generations" (required), "quantile" (default 0.25, at most 0.5),
+ *   "resample_probability" (0.25), "factors" ([0.8, 1.2]), "seed" (0),
+ *   "schedule" (replay one member's params per generation). Its decisions
+ *   add configs: member m of generation g is config g*population + m
+ *   (pbt.c). */
 extern const struct scheduler_ops median_scheduler_ops;
 extern const struct scheduler_ops asha_scheduler_ops;
 extern const struct scheduler_ops hyperband_scheduler_ops;
+extern const struct scheduler_ops pbt_scheduler_ops;
 
 /* Returns the scheduler named `name`, or NULL ("none" included: NULL). */
 const struct scheduler_ops *scheduler_find(const char *name);
@@ -109,7 +135,9 @@ const struct scheduler_ops *scheduler_find(const char *name);
 void scheduler_names(char *buf, size_t size);
 
 /* Wrappers: progress may be NULL in the ops; destroy(NULL) is a no-op. */
-long scheduler_admit(struct scheduler *s, size_t config);
+long scheduler_admit(struct scheduler *s, size_t config, const json_t *params);
+/* Releases what a decision owns (its params). */
+void sched_decision_clear(struct sched_decision *d);
 void scheduler_progress(struct scheduler *s, size_t config, long step, double value);
 void scheduler_segment_end(struct scheduler *s, size_t config, long budget, double value,
                            size_t n_ok);

@@ -138,7 +138,7 @@ void sh_bracket_segment_end(struct sh_bracket *b, size_t config, long budget,
     if (m->level + 1 == b->rung_count) {
         m->state = MEMBER_ENDED;
         push_ready(
-            b, (struct sched_decision){SCHED_COMPLETE, config, b->rungs[m->level], 0});
+            b, (struct sched_decision){SCHED_COMPLETE, config, b->rungs[m->level], 0, 0, NULL});
         return;
     }
     m->state = MEMBER_WAITING;
@@ -187,10 +187,10 @@ static int decide_rung(struct sh_bracket *b, size_t rung, struct sched_decision 
             m->level = rung + 1;
             m->state = MEMBER_RUNNING;
             *out = (struct sched_decision){SCHED_PROMOTE, m->config, b->rungs[rung],
-                                           b->rungs[rung + 1]};
+                                           b->rungs[rung + 1], 0, NULL};
         } else {
             m->state = MEMBER_ENDED;
-            *out = (struct sched_decision){SCHED_PRUNE, m->config, b->rungs[rung], 0};
+            *out = (struct sched_decision){SCHED_PRUNE, m->config, b->rungs[rung], 0, 0, NULL};
         }
         return 1;
     }

@@ -19,7 +19,7 @@ static struct scheduler *create(const char *type, const char *options_text, int 
     ck_assert_ptr_nonnull(options);
     const struct scheduler_ops *ops = scheduler_find(type);
     ck_assert_ptr_nonnull(ops);
-    struct sched_context context = {planned, maximize};
+    struct sched_context context = {planned, maximize, NULL};
     struct scheduler *s = NULL;
     struct hp_error err;
     hp_error_init(&err);
@@ -34,7 +34,7 @@ static const char *create_error(const char *type, const char *options_text)
 {
     static char text[2048];
     json_t *options = json_loads(options_text, 0, NULL);
-    struct sched_context context = {0, 1};
+    struct sched_context context = {0, 1, NULL};
     struct scheduler *s = NULL;
     struct hp_error err;
     hp_error_init(&err);
@@ -97,7 +97,7 @@ START_TEST(asha_promotes_the_top_third_of_each_prefix)
     struct scheduler *s = create("asha", "{\"min\":1,\"max\":9,\"eta\":3}", 1, 6);
     char log[1024] = "";
     for (size_t k = 0; k < 6; k++)
-        ck_assert_int_eq(scheduler_admit(s, k), 1);
+        ck_assert_int_eq(scheduler_admit(s, k, NULL), 1);
     for (size_t k = 0; k < 6; k++) {
         scheduler_segment_end(s, k, 1, RUNG0[k], 3);
         drain(s, log, sizeof log);
@@ -115,7 +115,7 @@ START_TEST(asha_decisions_do_not_depend_on_arrival_order)
         struct scheduler *s = create("asha", "{\"min\":1,\"max\":9,\"eta\":3}", 1, 6);
         char log[1024] = "";
         for (size_t k = 0; k < 6; k++)
-            scheduler_admit(s, k);
+            scheduler_admit(s, k, NULL);
         for (size_t i = 0; i < 6; i++) {
             size_t k = orders[o][i];
             scheduler_segment_end(s, k, 1, RUNG0[k], 3);
@@ -136,7 +136,7 @@ START_TEST(asha_runs_promoted_configs_through_the_rungs)
     struct scheduler *s = create("asha", "{\"min\":1,\"max\":9,\"eta\":3}", 0, 4);
     char log[1024] = "";
     for (size_t k = 0; k < 4; k++)
-        scheduler_admit(s, k);
+        scheduler_admit(s, k, NULL);
     /* rung 1: c0 promote (first), c1 0.9 > 0.8 prune, c2 0.5 best promote,
      * c3 0.6: 4 entrants, slots 1, rank 1 -> prune */
     const double rung1[] = {0.8, 0.9, 0.5, 0.6};
@@ -167,7 +167,7 @@ START_TEST(asha_skips_failed_configs)
     struct scheduler *s = create("asha", "{\"min\":1,\"max\":3,\"eta\":3}", 1, 3);
     char log[512] = "";
     for (size_t k = 0; k < 3; k++)
-        scheduler_admit(s, k);
+        scheduler_admit(s, k, NULL);
     scheduler_segment_end(s, 1, 1, 0.9, 2);
     scheduler_segment_end(s, 0, 1, NAN, 0); /* every seed failed */
     scheduler_segment_end(s, 2, 1, 0.95, 2);
@@ -185,7 +185,7 @@ START_TEST(hyperband_deals_configs_in_bracket_proportion)
     struct scheduler *s = create("hyperband", "{\"min\":1,\"max\":27,\"eta\":3}", 1, 49);
     size_t counts[28] = {0};
     for (size_t k = 0; k < 49; k++) {
-        long budget = scheduler_admit(s, k);
+        long budget = scheduler_admit(s, k, NULL);
         ck_assert(budget == 1 || budget == 3 || budget == 9 || budget == 27);
         counts[budget]++;
     }
@@ -196,9 +196,9 @@ START_TEST(hyperband_deals_configs_in_bracket_proportion)
     /* the next cycle deals the same way */
     struct scheduler *t = create("hyperband", "{\"min\":1,\"max\":27,\"eta\":3}", 1, 98);
     for (size_t k = 0; k < 49; k++)
-        scheduler_admit(t, k);
+        scheduler_admit(t, k, NULL);
     for (size_t k = 49; k < 98; k++)
-        ck_assert_int_eq(scheduler_admit(s, k), scheduler_admit(t, k));
+        ck_assert_int_eq(scheduler_admit(s, k, NULL), scheduler_admit(t, k, NULL));
     scheduler_destroy(s);
     scheduler_destroy(t);
 }
@@ -208,7 +208,7 @@ START_TEST(hyperband_full_budget_bracket_completes_without_decisions)
 {
     struct scheduler *s = create("hyperband", "{\"min\":3,\"max\":3,\"eta\":3}", 1, 2);
     char log[256] = "";
-    ck_assert_int_eq(scheduler_admit(s, 0), 3);
+    ck_assert_int_eq(scheduler_admit(s, 0, NULL), 3);
     scheduler_segment_end(s, 0, 3, 0.5, 1);
     drain(s, log, sizeof log);
     ck_assert_str_eq(log, "complete 0 3 0; ");
@@ -227,7 +227,7 @@ START_TEST(median_stops_below_the_median_of_earlier_configs)
     struct scheduler *s = create("median", "{\"max\":3,\"warmup_configs\":2}", 1, 4);
     char log[1024] = "";
     for (size_t k = 0; k < 4; k++)
-        ck_assert_int_eq(scheduler_admit(s, k), 3);
+        ck_assert_int_eq(scheduler_admit(s, k, NULL), 3);
     const double c0[] = {0.5, 0.6, 0.7}, c1[] = {0.4, 0.5, 0.6};
     for (long step = 1; step <= 3; step++) {
         scheduler_progress(s, 0, step, c0[step - 1]);
@@ -254,7 +254,7 @@ START_TEST(median_waits_for_earlier_configs_to_reach_the_step)
     struct scheduler *s = create("median", "{\"max\":10,\"warmup_configs\":1}", 0, 3);
     char log[512] = "";
     for (size_t k = 0; k < 3; k++)
-        scheduler_admit(s, k);
+        scheduler_admit(s, k, NULL);
     scheduler_progress(s, 0, 1, 1.0);
     /* c1 has run ahead to step 3; c0 is at step 1 */
     scheduler_progress(s, 1, 1, 0.9);
