@@ -20,23 +20,31 @@
 #define BIN HP_BINARY_DIR "/bin"
 #define WORK HP_BINARY_DIR "/e2e-work/schedule"
 
-/* A space of `trials` random configs of x in [0, 1], two seeds, under
- * `scheduler` (a JSON object's text); `extra` goes at the end of the command. */
-static void write_space(const char *dir, const char *scheduler, int trials,
-                        const char *extra)
+/* A space of `trials` random configs of `params` (a JSON object's text),
+ * two seeds, under `scheduler`; `extra` goes at the end of the command. */
+static void write_space_of(const char *dir, const char *scheduler, int trials,
+                           const char *extra, const char *params)
 {
-    char space[2048];
+    char space[4096];
     snprintf(space, sizeof space,
              "{\"name\": \"e2e-schedule\",\n"
              " \"command\": [\"%s/fake_trainer\", \"budget\"%s],\n"
              " \"strategy\": {\"type\": \"random\", \"trials\": %d, \"seed\": 5},\n"
              " \"scheduler\": %s,\n"
              " \"seeds\": [0, 1],\n"
-             " \"params\": {\"x\": {\"type\": \"uniform\", \"low\": 0, \"high\": 1}}}\n",
-             BIN, extra, trials, scheduler);
+             " \"params\": %s}\n",
+             BIN, extra, trials, scheduler, params);
     char path[512];
     snprintf(path, sizeof path, "%s/space.json", dir);
     write_text(path, space);
+}
+
+/* x in [0, 1] alone. */
+static void write_space(const char *dir, const char *scheduler, int trials,
+                        const char *extra)
+{
+    write_space_of(dir, scheduler, trials, extra,
+                   "{\"x\": {\"type\": \"uniform\", \"low\": 0, \"high\": 1}}");
 }
 
 /* results.json without what a run may legitimately change: timings, and the
@@ -237,20 +245,20 @@ START_TEST(test_a_trainer_without_checkpoints_is_rerun_and_the_journal_says_so)
 }
 END_TEST
 
-START_TEST(test_kill_and_resume_makes_the_same_decisions)
+/* Runs the space in `dir` whole at -j 2, then again killed (kill -9) twice,
+ * each time once `thresholds` decisions are in the journal, and resumed at
+ * -j 3 and -j 1: the decisions and results must be the same. */
+static void check_kill_and_resume(const char *dir, const int thresholds[2])
 {
-    const char *dir = WORK "/kill";
-    fresh_dir(dir);
-    write_space(dir, ASHA, 12, ", \"--jitter=40\"");
     ck_assert_int_eq(
         run("cd '%s' && '%s/hpsearch' run space.json --out whole -j 2 > whole.log "
             "2>&1",
             dir, BIN),
         0);
-    char *whole_results = results_text(WORK "/kill/whole");
-    char *whole_decisions = decisions_text(WORK "/kill/whole");
-    /* Killed twice, each time once a few more decisions are in the journal. */
-    int thresholds[2] = {3, 10};
+    char out[512];
+    snprintf(out, sizeof out, "%s/whole", dir);
+    char *whole_results = results_text(out);
+    char *whole_decisions = decisions_text(out);
     for (int k = 0; k < 2; k++) {
         ck_assert_int_eq(
             run("cd '%s' && { '%s/hpsearch' %s > cut%d.log 2>&1 & pid=$!; "
@@ -264,14 +272,24 @@ START_TEST(test_kill_and_resume_makes_the_same_decisions)
     }
     ck_assert_int_eq(
         run("cd '%s' && '%s/hpsearch' resume cut -j 1 > resume.log 2>&1", dir, BIN), 0);
-    char *cut_results = results_text(WORK "/kill/cut");
-    char *cut_decisions = decisions_text(WORK "/kill/cut");
+    snprintf(out, sizeof out, "%s/cut", dir);
+    char *cut_results = results_text(out);
+    char *cut_decisions = decisions_text(out);
     assert_same_text("decisions", cut_decisions, whole_decisions);
     assert_same_text("results", cut_results, whole_results);
     free(whole_results);
     free(whole_decisions);
     free(cut_results);
     free(cut_decisions);
+}
+
+START_TEST(test_kill_and_resume_makes_the_same_decisions)
+{
+    const char *dir = WORK "/kill";
+    fresh_dir(dir);
+    write_space(dir, ASHA, 12, ", \"--jitter=40\"");
+    const int thresholds[2] = {3, 10};
+    check_kill_and_resume(dir, thresholds);
 }
 END_TEST
 
@@ -383,6 +401,191 @@ START_TEST(test_hyperband_runs_brackets)
 }
 END_TEST
 
+/* --- pbt ------------------------------------------------------------------ */
+
+static const char *PBT = "{\"type\": \"pbt\", \"population\": 6, \"interval\": 2, "
+                         "\"generations\": 4, \"quantile\": 0.33, \"seed\": 3}";
+
+/* Every kind of param, so that explore is checked on each. */
+static const char *PBT_PARAMS =
+    "{\"x\": {\"type\": \"uniform\", \"low\": 0, \"high\": 1},"
+    " \"k\": {\"type\": \"int\", \"low\": 1, \"high\": 8},"
+    " \"lr\": {\"type\": \"loguniform\", \"low\": 0.0001, \"high\": 0.1},"
+    " \"s\": {\"type\": \"uniform\", \"low\": 0, \"high\": 1, \"step\": 0.25},"
+    " \"c\": {\"type\": \"choice\", \"values\": [\"a\", \"b\", \"c\", \"d\"]},"
+    " \"fixed\": 7}";
+
+static void write_pbt_space(const char *dir, const char *extra)
+{
+    write_space_of(dir, PBT, 6, extra, PBT_PARAMS);
+    /* The population is ranked on each member's current value. */
+    char path[512];
+    snprintf(path, sizeof path, "%s/space.json", dir);
+    ck_assert_int_eq(run("sed -i 's/^ \"seeds\"/ \"objective\": {\"metric\": \"val_accuracy\", "
+                         "\"mode\": \"max\", \"score\": \"last\"},\\n \"seeds\"/' '%s'",
+                         path),
+                     0);
+}
+
+START_TEST(test_pbt_is_the_same_at_any_parallelism)
+{
+    const char *dir = WORK "/pbt-parallel";
+    fresh_dir(dir);
+    write_pbt_space(dir, ", \"--jitter=20\"");
+    char *results[2];
+    char *decisions[2];
+    for (int r = 0; r < 2; r++)
+        run_at(dir, r * 3 + 1, &results[r], &decisions[r]);
+    /* 6 members x 4 generations: 18 configs added by continue or exploit
+     * (2 exploits a generation), 18 retired, 6 complete. */
+    ck_assert_int_eq(count_in(decisions[0], "\"action\":\"exploit\""), 6);
+    ck_assert_int_eq(count_in(decisions[0], "\"action\":\"continue\""), 12);
+    ck_assert_int_eq(count_in(decisions[0], "\"action\":\"retire\""), 18);
+    ck_assert_int_eq(count_in(decisions[0], "\"action\":\"complete\""), 6);
+    assert_same_text("decisions", decisions[1], decisions[0]);
+    assert_same_text("results", results[1], results[0]);
+    for (int r = 0; r < 2; r++) {
+        free(results[r]);
+        free(decisions[r]);
+    }
+}
+END_TEST
+
+/* Whether `params` holds values of PBT_PARAMS: in bounds, on the grid. */
+static void assert_in_space(const json_t *params)
+{
+    double x = json_real_value(json_object_get(params, "x"));
+    ck_assert(json_is_real(json_object_get(params, "x")) && x >= 0.0 && x <= 1.0);
+    const json_t *k = json_object_get(params, "k");
+    ck_assert(json_is_integer(k) && json_integer_value(k) >= 1 && json_integer_value(k) <= 8);
+    double lr = json_real_value(json_object_get(params, "lr"));
+    ck_assert(lr >= 0.0001 && lr <= 0.1);
+    double step = json_real_value(json_object_get(params, "s")) / 0.25;
+    ck_assert(step >= 0.0 && step <= 4.0 && step == (double)(int)step);
+    const char *c = json_string_value(json_object_get(params, "c"));
+    ck_assert(c && strlen(c) == 1 && c[0] >= 'a' && c[0] <= 'd');
+    ck_assert_int_eq(json_integer_value(json_object_get(params, "fixed")), 7);
+}
+
+START_TEST(test_pbt_exploit_copies_the_right_checkpoint_and_explores_in_bounds)
+{
+    const char *dir = WORK "/pbt-exploit";
+    fresh_dir(dir);
+    write_pbt_space(dir, "");
+    ck_assert_int_eq(
+        run("cd '%s' && '%s/hpsearch' run space.json --out out -j 2 > log.txt 2>&1", dir, BIN),
+        0);
+    char path[512];
+    snprintf(path, sizeof path, "%s/out/journal.jsonl", dir);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    char *line = NULL;
+    size_t cap = 0;
+    int spawned = 0, exploits = 0;
+    while (getline(&line, &cap, f) > 0) {
+        if (!strstr(line, "\"event\":\"decide\""))
+            continue;
+        json_t *record = json_loads(line, 0, NULL);
+        const char *action = json_string_value(json_object_get(record, "action"));
+        json_int_t config = json_integer_value(json_object_get(record, "config"));
+        if (strcmp(action, "exploit") == 0 || strcmp(action, "continue") == 0) {
+            json_int_t source = json_integer_value(json_object_get(record, "source"));
+            assert_in_space(json_object_get(record, "params"));
+            /* Each seed went on from the same seed's checkpoint of the source,
+             * and trained only its own generation's epochs. */
+            for (int seed = 0; seed < 2; seed++) {
+                ck_assert_int_eq(run("cd '%s/out/trials' && "
+                                     "test \"$(cat c%04lld-s%d/lineage.log)\" = "
+                                     "'from c%04lld-s%d' && "
+                                     "test \"$(head -1 c%04lld-s%d/trained.log)\" = %lld",
+                                     dir, (long long)config, seed, (long long)source, seed,
+                                     (long long)config, seed,
+                                     (long long)(config / 6) * 2 + 1),
+                                 0);
+            }
+            spawned++;
+            exploits += strcmp(action, "exploit") == 0;
+            /* An exploit takes a member of the top third: a source other than
+             * its own line. */
+            if (strcmp(action, "exploit") == 0)
+                ck_assert_int_ne(source % 6, config % 6);
+        }
+        if (strcmp(action, "retire") == 0) {
+            /* Nothing copies a retired stage any more: its files went. */
+            for (int seed = 0; seed < 2; seed++)
+                ck_assert_int_ne(
+                    run("test -e '%s/out/trials/c%04lld-s%d/last.ckpt'", dir,
+                        (long long)config, seed),
+                    0);
+        }
+        json_decref(record);
+    }
+    free(line);
+    fclose(f);
+    ck_assert_int_eq(spawned, 18);
+    ck_assert_int_eq(exploits, 6);
+    /* The report names the winner's schedule, generation by generation. */
+    ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' report out | grep -c '^  generation [0-3]: "
+                         "config' | grep -qx 4",
+                         dir, BIN),
+                     0);
+}
+END_TEST
+
+START_TEST(test_pbt_kill_and_resume_makes_the_same_decisions)
+{
+    const char *dir = WORK "/pbt-kill";
+    fresh_dir(dir);
+    write_pbt_space(dir, ", \"--jitter=30\"");
+    const int thresholds[2] = {4, 20};
+    check_kill_and_resume(dir, thresholds);
+}
+END_TEST
+
+START_TEST(test_pbt_schedule_replays_the_winner_from_scratch)
+{
+    const char *dir = WORK "/pbt-replay";
+    fresh_dir(dir);
+    write_pbt_space(dir, "");
+    ck_assert_int_eq(
+        run("cd '%s' && '%s/hpsearch' run space.json --out out -j 2 > log.txt 2>&1", dir, BIN),
+        0);
+    char path[512];
+    snprintf(path, sizeof path, "%s/out/results.json", dir);
+    json_t *results = load_json(path);
+    json_t *schedule = json_object_get(results, "pbt_schedule");
+    json_t *replay = json_object_get(schedule, "replay");
+    ck_assert_int_eq(json_array_size(replay), 4);
+    double winner_mean = json_real_value(
+        json_object_get(json_object_get(results, "best"), "mean"));
+    /* The replay space: generation 0's params as constants, the schedule. */
+    json_t *space = json_pack(
+        "{s:s, s:[s, s], s:{s:s, s:s, s:s}, s:{s:s, s:i, s:i, s:O}, s:[i, i], s:O}", "name",
+        "replay", "command", BIN "/fake_trainer", "budget", "objective", "metric",
+        "val_accuracy", "mode", "max", "score", "last", "scheduler", "type", "pbt",
+        "interval", 2, "generations", 4, "schedule", replay, "seeds", 0, 1, "params",
+        json_array_get(replay, 0));
+    snprintf(path, sizeof path, "%s/replay.json", dir);
+    ck_assert_int_eq(json_dump_file(space, path, JSON_INDENT(1)), 0);
+    json_decref(space);
+    ck_assert_int_eq(
+        run("cd '%s' && '%s/hpsearch' run replay.json --out again > again.log 2>&1", dir, BIN),
+        0);
+    snprintf(path, sizeof path, "%s/again/results.json", dir);
+    json_t *again = load_json(path);
+    /* The replayed member went through the same params, generation by
+     * generation, and (this trainer's value depends on x and the epoch)
+     * ends with the winner's value. */
+    json_t *generations = json_object_get(json_object_get(again, "pbt_schedule"), "replay");
+    ck_assert(json_equal(generations, replay));
+    ck_assert_double_eq_tol(
+        json_real_value(json_object_get(json_object_get(again, "best"), "mean")),
+        winner_mean, 1e-12);
+    json_decref(again);
+    json_decref(results);
+}
+END_TEST
+
 static Suite *schedule_suite(void)
 {
     Suite *suite = suite_create("schedule");
@@ -396,6 +599,10 @@ static Suite *schedule_suite(void)
     tcase_add_test(tc, test_median_stops_bad_configs_the_same_way_at_any_parallelism);
     tcase_add_test(tc, test_pruned_trials_show_in_every_output);
     tcase_add_test(tc, test_hyperband_runs_brackets);
+    tcase_add_test(tc, test_pbt_is_the_same_at_any_parallelism);
+    tcase_add_test(tc, test_pbt_exploit_copies_the_right_checkpoint_and_explores_in_bounds);
+    tcase_add_test(tc, test_pbt_kill_and_resume_makes_the_same_decisions);
+    tcase_add_test(tc, test_pbt_schedule_replays_the_winner_from_scratch);
     suite_add_tcase(suite, tc);
     return suite;
 }

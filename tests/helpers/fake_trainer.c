@@ -44,7 +44,9 @@
  *             each epoch line; appends each epoch it trains to trained.log;
  *             sleeps a random 0..--jitter ms per epoch (default 0), so that
  *             parallel trials finish in a different order on every run;
- *             --nockpt=1: reports no checkpoint
+ *             --nockpt=1: reports no checkpoint. last.ckpt holds "EPOCH TRIAL_ID"
+ *             (the trial that wrote it); a resumed run appends "from TRIAL_ID"
+ *             (whose checkpoint it continued) to lineage.log
  *   escape_hang  like escape, but before reporting it waits while the file
  *             named by $FAKE_TRAINER_HANG_WHILE exists (a test SIGKILLs
  *             hpsearch meanwhile, then removes the file and resumes)
@@ -82,17 +84,25 @@ static int budget_trainer(int argc, char **argv, const char *dir, double x, long
     int nockpt = param(argc, argv, "nockpt", 0) != 0;
     int first = 1;
     const char *resume = getenv("HPSEARCH_RESUME_FROM");
+    char path[4096];
     if (resume) {
+        char writer[256] = "?";
         FILE *f = fopen(resume, "r");
-        if (!f || fscanf(f, "%d", &first) != 1) {
+        if (!f || fscanf(f, "%d %255s", &first, writer) < 1) {
             fprintf(stderr, "fake_trainer: cannot read checkpoint %s\n", resume);
             return 2;
         }
         fclose(f);
         first++;
+        snprintf(path, sizeof path, "%s/lineage.log", dir ? dir : ".");
+        FILE *log = fopen(path, "a");
+        if (log) {
+            fprintf(log, "from %s\n", writer);
+            fclose(log);
+        }
     }
+    const char *me = getenv("HPSEARCH_TRIAL_ID");
     srand((unsigned)getpid() ^ (unsigned)time(NULL));
-    char path[4096];
     for (int epoch = first; epoch <= epochs; epoch++) {
         if (jitter > 0)
             sleep_ms(rand() % (jitter + 1));
@@ -111,7 +121,7 @@ static int budget_trainer(int argc, char **argv, const char *dir, double x, long
             snprintf(tmp, sizeof tmp, "%s.tmp", path);
             FILE *f = fopen(tmp, "w");
             if (f) {
-                fprintf(f, "%d\n", epoch);
+                fprintf(f, "%d %s\n", epoch, me ? me : "?");
                 fclose(f);
                 rename(tmp, path);
             }
