@@ -22,6 +22,8 @@
  * its step (an integer that rounding would leave unchanged moves by one in
  * the factor's direction), and a choice or explicit `values` moves to a
  * neighbouring value (either side, inward at the ends). Constants stay.
+ * Only the params listed in "explore" change (default: all); the others,
+ * such as an architecture that a checkpoint fixes, are copied as they are.
  * Draws come from hp_pcg32_derive(seed, generation << 32 | member).
  *
  * With "schedule" (a list of `generations` params objects, as `report`
@@ -49,7 +51,8 @@ struct pbt {
     double *factors;
     size_t factor_count;
     uint64_t seed;
-    json_t *schedule; /* array of params objects, or NULL */
+    json_t *schedule;      /* array of params objects, or NULL */
+    unsigned char *frozen; /* (space->count) params explore leaves alone */
     /* Per config (generation-major): params, value, whether its run ended. */
     json_t **params;
     double *value;
@@ -63,7 +66,7 @@ struct pbt {
 
 static const char *const pbt_option_keys[] = {
     "population", "interval", "generations", "quantile", "resample_probability",
-    "factors",    "seed",     "schedule",    NULL};
+    "factors",    "seed",     "schedule",    "explore",  NULL};
 
 static int real_option(const json_t *options, const char *key, double low, double high,
                        double *out, struct hp_error *err)
@@ -163,6 +166,7 @@ static void pbt_destroy(struct scheduler *s)
     free(p->ended);
     free(p->out);
     free(p->factors);
+    free(p->frozen);
     json_decref(p->schedule);
     free(p);
 }
@@ -231,6 +235,41 @@ static int pbt_create(const json_t *options, const struct sched_context *context
             goto fail;
         }
         p->factors[i] = f ? json_number_value(f) : (i == 0 ? 0.8 : 1.2);
+    }
+    /* "explore": the params explore may change (default: every one). An
+     * exploit still copies the others from its source: architecture params,
+     * which a checkpoint cannot change, belong out of this list. */
+    const json_t *explored = json_object_get(options, "explore");
+    size_t count = p->space ? p->space->count : 0;
+    p->frozen = calloc(count + 1, 1);
+    if (!p->frozen) {
+        hp_error_set(err, "scheduler", "out of memory");
+        goto fail;
+    }
+    if (explored) {
+        if (!json_is_array(explored)) {
+            hp_error_set(err, "scheduler.explore", "must be an array of param names");
+            goto fail;
+        }
+        memset(p->frozen, 1, count);
+        size_t i;
+        const json_t *name;
+        json_array_foreach(explored, i, name)
+        {
+            size_t k = 0;
+            while (k < count &&
+                   (!json_is_string(name) ||
+                    strcmp(p->space->params[k].name, json_string_value(name)) != 0))
+                k++;
+            if (k == count) {
+                char where[64], got[128];
+                snprintf(where, sizeof where, "scheduler.explore[%zu]", i);
+                search_space_describe(name, got, sizeof got);
+                hp_error_set(err, where, "must name a param of the space (got %s)", got);
+                goto fail;
+            }
+            p->frozen[k] = 0;
+        }
     }
     const json_t *schedule = json_object_get(options, "schedule");
     if (schedule) {
@@ -354,6 +393,8 @@ static json_t *explore(const struct pbt *p, const json_t *params, struct hp_pcg3
         double coin = hp_pcg32_double(rng);
         uint32_t pick = hp_pcg32_next(rng);
         const json_t *now = json_object_get(out, spec->name);
+        if (p->frozen[i])
+            continue;
         if (coin < p->resample) {
             json_object_set(out, spec->name, json_object_get(fresh, spec->name));
             continue;

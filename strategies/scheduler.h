@@ -120,9 +120,9 @@ struct scheduler {
  *   equal), "interval" (resource units per generation, default 1),
  *   "generations" (required), "quantile" (default 0.25, at most 0.5),
  *   "resample_probability" (0.25), "factors" ([0.8, 1.2]), "seed" (0),
- *   "schedule" (replay one member's params per generation). Its decisions
- *   add configs: member m of generation g is config g*population + m
- *   (pbt.c). */
+ *   "explore" (the params explore changes; default all), "schedule"
+ *   (replay one member's params per generation). Its decisions add
+ *   configs: member m of generation g is config g*population + m (pbt.c). */
 extern const struct scheduler_ops median_scheduler_ops;
 extern const struct scheduler_ops asha_scheduler_ops;
 extern const struct scheduler_ops hyperband_scheduler_ops;
