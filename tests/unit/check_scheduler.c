@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "check_main.h"
+#include "pcg32.h"
 #include "scheduler.h"
+#include "search_space.h"
 #include "successive_halving.h"
 
 static struct scheduler *create(const char *type, const char *options_text, int maximize,
@@ -292,7 +294,145 @@ START_TEST(options_are_checked_with_their_path)
     ck_assert_ptr_null(scheduler_find("none"));
     char names[128];
     scheduler_names(names, sizeof names);
-    ck_assert_str_eq(names, "none, median, asha, hyperband");
+    ck_assert_str_eq(names, "none, median, asha, hyperband, pbt");
+}
+END_TEST
+
+/* --- pbt ------------------------------------------------------------------ */
+
+/* x uniform [0, 1], k int [1, 8], lr log [1e-4, 0.1], s stepped 0..1 by 0.25,
+ * c a choice of "a".."d", and a constant. */
+static struct search_space pbt_space(void)
+{
+    static struct param_spec specs[6];
+    specs[0] = (struct param_spec){"x", PARAM_UNIFORM, NULL, NULL, 0.0, 1.0, 0.0, 0};
+    specs[1] = (struct param_spec){"k", PARAM_INT, NULL, NULL, 1.0, 8.0, 0.0, 0};
+    specs[2] = (struct param_spec){"lr", PARAM_LOGUNIFORM, NULL, NULL, 1e-4, 0.1, 0.0, 1};
+    specs[3] = (struct param_spec){"s", PARAM_UNIFORM, NULL, NULL, 0.0, 1.0, 0.25, 0};
+    specs[4] = (struct param_spec){"c", PARAM_CHOICE, NULL,
+                                   json_pack("[s, s, s, s]", "a", "b", "c", "d"), 0, 0, 0, 0};
+    specs[5] = (struct param_spec){"fixed", PARAM_CONSTANT, json_integer(7), NULL, 0, 0, 0, 0};
+    return (struct search_space){specs, 6};
+}
+
+static struct scheduler *create_pbt(const struct search_space *space, const char *options_text)
+{
+    json_t *options = json_loads(options_text, 0, NULL);
+    ck_assert_ptr_nonnull(options);
+    struct sched_context context = {0, 1, space};
+    struct scheduler *s = NULL;
+    struct hp_error err;
+    hp_error_init(&err);
+    int rc = pbt_scheduler_ops.create(options, &context, &s, &err);
+    ck_assert_msg(rc == 0, "create pbt %s: %s", options_text, err.message);
+    json_decref(options);
+    return s;
+}
+
+static void assert_pbt_params_in_space(const json_t *params)
+{
+    const json_t *x = json_object_get(params, "x");
+    ck_assert(json_is_real(x) && json_real_value(x) >= 0.0 && json_real_value(x) <= 1.0);
+    const json_t *k = json_object_get(params, "k");
+    ck_assert(json_is_integer(k) && json_integer_value(k) >= 1 && json_integer_value(k) <= 8);
+    double lr = json_real_value(json_object_get(params, "lr"));
+    ck_assert(lr >= 1e-4 && lr <= 0.1);
+    double steps = json_real_value(json_object_get(params, "s")) / 0.25;
+    ck_assert(steps >= 0.0 && steps <= 4.0 && steps == round(steps));
+    const char *c = json_string_value(json_object_get(params, "c"));
+    ck_assert(c && strlen(c) == 1 && c[0] >= 'a' && c[0] <= 'd');
+    ck_assert_int_eq(json_integer_value(json_object_get(params, "fixed")), 7);
+}
+
+/* Runs a pbt of 4 members over `generations`, member 2 of generation 0
+ * failing, each generation's results told in an order `shuffle` picks;
+ * returns every decision as text. */
+static char *run_pbt(const struct search_space *space, int generations, unsigned shuffle)
+{
+    char options[256];
+    snprintf(options, sizeof options,
+             "{\"population\": 4, \"generations\": %d, \"interval\": 2, \"seed\": 11}",
+             generations);
+    struct scheduler *s = create_pbt(space, options);
+    size_t cap = 1 << 20, used = 0;
+    char *log = calloc(cap, 1);
+    json_t *params[4];
+    struct hp_pcg32 rng;
+    for (size_t m = 0; m < 4; m++) {
+        hp_pcg32_derive(&rng, 5, m);
+        params[m] = search_space_sample(space, &rng);
+        ck_assert_int_eq(scheduler_admit(s, m, params[m]), 2);
+    }
+    for (int g = 0; g < generations; g++) {
+        for (size_t i = 0; i < 4; i++) {
+            size_t m = (i + shuffle * (size_t)(g + 1)) % 4;
+            double x = json_real_value(json_object_get(params[m], "x"));
+            int failed = g == 0 && m == 2;
+            scheduler_segment_end(s, (size_t)g * 4 + m, 2L * (g + 1),
+                                  failed ? NAN : 1.0 - (x - 0.3) * (x - 0.3), failed ? 0 : 2);
+        }
+        struct sched_decision d;
+        while (scheduler_decide(s, &d) == 1) {
+            char *text = d.params ? json_dumps(d.params, JSON_COMPACT) : NULL;
+            used += (size_t)snprintf(log + used, cap - used, "%s %zu from %zu at %ld to %ld %s\n",
+                                     scheduler_action_name(d.action), d.config, d.source, d.at,
+                                     d.budget, text ? text : "");
+            free(text);
+            if (d.params) {
+                assert_pbt_params_in_space(d.params);
+                size_t m = d.config % 4;
+                json_decref(params[m]);
+                params[m] = json_incref(d.params);
+                ck_assert_int_eq(scheduler_admit(s, d.config, d.params), 2L * (g + 2));
+                /* A failed member always takes over a working one. */
+                if (g == 0 && m == 2)
+                    ck_assert(d.action == SCHED_EXPLOIT && d.source != 2);
+            }
+            sched_decision_clear(&d);
+        }
+    }
+    for (size_t m = 0; m < 4; m++)
+        json_decref(params[m]);
+    scheduler_destroy(s);
+    return log;
+}
+
+START_TEST(pbt_exploits_explores_in_bounds_and_ignores_arrival_order)
+{
+    struct search_space space = pbt_space();
+    char *a = run_pbt(&space, 40, 0);
+    char *b = run_pbt(&space, 40, 3);
+    ck_assert_str_eq(a, b);
+    /* 40 generations of 4: 39 barriers add a generation, each with one
+     * exploit (quantile 0.25: the failed member is generation 0's bottom
+     * one); retire and complete close each generation. */
+    int exploits = 0, retires = 0, completes = 0;
+    for (const char *p = strstr(a, "exploit "); p; p = strstr(p + 1, "exploit "))
+        exploits++;
+    for (const char *p = strstr(a, "retire "); p; p = strstr(p + 1, "retire "))
+        retires++;
+    for (const char *p = strstr(a, "complete "); p; p = strstr(p + 1, "complete "))
+        completes++;
+    ck_assert_int_eq(exploits, 39);
+    ck_assert_int_eq(retires, 39 * 4);
+    ck_assert_int_eq(completes, 4);
+    free(a);
+    free(b);
+    json_decref(space.params[4].values);
+    json_decref(space.params[5].value);
+}
+END_TEST
+
+START_TEST(pbt_options_are_checked_with_their_path)
+{
+    ck_assert_str_eq(create_error("pbt", "{\"population\": 4}"),
+                     "scheduler: pbt needs \"generations\"");
+    ck_assert_str_eq(create_error("pbt", "{\"population\": 4, \"generations\": 2, "
+                                         "\"quantile\": 0.6}"),
+                     "scheduler.quantile: must be a number from 0 to 0.5 (got 0.6)");
+    ck_assert_str_eq(create_error("pbt", "{\"population\": 4, \"generations\": 2, "
+                                         "\"factors\": [1.2, 0]}"),
+                     "scheduler.factors[1]: must be a number > 0");
 }
 END_TEST
 
@@ -310,6 +450,8 @@ static Suite *scheduler_suite(void)
     tcase_add_test(tc, median_stops_below_the_median_of_earlier_configs);
     tcase_add_test(tc, median_waits_for_earlier_configs_to_reach_the_step);
     tcase_add_test(tc, options_are_checked_with_their_path);
+    tcase_add_test(tc, pbt_exploits_explores_in_bounds_and_ignores_arrival_order);
+    tcase_add_test(tc, pbt_options_are_checked_with_their_path);
     suite_add_tcase(suite, tc);
     return suite;
 }
