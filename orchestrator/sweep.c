@@ -1244,7 +1244,14 @@ enum hp_exit_code sweep_dry_run(const struct space *space,
         if (code != HP_EXIT_OK)
             break;
     }
-    if (code == HP_EXIT_OK)
+    if (code == HP_EXIT_OK && scheduler && scheduler->extra_configs > 0)
+        fprintf(out, "%zu configs x %zu seeds = %zu trials now; the %s scheduler adds %zu "
+                     "configs (%zu trials) in later generations from results "
+                     "(dry run: nothing started)\n",
+                configs, space->seed_count, configs * space->seed_count,
+                space->scheduler->name, scheduler->extra_configs,
+                scheduler->extra_configs * space->seed_count);
+    else if (code == HP_EXIT_OK)
         fprintf(out, "%zu configs x %zu seeds = %zu trials (dry run: nothing started)%s\n",
                 configs, space->seed_count, configs * space->seed_count,
                 scheduler ? "; the scheduler decides later budgets from results" : "");
