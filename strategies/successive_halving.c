@@ -137,8 +137,8 @@ void sh_bracket_segment_end(struct sh_bracket *b, size_t config, long budget,
     }
     if (m->level + 1 == b->rung_count) {
         m->state = MEMBER_ENDED;
-        push_ready(
-            b, (struct sched_decision){SCHED_COMPLETE, config, b->rungs[m->level], 0, 0, NULL});
+        push_ready(b, (struct sched_decision){SCHED_COMPLETE, config, b->rungs[m->level],
+                                              0, 0, NULL});
         return;
     }
     m->state = MEMBER_WAITING;
@@ -186,11 +186,12 @@ static int decide_rung(struct sh_bracket *b, size_t rung, struct sched_decision 
         if (up) {
             m->level = rung + 1;
             m->state = MEMBER_RUNNING;
-            *out = (struct sched_decision){SCHED_PROMOTE, m->config, b->rungs[rung],
-                                           b->rungs[rung + 1], 0, NULL};
+            *out = (struct sched_decision){SCHED_PROMOTE,      m->config, b->rungs[rung],
+                                           b->rungs[rung + 1], 0,         NULL};
         } else {
             m->state = MEMBER_ENDED;
-            *out = (struct sched_decision){SCHED_PRUNE, m->config, b->rungs[rung], 0, 0, NULL};
+            *out = (struct sched_decision){SCHED_PRUNE, m->config, b->rungs[rung],
+                                           0,           0,         NULL};
         }
         return 1;
     }

@@ -20,23 +20,33 @@
 #define BIN HP_BINARY_DIR "/bin"
 #define WORK HP_BINARY_DIR "/e2e-work/schedule"
 
-/* A space of `trials` random configs of `params` (a JSON object's text),
- * two seeds, under `scheduler`; `extra` goes at the end of the command. */
-static void write_space_of(const char *dir, const char *scheduler, int trials,
-                           const char *extra, const char *params)
+/* A space of `params` (a JSON object's text) sampled by `strategy`, two
+ * seeds, under `scheduler`; `extra` goes at the end of the command. */
+static void write_space_with(const char *dir, const char *strategy, const char *scheduler,
+                             const char *extra, const char *params)
 {
     char space[4096];
     snprintf(space, sizeof space,
              "{\"name\": \"e2e-schedule\",\n"
              " \"command\": [\"%s/fake_trainer\", \"budget\"%s],\n"
-             " \"strategy\": {\"type\": \"random\", \"trials\": %d, \"seed\": 5},\n"
+             " \"strategy\": %s,\n"
              " \"scheduler\": %s,\n"
              " \"seeds\": [0, 1],\n"
              " \"params\": %s}\n",
-             BIN, extra, trials, scheduler, params);
+             BIN, extra, strategy, scheduler, params);
     char path[512];
     snprintf(path, sizeof path, "%s/space.json", dir);
     write_text(path, space);
+}
+
+/* `trials` random configs of `params`. */
+static void write_space_of(const char *dir, const char *scheduler, int trials,
+                           const char *extra, const char *params)
+{
+    char strategy[128];
+    snprintf(strategy, sizeof strategy,
+             "{\"type\": \"random\", \"trials\": %d, \"seed\": 5}", trials);
+    write_space_with(dir, strategy, scheduler, extra, params);
 }
 
 /* x in [0, 1] alone. */
@@ -421,10 +431,11 @@ static void write_pbt_space(const char *dir, const char *extra)
     /* The population is ranked on each member's current value. */
     char path[512];
     snprintf(path, sizeof path, "%s/space.json", dir);
-    ck_assert_int_eq(run("sed -i 's/^ \"seeds\"/ \"objective\": {\"metric\": \"val_accuracy\", "
-                         "\"mode\": \"max\", \"score\": \"last\"},\\n \"seeds\"/' '%s'",
-                         path),
-                     0);
+    ck_assert_int_eq(
+        run("sed -i 's/^ \"seeds\"/ \"objective\": {\"metric\": \"val_accuracy\", "
+            "\"mode\": \"max\", \"score\": \"last\"},\\n \"seeds\"/' '%s'",
+            path),
+        0);
 }
 
 START_TEST(test_pbt_is_the_same_at_any_parallelism)
@@ -457,7 +468,8 @@ static void assert_in_space(const json_t *params)
     double x = json_real_value(json_object_get(params, "x"));
     ck_assert(json_is_real(json_object_get(params, "x")) && x >= 0.0 && x <= 1.0);
     const json_t *k = json_object_get(params, "k");
-    ck_assert(json_is_integer(k) && json_integer_value(k) >= 1 && json_integer_value(k) <= 8);
+    ck_assert(json_is_integer(k) && json_integer_value(k) >= 1 &&
+              json_integer_value(k) <= 8);
     double lr = json_real_value(json_object_get(params, "lr"));
     ck_assert(lr >= 0.0001 && lr <= 0.1);
     double step = json_real_value(json_object_get(params, "s")) / 0.25;
@@ -473,7 +485,8 @@ START_TEST(test_pbt_exploit_copies_the_right_checkpoint_and_explores_in_bounds)
     fresh_dir(dir);
     write_pbt_space(dir, "");
     ck_assert_int_eq(
-        run("cd '%s' && '%s/hpsearch' run space.json --out out -j 2 > log.txt 2>&1", dir, BIN),
+        run("cd '%s' && '%s/hpsearch' run space.json --out out -j 2 > log.txt 2>&1", dir,
+            BIN),
         0);
     char path[512];
     snprintf(path, sizeof path, "%s/out/journal.jsonl", dir);
@@ -498,8 +511,8 @@ START_TEST(test_pbt_exploit_copies_the_right_checkpoint_and_explores_in_bounds)
                                      "test \"$(cat c%04lld-s%d/lineage.log)\" = "
                                      "'from c%04lld-s%d' && "
                                      "test \"$(head -1 c%04lld-s%d/trained.log)\" = %lld",
-                                     dir, (long long)config, seed, (long long)source, seed,
-                                     (long long)config, seed,
+                                     dir, (long long)config, seed, (long long)source,
+                                     seed, (long long)config, seed,
                                      (long long)(config / 6) * 2 + 1),
                                  0);
             }
@@ -513,10 +526,9 @@ START_TEST(test_pbt_exploit_copies_the_right_checkpoint_and_explores_in_bounds)
         if (strcmp(action, "retire") == 0) {
             /* Nothing copies a retired stage any more: its files went. */
             for (int seed = 0; seed < 2; seed++)
-                ck_assert_int_ne(
-                    run("test -e '%s/out/trials/c%04lld-s%d/last.ckpt'", dir,
-                        (long long)config, seed),
-                    0);
+                ck_assert_int_ne(run("test -e '%s/out/trials/c%04lld-s%d/last.ckpt'", dir,
+                                     (long long)config, seed),
+                                 0);
         }
         json_decref(record);
     }
@@ -525,10 +537,11 @@ START_TEST(test_pbt_exploit_copies_the_right_checkpoint_and_explores_in_bounds)
     ck_assert_int_eq(spawned, 18);
     ck_assert_int_eq(exploits, 6);
     /* The report names the winner's schedule, generation by generation. */
-    ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' report out | grep -c '^  generation [0-3]: "
-                         "config' | grep -qx 4",
-                         dir, BIN),
-                     0);
+    ck_assert_int_eq(
+        run("cd '%s' && '%s/hpsearch' report out | grep -c '^  generation [0-3]: "
+            "config' | grep -qx 4",
+            dir, BIN),
+        0);
 }
 END_TEST
 
@@ -548,7 +561,8 @@ START_TEST(test_pbt_schedule_replays_the_winner_from_scratch)
     fresh_dir(dir);
     write_pbt_space(dir, "");
     ck_assert_int_eq(
-        run("cd '%s' && '%s/hpsearch' run space.json --out out -j 2 > log.txt 2>&1", dir, BIN),
+        run("cd '%s' && '%s/hpsearch' run space.json --out out -j 2 > log.txt 2>&1", dir,
+            BIN),
         0);
     char path[512];
     snprintf(path, sizeof path, "%s/out/results.json", dir);
@@ -556,12 +570,12 @@ START_TEST(test_pbt_schedule_replays_the_winner_from_scratch)
     json_t *schedule = json_object_get(results, "pbt_schedule");
     json_t *replay = json_object_get(schedule, "replay");
     ck_assert_int_eq(json_array_size(replay), 4);
-    double winner_mean = json_real_value(
-        json_object_get(json_object_get(results, "best"), "mean"));
+    double winner_mean =
+        json_real_value(json_object_get(json_object_get(results, "best"), "mean"));
     /* The replay space: generation 0's params as constants, the schedule. */
     json_t *space = json_pack(
-        "{s:s, s:[s, s], s:{s:s, s:s, s:s}, s:{s:s, s:i, s:i, s:O}, s:[i, i], s:O}", "name",
-        "replay", "command", BIN "/fake_trainer", "budget", "objective", "metric",
+        "{s:s, s:[s, s], s:{s:s, s:s, s:s}, s:{s:s, s:i, s:i, s:O}, s:[i, i], s:O}",
+        "name", "replay", "command", BIN "/fake_trainer", "budget", "objective", "metric",
         "val_accuracy", "mode", "max", "score", "last", "scheduler", "type", "pbt",
         "interval", 2, "generations", 4, "schedule", replay, "seeds", 0, 1, "params",
         json_array_get(replay, 0));
@@ -569,20 +583,77 @@ START_TEST(test_pbt_schedule_replays_the_winner_from_scratch)
     ck_assert_int_eq(json_dump_file(space, path, JSON_INDENT(1)), 0);
     json_decref(space);
     ck_assert_int_eq(
-        run("cd '%s' && '%s/hpsearch' run replay.json --out again > again.log 2>&1", dir, BIN),
+        run("cd '%s' && '%s/hpsearch' run replay.json --out again > again.log 2>&1", dir,
+            BIN),
         0);
     snprintf(path, sizeof path, "%s/again/results.json", dir);
     json_t *again = load_json(path);
     /* The replayed member went through the same params, generation by
      * generation, and (this trainer's value depends on x and the epoch)
      * ends with the winner's value. */
-    json_t *generations = json_object_get(json_object_get(again, "pbt_schedule"), "replay");
+    json_t *generations =
+        json_object_get(json_object_get(again, "pbt_schedule"), "replay");
     ck_assert(json_equal(generations, replay));
     ck_assert_double_eq_tol(
         json_real_value(json_object_get(json_object_get(again, "best"), "mean")),
         winner_mean, 1e-12);
     json_decref(again);
     json_decref(results);
+}
+END_TEST
+
+/* --- tpe ------------------------------------------------------------------ */
+
+static const char *TPE_PARAMS =
+    "{\"x\": {\"type\": \"uniform\", \"low\": 0, \"high\": 1},"
+    " \"k\": {\"type\": \"int\", \"low\": 1, \"high\": 8},"
+    " \"c\": {\"type\": \"choice\", \"values\": [\"a\", \"b\", \"c\"]}}";
+
+/* TPE proposes config k from the results of configs before k - lag, waiting
+ * for them: the configs it proposes, and so the results, do not depend on
+ * the order trials finish. */
+START_TEST(test_tpe_proposes_the_same_configs_at_any_parallelism)
+{
+    const char *dir = WORK "/tpe-parallel";
+    fresh_dir(dir);
+    write_space_with(dir,
+                     "{\"type\": \"tpe\", \"trials\": 16, \"seed\": 3, \"startup\": 4, "
+                     "\"lag\": 1}",
+                     "{\"type\": \"none\"}", ", \"--jitter=20\"", TPE_PARAMS);
+    char *results[2];
+    char *decisions[2];
+    for (int r = 0; r < 2; r++)
+        run_at(dir, r * 3 + 1, &results[r], &decisions[r]);
+    assert_same_text("results", results[1], results[0]);
+    /* TPE moved towards x = 0.3, where this trainer is best: the last
+     * configs are closer to it than the random start. */
+    ck_assert_int_eq(run("cd '%s/j1' && grep '\"event\":\"start\"' journal.jsonl | "
+                         "grep '\"seed\":0' | grep -o '\"x\":[0-9.e-]*' | cut -d: -f2 | "
+                         "awk 'NR<=4 {a += ($1-0.3)^2} NR>12 {b += ($1-0.3)^2} "
+                         "END {exit !(b < a)}'",
+                         dir),
+                     0);
+    for (int r = 0; r < 2; r++) {
+        free(results[r]);
+        free(decisions[r]);
+    }
+}
+END_TEST
+
+START_TEST(test_tpe_with_asha_kill_and_resume_makes_the_same_decisions)
+{
+    const char *dir = WORK "/tpe-kill";
+    fresh_dir(dir);
+    write_space_with(dir,
+                     "{\"type\": \"tpe\", \"trials\": 14, \"seed\": 3, \"startup\": 4, "
+                     "\"lag\": 2}",
+                     ASHA, ", \"--jitter=30\"", TPE_PARAMS);
+    const int thresholds[2] = {3, 10};
+    check_kill_and_resume(dir, thresholds);
+    /* ... and pruned configs informed the model: TPE asked configs after the
+     * startup ones while most were pruned, so the sweep did finish. */
+    ck_assert_int_eq(run("grep -q '\"action\":\"prune\"' '%s/whole/journal.jsonl'", dir),
+                     0);
 }
 END_TEST
 
@@ -600,9 +671,12 @@ static Suite *schedule_suite(void)
     tcase_add_test(tc, test_pruned_trials_show_in_every_output);
     tcase_add_test(tc, test_hyperband_runs_brackets);
     tcase_add_test(tc, test_pbt_is_the_same_at_any_parallelism);
-    tcase_add_test(tc, test_pbt_exploit_copies_the_right_checkpoint_and_explores_in_bounds);
+    tcase_add_test(tc,
+                   test_pbt_exploit_copies_the_right_checkpoint_and_explores_in_bounds);
     tcase_add_test(tc, test_pbt_kill_and_resume_makes_the_same_decisions);
     tcase_add_test(tc, test_pbt_schedule_replays_the_winner_from_scratch);
+    tcase_add_test(tc, test_tpe_proposes_the_same_configs_at_any_parallelism);
+    tcase_add_test(tc, test_tpe_with_asha_kill_and_resume_makes_the_same_decisions);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -309,13 +309,16 @@ static struct search_space pbt_space(void)
     specs[1] = (struct param_spec){"k", PARAM_INT, NULL, NULL, 1.0, 8.0, 0.0, 0};
     specs[2] = (struct param_spec){"lr", PARAM_LOGUNIFORM, NULL, NULL, 1e-4, 0.1, 0.0, 1};
     specs[3] = (struct param_spec){"s", PARAM_UNIFORM, NULL, NULL, 0.0, 1.0, 0.25, 0};
-    specs[4] = (struct param_spec){"c", PARAM_CHOICE, NULL,
-                                   json_pack("[s, s, s, s]", "a", "b", "c", "d"), 0, 0, 0, 0};
-    specs[5] = (struct param_spec){"fixed", PARAM_CONSTANT, json_integer(7), NULL, 0, 0, 0, 0};
+    specs[4] = (struct param_spec){
+        "c", PARAM_CHOICE, NULL, json_pack("[s, s, s, s]", "a", "b", "c", "d"), 0, 0, 0,
+        0};
+    specs[5] =
+        (struct param_spec){"fixed", PARAM_CONSTANT, json_integer(7), NULL, 0, 0, 0, 0};
     return (struct search_space){specs, 6};
 }
 
-static struct scheduler *create_pbt(const struct search_space *space, const char *options_text)
+static struct scheduler *create_pbt(const struct search_space *space,
+                                    const char *options_text)
 {
     json_t *options = json_loads(options_text, 0, NULL);
     ck_assert_ptr_nonnull(options);
@@ -334,7 +337,8 @@ static void assert_pbt_params_in_space(const json_t *params)
     const json_t *x = json_object_get(params, "x");
     ck_assert(json_is_real(x) && json_real_value(x) >= 0.0 && json_real_value(x) <= 1.0);
     const json_t *k = json_object_get(params, "k");
-    ck_assert(json_is_integer(k) && json_integer_value(k) >= 1 && json_integer_value(k) <= 8);
+    ck_assert(json_is_integer(k) && json_integer_value(k) >= 1 &&
+              json_integer_value(k) <= 8);
     double lr = json_real_value(json_object_get(params, "lr"));
     ck_assert(lr >= 1e-4 && lr <= 0.1);
     double steps = json_real_value(json_object_get(params, "s")) / 0.25;
@@ -369,14 +373,16 @@ static char *run_pbt(const struct search_space *space, int generations, unsigned
             double x = json_real_value(json_object_get(params[m], "x"));
             int failed = g == 0 && m == 2;
             scheduler_segment_end(s, (size_t)g * 4 + m, 2L * (g + 1),
-                                  failed ? NAN : 1.0 - (x - 0.3) * (x - 0.3), failed ? 0 : 2);
+                                  failed ? NAN : 1.0 - (x - 0.3) * (x - 0.3),
+                                  failed ? 0 : 2);
         }
         struct sched_decision d;
         while (scheduler_decide(s, &d) == 1) {
             char *text = d.params ? json_dumps(d.params, JSON_COMPACT) : NULL;
-            used += (size_t)snprintf(log + used, cap - used, "%s %zu from %zu at %ld to %ld %s\n",
-                                     scheduler_action_name(d.action), d.config, d.source, d.at,
-                                     d.budget, text ? text : "");
+            used += (size_t)snprintf(log + used, cap - used,
+                                     "%s %zu from %zu at %ld to %ld %s\n",
+                                     scheduler_action_name(d.action), d.config, d.source,
+                                     d.at, d.budget, text ? text : "");
             free(text);
             if (d.params) {
                 assert_pbt_params_in_space(d.params);
