@@ -962,6 +962,19 @@ static enum hp_exit_code run_loop(struct sweep *sweep, struct hp_error *err)
 
     pump(sweep);
     uv_run(&sweep->loop, UV_RUN_DEFAULT);
+    /* Nothing runs, nothing was stopped, and the sampler is not done: it
+     * waits for results that no trial will bring. That would be a bug (a
+     * sampler waits only for configs that are running or queued); say so
+     * rather than pass the sweep off as finished. */
+    if (!sweep->stopping && !sweep->fatal && !sweep->state.strategy_done) {
+        struct hp_error stall;
+        hp_error_init(&stall);
+        hp_error_set(&stall, "",
+                     "the %s strategy waits for results that no trial will bring (after "
+                     "%zu configs); this is a bug in hpsearch, please report it",
+                     sweep->space->strategy->name, sweep->state.config_count);
+        fail_sweep(sweep, &stall);
+    }
     progress_finish(&sweep->progress);
 
     const struct sweep_state *state = &sweep->state;
