@@ -95,6 +95,7 @@ struct strategy {
  *   many draws earlier configs took. planned() is trials. */
 extern const struct strategy_ops grid_strategy_ops;
 extern const struct strategy_ops random_strategy_ops;
+extern const struct strategy_ops tpe_strategy_ops;
 
 /* Returns the strategy named `name`, or NULL. */
 const struct strategy_ops *strategy_find(const char *name);
