@@ -9,7 +9,13 @@
 
 #include "grow.h"
 
-enum { PARZEN_CLASSES = 16, PARZEN_TRIES = 1000 };
+enum {
+    PARZEN_CLASSES = 16,
+    PARZEN_TRIES = 1000,
+    /* Below this many kernels at the floor, summing them directly is cheaper
+     * than the boxes. */
+    PARZEN_FGT_MIN = 64,
+};
 
 static const double SQRT_2PI = 2.5066282746310002;
 
@@ -26,6 +32,7 @@ void parzen_free(struct parzen *p)
     free(p->dens);
     free(p->mass);
     free(p->cumulative);
+    free(p->moments);
     parzen_init(p);
 }
 
@@ -76,6 +83,74 @@ static int reserve(struct parzen *p, size_t need)
 struct kernel {
     double mu, sigma, z, weight;
 };
+
+/* The box of the fast Gauss transform that holds x. */
+static size_t box_of(const struct parzen *p, double x)
+{
+    double b = floor((x - p->low) / p->floor);
+    if (b < 0)
+        return 0;
+    if (b >= (double)p->box_count)
+        return p->box_count - 1;
+    return (size_t)b;
+}
+
+/* Builds the fast Gauss transform of class 0 when it is large enough. */
+static int build_boxes(struct parzen *p)
+{
+    size_t n = p->class_start[1];
+    p->box_count = 0;
+    if (p->class_count < 1 || n < PARZEN_FGT_MIN || p->sigma[0] != p->floor)
+        return 0;
+    size_t boxes = (size_t)floor((p->high - p->low) / p->floor) + 1;
+    size_t need = boxes * PARZEN_TERMS;
+    if (need > p->box_cap) {
+        size_t cap = p->box_cap;
+        double *grown = hp_grow(p->moments, &cap, need, sizeof *grown);
+        if (!grown) {
+            parzen_free(p);
+            return -1;
+        }
+        p->moments = grown;
+        p->box_cap = cap;
+    }
+    p->box_count = boxes;
+    for (size_t i = 0; i < need; i++)
+        p->moments[i] = 0;
+    double inverse[PARZEN_TERMS];
+    for (int q = 0; q < PARZEN_TERMS; q++)
+        inverse[q] = 1.0 / (q + 1);
+    for (size_t i = 0; i < n; i++) {
+        size_t b = box_of(p, p->mu[i]);
+        double t = (p->mu[i] - (p->low + ((double)b + 0.5) * p->floor)) / p->floor;
+        double term = p->dens[i] * exp(-0.5 * t * t);
+        double *m = p->moments + b * PARZEN_TERMS;
+        for (int q = 0; q < PARZEN_TERMS; q++) {
+            m[q] += term;
+            term *= t * inverse[q];
+        }
+    }
+    return 0;
+}
+
+/* The fast Gauss transform's sum of class 0 at x. */
+static double boxes_density(const struct parzen *p, double x)
+{
+    size_t at = box_of(p, x);
+    size_t span = (size_t)PARZEN_REACH + 1;
+    size_t first = at > span ? at - span : 0;
+    size_t last = at + span < p->box_count ? at + span : p->box_count - 1;
+    double sum = 0;
+    for (size_t b = first; b <= last; b++) {
+        double s = (x - (p->low + ((double)b + 0.5) * p->floor)) / p->floor;
+        const double *m = p->moments + b * PARZEN_TERMS;
+        double poly = 0;
+        for (int q = PARZEN_TERMS - 1; q >= 0; q--)
+            poly = poly * s + m[q];
+        sum += exp(-0.5 * s * s) * poly;
+    }
+    return sum;
+}
 
 int parzen_fit(struct parzen *p, double low, double high, struct parzen_obs *obs,
                size_t n, double prior_weight)
@@ -179,7 +254,7 @@ int parzen_fit(struct parzen *p, double low, double high, struct parzen_obs *obs
     p->count = merged;
     free(k);
     free(cls);
-    return 0;
+    return build_boxes(p);
 }
 
 double parzen_sample(const struct parzen *p, struct hp_pcg32 *rng)
@@ -231,7 +306,12 @@ static double kernel_mass(const struct parzen *p, size_t i, double a, double b)
 double parzen_log_density(const struct parzen *p, double x)
 {
     double sum = 0;
-    for (size_t c = 0; c < p->class_count; c++) {
+    size_t c = 0;
+    if (p->box_count > 0) {
+        sum = boxes_density(p, x);
+        c = 1;
+    }
+    for (; c < p->class_count; c++) {
         size_t end = p->class_start[c + 1];
         size_t i = lower_bound(p->mu, p->class_start[c], end, x - p->class_reach[c]);
         for (; i < end && p->mu[i] <= x + p->class_reach[c]; i++)

@@ -111,6 +111,7 @@ struct tpe {
     size_t in_below_cap;
     size_t *below;                /* (scratch_cap) l's members, by config index */
     double *weights;              /* (scratch_cap) categorical observations' weights */
+    double *seen_at, *seen_score; /* (candidates) this parameter's drawn cells */
     struct parzen_obs *above_obs; /* (scratch_cap) g's observations of a parameter */
     size_t *above_src;            /* (scratch_cap) their entries, or SIZE_MAX */
     struct parzen_obs *below_obs; /* (scratch_cap) l's observations */
@@ -582,23 +583,40 @@ static double draw_categorical(const double *p, size_t count, struct hp_pcg32 *r
     return (double)(count - 1);
 }
 
-/* One candidate of a parameter and its score log l - log g. */
-static double draw_candidate(const struct tpe_dim *d, struct hp_pcg32 *rng, double *score)
+/* Candidate c of a parameter and its score log l - log g. A grid cell or a
+ * choice drawn again keeps the score it got (candidates often repeat), so
+ * t->seen_at and t->seen_score hold the first c draws. */
+static double draw_candidate(struct tpe *t, const struct tpe_dim *d, struct hp_pcg32 *rng,
+                             size_t c, double *score)
 {
+    double j;
     if (d->kind == DIM_CATEGORICAL) {
-        double c = draw_categorical(d->p_below, (size_t)d->count, rng);
-        *score = log(d->p_below[(size_t)c]) - log(d->p_above[(size_t)c]);
-        return c;
+        j = draw_categorical(d->p_below, (size_t)d->count, rng);
+    } else {
+        double x = parzen_sample(&d->below, rng);
+        if (d->kind == DIM_CONTINUOUS) {
+            *score = parzen_log_density(&d->below, x) - parzen_log_density(&d->above, x);
+            return x;
+        }
+        j = cell_of(d, x);
     }
-    double x = parzen_sample(&d->below, rng);
-    if (d->kind == DIM_CONTINUOUS) {
-        *score = parzen_log_density(&d->below, x) - parzen_log_density(&d->above, x);
-        return x;
+    for (size_t i = 0; i < c; i++) {
+        if (t->seen_at[i] == j) {
+            *score = t->seen_score[i];
+            t->seen_at[c] = j;
+            t->seen_score[c] = *score;
+            return j;
+        }
     }
-    double j = cell_of(d, x);
-    double a = cell_edge(d, j);
-    double b = cell_edge(d, j + 1);
-    *score = parzen_log_mass(&d->below, a, b) - parzen_log_mass(&d->above, a, b);
+    if (d->kind == DIM_CATEGORICAL) {
+        *score = log(d->p_below[(size_t)j]) - log(d->p_above[(size_t)j]);
+    } else {
+        double a = cell_edge(d, j);
+        double b = cell_edge(d, j + 1);
+        *score = parzen_log_mass(&d->below, a, b) - parzen_log_mass(&d->above, a, b);
+    }
+    t->seen_at[c] = j;
+    t->seen_score[c] = *score;
     return j;
 }
 
@@ -653,7 +671,7 @@ static json_t *model_config(struct tpe *t, size_t k)
             double best_score = -INFINITY;
             for (size_t c = 0; ok && c < t->candidates; c++) {
                 double score;
-                double x = draw_candidate(d, &draws, &score);
+                double x = draw_candidate(t, d, &draws, c, &score);
                 if (c == 0 || score > best_score) {
                     best = x;
                     best_score = score;
@@ -762,6 +780,8 @@ static void tpe_destroy(struct strategy *s)
     free(t->pending);
     free(t->below);
     free(t->weights);
+    free(t->seen_at);
+    free(t->seen_score);
     free(t);
 }
 
@@ -781,7 +801,9 @@ static int tpe_create(const struct search_space *space, const json_t *options,
         return -1;
     }
     t->dims = calloc(space->count ? space->count : 1, sizeof *t->dims);
-    if (!t->dims)
+    t->seen_at = calloc(t->candidates, sizeof *t->seen_at);
+    t->seen_score = calloc(t->candidates, sizeof *t->seen_score);
+    if (!t->dims || !t->seen_at || !t->seen_score)
         goto oom;
     for (size_t i = 0; i < space->count; i++) {
         const struct param_spec *p = &space->params[i];
