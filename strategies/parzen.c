@@ -153,7 +153,7 @@ static double boxes_density(const struct parzen *p, double x)
 }
 
 int parzen_fit(struct parzen *p, double low, double high, struct parzen_obs *obs,
-               size_t n, double prior_weight)
+               size_t n, double prior_weight, int equal_heights)
 {
     size_t total = n + 1;
     struct kernel *k = malloc(total * sizeof *k);
@@ -170,10 +170,11 @@ int parzen_fit(struct parzen *p, double low, double high, struct parzen_obs *obs
     p->high = high;
     p->floor = range / fmin(100.0, 1.0 + (double)total);
 
-    /* The prior goes before the first observation at or above the midpoint
-     * and counts as a neighbour when the gaps are measured. */
+    /* The prior goes after the observations at or below the midpoint (as a
+     * sort of Optuna's list, the prior last, places it) and counts as a
+     * neighbour when the gaps are measured. */
     size_t prior_at = 0;
-    while (prior_at < n && obs[prior_at].mu < mid)
+    while (prior_at < n && obs[prior_at].mu <= mid)
         prior_at++;
     for (size_t i = 0, j = 0; i < total; i++) {
         if (i == prior_at)
@@ -245,7 +246,7 @@ int parzen_fit(struct parzen *p, double low, double high, struct parzen_obs *obs
         p->sigma[at] = k[i].sigma;
         p->inv_sigma[at] = 1.0 / k[i].sigma;
         p->mass[at] = share / k[i].z;
-        p->dens[at] = share / (k[i].sigma * SQRT_2PI * k[i].z);
+        p->dens[at] = share / ((equal_heights ? 1.0 : k[i].sigma) * SQRT_2PI * k[i].z);
         p->cumulative[at] = share;
         p->class_reach[c] = fmax(p->class_reach[c], PARZEN_REACH * k[i].sigma);
     }

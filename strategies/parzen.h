@@ -16,7 +16,8 @@
  * skipped kernel adds at most e^-50 / (0.34 sqrt(2 pi) floor) of its weight
  * share (Z >= 0.34 because mu lies in [low, high] and sigma <= range), so
  * the relative error is below 1e-19 n / prior_weight for n observations
- * (floor >= range / 100). For cell masses the bound is 7e-23 n range /
+ * (floor >= range / 100; with equal heights the factor range / floor goes and
+ * the bound is 100 times smaller). For cell masses the bound is 7e-23 n range /
  * (cell width prior_weight).
  *
  * The kernels at the clip floor, most of them once a search has found its
@@ -80,12 +81,18 @@ void parzen_free(struct parzen *p);
 
 /* Fits the estimator to obs[n] (sorted by mu; ties in any fixed order) on
  * [low, high] (low < high) with a prior kernel of weight prior_weight > 0.
+ * With equal_heights, parzen_log_density sums kernels of equal peak height
+ * (weight / Z) instead of unit area (weight / (sigma Z)): what Optuna 3.1's
+ * truncnorm.logpdf computes, as it leaves out -log sigma (optuna#5109, fixed
+ * in later versions by PR #5110); the result is then a density up to a
+ * constant factor, which a ratio's argmax does not see. Masses and sampling
+ * are the same either way.
  * Writes each observation's sigma and z back into obs[], and reuses a z given
  * with an equal sigma instead of computing it again, so that callers can keep
  * them between fits. Reuses the estimator's storage. Returns 0, or -1 when
  * memory runs out (the estimator is then empty). */
 int parzen_fit(struct parzen *p, double low, double high, struct parzen_obs *obs,
-               size_t n, double prior_weight);
+               size_t n, double prior_weight, int equal_heights);
 
 /* Draws one point of [low, high] from the mixture. */
 double parzen_sample(const struct parzen *p, struct hp_pcg32 *rng);

@@ -101,8 +101,12 @@ struct strategy {
  *   default 24, n_ei_candidates); "gamma" (number in (0, 1], default 0.1) and
  *   "gamma_max" (integer >= 1, default 25): l holds the best
  *   min(ceil(gamma n), gamma_max) of n finished configs, Optuna's default
- *   gamma; "prior_weight" (number > 0, default 1.0, Optuna's); "lag" (0 ..
- *   1000, default 2). Config k >= startup is modelled from the outcomes of
+ *   gamma; "prior_weight" (number > 0, default 1.0, Optuna's);
+ *   "equal_heights" (boolean, default true): continuous kernels score with
+ *   equal peak heights, as Optuna 3.1 scores them (its truncnorm.logpdf leaves
+ *   out -log sigma, optuna#5109); false gives unit-area kernels as in the TPE
+ *   paper and Optuna >= 3.5, which did worse on experiments/tpe-quality;
+ *   "lag" (0 .. 1000, default 2). Config k >= startup is modelled from the outcomes of
  *   configs 0 .. k-lag-1 only, and ask() answers ASK_WAIT until all of those
  *   are told, so the sequence depends only on seed, space and outcomes, never
  *   on the order or timing of tell(). Configs k-lag .. k-1 join g(x) with

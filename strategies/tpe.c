@@ -12,9 +12,10 @@
  * proposed but not yet used, join g with their known parameters (a constant
  * liar that needs no value), so parallel asks spread apart. Each parameter is
  * drawn on its own: `candidates` draws from l's Parzen estimator, keeping the
- * one with the largest log l - log g. Config k therefore depends only on the
- * seed, the space and the outcomes of configs before k-lag, never on the
- * order or the timing of tell().
+ * one with the largest log l - log g (continuous kernels of equal height by
+ * default, as Optuna 3.1 scores them; see parzen_fit). Config k therefore
+ * depends only on the seed, the space and the outcomes of configs before
+ * k-lag, never on the order or the timing of tell().
  *
  * How parameters map to estimators (parzen.h works on an interval):
  *  - uniform and log ranges without a grid: the value, or its logarithm, on
@@ -30,8 +31,13 @@
  * Cost: the used configs are kept ranked and, per parameter, sorted by
  * position, so an ask inserts the newly used config in O(n) moves and fits g
  * in one O(n) pass that reuses each kernel's truncation mass while its
- * bandwidth holds; candidates sum only the kernels in their window
- * (parzen.h).
+ * bandwidth holds; candidates sum only the kernels in their window, and
+ * the many kernels at the clip floor through a fast Gauss transform
+ * (parzen.h); a grid cell or choice drawn twice keeps its first score.
+ *
+ * Not Optuna's: log ints (Optuna widens to [low - 0.5, high + 0.5] and scores
+ * a point density) use cells here; the random streams differ, so the configs
+ * are not Optuna's configs.
  */
 #include <math.h>
 #include <stdio.h>
@@ -92,6 +98,7 @@ struct tpe {
     uint64_t seed;
     size_t startup, candidates, gamma_max, lag;
     double gamma, prior_weight;
+    int equal_heights;
 
     struct tpe_dim *dims; /* (dim_count) the non-constant parameters */
     size_t dim_count;
@@ -119,9 +126,9 @@ struct tpe {
     size_t scratch_cap;
 };
 
-static const char *const tpe_option_keys[] = {"trials",       "seed",  "startup",
-                                              "candidates",   "gamma", "gamma_max",
-                                              "prior_weight", "lag",   NULL};
+static const char *const tpe_option_keys[] = {
+    "trials",    "seed",         "startup", "candidates",    "gamma",
+    "gamma_max", "prior_weight", "lag",     "equal_heights", NULL};
 
 /* ---- options ------------------------------------------------------------- */
 
@@ -192,6 +199,16 @@ static int read_options(struct tpe *t, const json_t *options, struct hp_error *e
     t->gamma_max = 25;
     t->prior_weight = 1.0;
     t->lag = 2;
+    t->equal_heights = 1;
+    const json_t *heights = json_object_get(options, "equal_heights");
+    if (heights && !json_is_boolean(heights)) {
+        char got[128];
+        search_space_describe(heights, got, sizeof got);
+        return hp_error_set(err, "strategy.equal_heights",
+                            "must be true or false (got %s)", got);
+    }
+    if (heights)
+        t->equal_heights = json_is_true(heights);
     if (read_count(options, "startup", 0, SEARCH_SPACE_GRID_MAX, &t->startup, err) < 0 ||
         read_count(options, "candidates", 1, TPE_CANDIDATES_MAX, &t->candidates, err) <
             0 ||
@@ -514,8 +531,10 @@ static int fit_numeric(struct tpe *t, size_t dim, size_t k, size_t m)
                 e->mu, age_weight(e->config - before, n_above), e->sigma, e->z};
         }
     }
-    if (parzen_fit(&d->below, d->low, d->high, t->below_obs, nl, t->prior_weight) < 0 ||
-        parzen_fit(&d->above, d->low, d->high, t->above_obs, ng, t->prior_weight) < 0)
+    if (parzen_fit(&d->below, d->low, d->high, t->below_obs, nl, t->prior_weight,
+                   t->equal_heights) < 0 ||
+        parzen_fit(&d->above, d->low, d->high, t->above_obs, ng, t->prior_weight,
+                   t->equal_heights) < 0)
         return -1;
     for (size_t i = 0; i < ng; i++) {
         if (t->above_src[i] != SIZE_MAX) {

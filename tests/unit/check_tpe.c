@@ -97,7 +97,7 @@ START_TEST(test_parzen_windowed_sums_match_the_naive_ones)
     }
     struct parzen p;
     parzen_init(&p);
-    ck_assert_int_eq(parzen_fit(&p, 0, 1, obs, N, 1.0), 0);
+    ck_assert_int_eq(parzen_fit(&p, 0, 1, obs, N, 1.0, 0), 0);
     for (int i = 0; i < 2000; i++) {
         double x = parzen_sample(&p, &rng);
         ck_assert(x >= 0 && x <= 1);
@@ -110,7 +110,7 @@ START_TEST(test_parzen_windowed_sums_match_the_naive_ones)
     /* A second fit with the bandwidths kept reuses them and agrees. */
     struct parzen q;
     parzen_init(&q);
-    ck_assert_int_eq(parzen_fit(&q, 0, 1, obs, N, 1.0), 0);
+    ck_assert_int_eq(parzen_fit(&q, 0, 1, obs, N, 1.0, 0), 0);
     ck_assert_double_eq(parzen_log_density(&p, 0.31), parzen_log_density(&q, 0.31));
     /* The density integrates to 1 over the interval. */
     double sum = 0;
@@ -130,12 +130,47 @@ START_TEST(test_parzen_bandwidths_follow_optuna)
     struct parzen_obs obs[2] = {{0.2, 1, 0, 0}, {0.9, 1, 0, 0}};
     struct parzen p;
     parzen_init(&p);
-    ck_assert_int_eq(parzen_fit(&p, 0, 1, obs, 2, 1.0), 0);
+    ck_assert_int_eq(parzen_fit(&p, 0, 1, obs, 2, 1.0, 1), 0);
     ck_assert_double_eq_tol(obs[0].sigma, 0.3, 1e-12);
     ck_assert_double_eq_tol(obs[1].sigma, 0.4, 1e-12);
     ck_assert_double_eq_tol(p.floor, 0.25, 1e-12);
     double expected = parzen_normal_mass(-0.2 / 0.3, 0.8 / 0.3);
     ck_assert_double_eq_tol(obs[0].z, expected, 1e-15);
+    parzen_free(&p);
+}
+END_TEST
+
+START_TEST(test_parzen_matches_optuna_31_log_pdf)
+{
+    /* Thirty observations in trial order on [-1, 3] (the oldest five on the
+     * weight ramp); the expected values are what Optuna 3.1.0's
+     * _ParzenEstimator.log_pdf printed for the same observations (prior on,
+     * magic clip on, endpoints off, default weights). */
+    static const double xs[30] = {0.05, 0.2,  0.21, 0.51, 0.7,  0.72, 0.9,  0.33,
+                                  0.41, 0.66, 0.12, 0.95, 0.8,  0.3,  0.31, 0.6,
+                                  0.55, 0.44, 0.02, 0.99, 0.25, 0.26, 0.27, 0.28,
+                                  0.29, 0.35, 0.36, 0.37, 0.38, 0.39};
+    static const double at[5] = {-0.9, 0.1, 0.5, 1.3, 2.9};
+    static const double expected[5] = {-2.821375215984, -2.052852207769, -2.099871180545,
+                                       -2.596398548149, -2.469498574062};
+    struct parzen_obs obs[30];
+    for (int i = 0; i < 30; i++) {
+        /* default_weights(30): a ramp from 1/30 to 1 over the oldest 5. */
+        double w = i < 5 ? 1.0 / 30 + (1 - 1.0 / 30) * i / 4.0 : 1.0;
+        obs[i] = (struct parzen_obs){xs[i] * 4 - 1, w, 0, 0};
+    }
+    for (int i = 1; i < 30; i++) {
+        for (int j = i; j > 0 && obs[j - 1].mu > obs[j].mu; j--) {
+            struct parzen_obs tmp = obs[j];
+            obs[j] = obs[j - 1];
+            obs[j - 1] = tmp;
+        }
+    }
+    struct parzen p;
+    parzen_init(&p);
+    ck_assert_int_eq(parzen_fit(&p, -1, 3, obs, 30, 1.0, 1), 0);
+    for (int i = 0; i < 5; i++)
+        ck_assert_double_eq_tol(parzen_log_density(&p, at[i]), expected[i], 1e-9);
     parzen_free(&p);
 }
 END_TEST
@@ -559,6 +594,9 @@ START_TEST(test_tpe_rejects_bad_options)
     assert_create_fails(
         json_pack("{s:s,s:i,s:f}", "type", "tpe", "trials", 3, "prior_weight", -1.0),
         "strategy.prior_weight", "must be a number > 0 (got -1.0)");
+    assert_create_fails(
+        json_pack("{s:s,s:i,s:i}", "type", "tpe", "trials", 3, "equal_heights", 1),
+        "strategy.equal_heights", "must be true or false (got 1)");
     assert_create_fails(json_pack("{s:s,s:i,s:i}", "type", "tpe", "trials", 3, "lag", -1),
                         "strategy.lag", "must be an integer >= 0 (got -1)");
     assert_create_fails(
@@ -573,7 +611,7 @@ START_TEST(test_tpe_is_registered_with_its_keys)
     ck_assert_ptr_eq(ops, &tpe_strategy_ops);
     static const char *const keys[] = {"trials",       "seed",  "startup",
                                        "candidates",   "gamma", "gamma_max",
-                                       "prior_weight", "lag"};
+                                       "prior_weight", "lag",   "equal_heights"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         ck_assert_str_eq(ops->option_keys[i], keys[i]);
     ck_assert_ptr_null(ops->option_keys[sizeof keys / sizeof keys[0]]);
@@ -596,6 +634,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_parzen_windowed_sums_match_the_naive_ones);
     tcase_add_test(tc, test_parzen_bandwidths_follow_optuna);
+    tcase_add_test(tc, test_parzen_matches_optuna_31_log_pdf);
     tcase_add_test(tc, test_tpe_beats_random_on_a_bowl);
     tcase_add_test(tc, test_tpe_keeps_every_kind_in_bounds_and_on_its_grid);
     tcase_add_test(tc, test_tpe_startup_configs_are_the_random_strategys);
