@@ -24,9 +24,10 @@
  * region, share one sigma, so their sum is a fast Gauss transform: with
  * s = (x - c) / floor and t = (mu - c) / floor for a box centre c,
  * e^(-(s-t)^2/2) = e^(-s^2/2) e^(-t^2/2) sum_p (s t)^p / p!, and each box keeps
- * sum_i coef_i e^(-t_i^2/2) t_i^p / p! for p < PARZEN_TERMS. With |t| <= 1/2
- * and |s| <= 10.5 the series' remainder is below 5.25^40 / 40! e^(1/8) < 1e-19
- * of a kernel's peak, the same order as the window's.
+ * sum_i coef_i e^(-t_i^2/2) t_i^p / p! for p < PARZEN_TERMS. With |t| <= 1/2,
+ * cutting the series after P terms leaves at most
+ * max_s e^(-s^2/2) (s/2)^P / P! e^(s/2) of a kernel's peak: 2.8e-23 for
+ * P = 28, the same order as the window's e^-50.
  * parzen_log_density_naive and
  * parzen_log_mass_naive sum every kernel; the tests hold the two against
  * each other.
@@ -41,7 +42,7 @@
 /* Kernels beyond this many sigmas of a point are not summed. */
 #define PARZEN_REACH 10.0
 /* Taylor terms per box of the fast Gauss transform. */
-#define PARZEN_TERMS 40
+#define PARZEN_TERMS 28 /* a multiple of 4 */
 
 /* One observation handed to parzen_fit. */
 struct parzen_obs {

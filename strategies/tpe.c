@@ -117,7 +117,7 @@ struct tpe {
     unsigned char *in_below; /* (used) 1 for the members of l in this ask */
     size_t in_below_cap;
     size_t *below;                /* (scratch_cap) l's members, by config index */
-    double *weights;              /* (scratch_cap) categorical observations' weights */
+    double *weights;              /* (scratch_cap) each config's weight in this ask */
     double *seen_at, *seen_score; /* (candidates) this parameter's drawn cells */
     struct parzen_obs *above_obs; /* (scratch_cap) g's observations of a parameter */
     size_t *above_src;            /* (scratch_cap) their entries, or SIZE_MAX */
@@ -438,21 +438,6 @@ static double age_weight(size_t rank, size_t n)
     return first + (1.0 - first) * (double)rank / (double)(ramp - 1);
 }
 
-/* How many members of l (sorted) are below config j. */
-static size_t below_before(const struct tpe *t, size_t m, size_t j)
-{
-    size_t lo = 0;
-    size_t hi = m;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (t->below[mid] < j)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 /* ---- the model ----------------------------------------------------------- */
 
 /* Grows one scratch array to `need` items; the caller sets scratch_cap once
@@ -490,7 +475,7 @@ static double position(const struct tpe *t, size_t config, size_t dim)
 /* Fits l and g of a numeric parameter for config k: l from the m members of
  * the used configs marked in_below, g from the other used configs and the
  * pending configs used .. k-1, each in (mu, config) order. */
-static int fit_numeric(struct tpe *t, size_t dim, size_t k, size_t m)
+static int fit_numeric(struct tpe *t, size_t dim, size_t k)
 {
     struct tpe_dim *d = &t->dims[dim];
     size_t u = t->used;
@@ -509,26 +494,24 @@ static int fit_numeric(struct tpe *t, size_t dim, size_t k, size_t m)
     size_t nl = 0;
     size_t ng = 0;
     size_t next_pending = 0;
-    size_t n_above = k - m;
     for (size_t i = 0; i <= u; i++) {
         /* Pending configs come after used ones at an equal mu. */
         while (next_pending < np &&
                (i == u || position(t, t->pending[next_pending], dim) < d->sorted[i].mu)) {
             size_t c = t->pending[next_pending++];
             t->above_src[ng] = SIZE_MAX;
-            t->above_obs[ng++] = (struct parzen_obs){position(t, c, dim),
-                                                     age_weight(c - m, n_above), 0, 0};
+            t->above_obs[ng++] =
+                (struct parzen_obs){position(t, c, dim), t->weights[c], 0, 0};
         }
         if (i == u)
             break;
         struct tpe_entry *e = &d->sorted[i];
-        size_t before = below_before(t, m, e->config);
+        double w = t->weights[e->config];
         if (t->in_below[e->config]) {
-            t->below_obs[nl++] = (struct parzen_obs){e->mu, age_weight(before, m), 0, 0};
+            t->below_obs[nl++] = (struct parzen_obs){e->mu, w, 0, 0};
         } else {
             t->above_src[ng] = i;
-            t->above_obs[ng++] = (struct parzen_obs){
-                e->mu, age_weight(e->config - before, n_above), e->sigma, e->z};
+            t->above_obs[ng++] = (struct parzen_obs){e->mu, w, e->sigma, e->z};
         }
     }
     if (parzen_fit(&d->below, d->low, d->high, t->below_obs, nl, t->prior_weight,
@@ -545,23 +528,14 @@ static int fit_numeric(struct tpe *t, size_t dim, size_t k, size_t m)
     return 0;
 }
 
-/* Optuna's categorical estimator: kernel i puts prior_weight / kernels on
- * every value and 1 more on its own, normalised; the prior kernel is uniform.
- * Writes the mixture's probabilities into p[count]. `configs` lists the
- * observations (n) with their weights. */
-static void categorical_mixture(const struct tpe *t, const struct tpe_dim *d, size_t dim,
-                                const size_t *configs, const double *weights, size_t n,
-                                double *p)
+/* Turns p[count], the summed weights of n observations per value (total in
+ * all), into Optuna's categorical mixture: kernel i puts prior_weight /
+ * kernels on every value and 1 more on its own, normalised, and the prior
+ * kernel is uniform. */
+static void categorical_mixture(const struct tpe *t, size_t count, double *p,
+                                double total, size_t n)
 {
-    size_t count = (size_t)d->count;
     double a = t->prior_weight / (double)(n + 1);
-    double total = 0;
-    for (size_t c = 0; c < count; c++)
-        p[c] = 0;
-    for (size_t i = 0; i < n; i++) {
-        p[(size_t)position(t, configs[i], dim)] += weights[i];
-        total += weights[i];
-    }
     double norm = total + t->prior_weight;
     for (size_t c = 0; c < count; c++)
         p[c] = ((total * a + p[c]) / ((double)count * a + 1.0) +
@@ -569,24 +543,31 @@ static void categorical_mixture(const struct tpe *t, const struct tpe_dim *d, si
                norm;
 }
 
-/* Fits l and g of a categorical parameter; the configs and weights go
- * through the scratch arrays. */
-static void fit_categorical(struct tpe *t, size_t dim, size_t k, size_t m)
+/* Fits l and g of a categorical parameter for config k. */
+static void fit_categorical(struct tpe *t, size_t dim, size_t k)
 {
     struct tpe_dim *d = &t->dims[dim];
-    double *weights = t->weights;
-    for (size_t i = 0; i < m; i++)
-        weights[i] = age_weight(i, m);
-    categorical_mixture(t, d, dim, t->below, weights, m, d->p_below);
-    size_t ng = 0;
-    for (size_t j = 0; j < k; j++) {
-        if (j < t->used && t->in_below[j])
-            continue;
-        t->above_src[ng] = j;
-        weights[ng] = age_weight(j - below_before(t, m, j), k - m);
-        ng++;
+    size_t count = (size_t)d->count;
+    double total_below = 0;
+    double total_above = 0;
+    size_t n_below = 0;
+    for (size_t c = 0; c < count; c++) {
+        d->p_below[c] = 0;
+        d->p_above[c] = 0;
     }
-    categorical_mixture(t, d, dim, t->above_src, weights, ng, d->p_above);
+    for (size_t j = 0; j < k; j++) {
+        size_t c = (size_t)position(t, j, dim);
+        if (j < t->used && t->in_below[j]) {
+            d->p_below[c] += t->weights[j];
+            total_below += t->weights[j];
+            n_below++;
+        } else {
+            d->p_above[c] += t->weights[j];
+            total_above += t->weights[j];
+        }
+    }
+    categorical_mixture(t, count, d->p_below, total_below, n_below);
+    categorical_mixture(t, count, d->p_above, total_above, k - n_below);
 }
 
 /* Draws a categorical index from p[count]. */
@@ -662,6 +643,15 @@ static json_t *model_config(struct tpe *t, size_t k)
     }
     for (size_t i = 0; i < m; i++)
         t->in_below[t->below[i]] = 1;
+    /* Every config's weight in its estimator, by age within l or g. */
+    size_t rank_below = 0;
+    size_t rank_above = 0;
+    for (size_t j = 0; j < k; j++) {
+        if (j < u && t->in_below[j])
+            t->weights[j] = age_weight(rank_below++, m);
+        else
+            t->weights[j] = age_weight(rank_above++, k - m);
+    }
 
     struct hp_pcg32 rng;
     hp_pcg32_derive(&rng, t->seed, TPE_STREAM | k);
@@ -679,10 +669,10 @@ static json_t *model_config(struct tpe *t, size_t k)
             struct tpe_dim *d = &t->dims[dim];
             int ok = 0;
             if (d->kind == DIM_CATEGORICAL) {
-                fit_categorical(t, dim, k, m);
+                fit_categorical(t, dim, k);
                 ok = 1;
             } else {
-                ok = fit_numeric(t, dim, k, m) == 0;
+                ok = fit_numeric(t, dim, k) == 0;
             }
             struct hp_pcg32 draws;
             hp_pcg32_derive(&draws, key, dim);

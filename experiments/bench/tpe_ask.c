@@ -6,8 +6,9 @@
  * Runs one sequential tpe search (lag 0, seed 1, defaults otherwise) on a
  * 5-parameter space (uniform, log, int, choice, stepped) with a cheap
  * synthetic objective, telling each config at once. When N configs have
- * finished it times the next REPS asks and prints "N ms_per_ask" (the mean;
- * ask only: tell just stores a number). A measurement, never a test.
+ * finished it times the next REPS asks and prints "N ms_per_ask": the median,
+ * which a busy machine's preemptions move less than the mean (ask only: tell
+ * just stores a number). A measurement, never a test.
  */
 #include <jansson.h>
 #include <math.h>
@@ -19,6 +20,13 @@
 #include "strategy.h"
 
 enum { REPS = 50 };
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a;
+    double y = *(const double *)b;
+    return (x > y) - (x < y);
+}
 
 static double now_ms(void)
 {
@@ -105,8 +113,7 @@ int main(int argc, char **argv)
         return 1;
     }
     json_decref(options);
-    size_t mark = 0;
-    double spent = 0;
+    double spent[REPS];
     size_t timed = 0;
     for (size_t k = 0; k < last + REPS; k++) {
         int timing = 0;
@@ -119,19 +126,17 @@ int main(int argc, char **argv)
             return 1;
         }
         double t1 = now_ms();
-        if (timing) {
-            spent += t1 - t0;
-            timed++;
-        }
+        if (timing)
+            spent[timed++] = t1 - t0;
         struct config_outcome o = {k, objective(res.params), 0, 1, 0, 0, 0};
         strategy_tell(tpe, &o);
         json_decref(res.params);
         if (timed == REPS) {
-            printf("%zu %.4f\n", k + 1 - REPS, spent / REPS);
+            qsort(spent, REPS, sizeof spent[0], compare_doubles);
+            printf("%zu %.4f\n", k + 1 - REPS,
+                   0.5 * (spent[REPS / 2 - 1] + spent[REPS / 2]));
             fflush(stdout);
-            spent = 0;
             timed = 0;
-            mark++;
         }
     }
     strategy_destroy(tpe);

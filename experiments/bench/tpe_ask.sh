@@ -18,8 +18,8 @@
 #    study.ask(distributions) calls, which sample every parameter, each
 #    followed by study.tell. Its history is random rather than TPE's own;
 #    the cost of an ask depends on the count, not on where the points lie.
-# Prints ms per ask and the ratio Optuna / hpsearch. A measurement, never a
-# pass/fail test: the machine's load moves these numbers.
+# Prints the median ms per ask of each side and the ratio Optuna / hpsearch.
+# A measurement, never a pass/fail test: the machine's load moves these numbers.
 set -eu
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -50,7 +50,7 @@ ours=$("$build/bench/tpe_ask" "$@")
 theirs=
 if /usr/bin/python3 -c 'import optuna' 2>/dev/null; then
     theirs=$(/usr/bin/python3 - "$@" <<'PY'
-import math, sys, time
+import math, statistics, sys, time
 import optuna
 from optuna.distributions import (CategoricalDistribution, FloatDistribution,
                                   IntDistribution)
@@ -80,13 +80,13 @@ for n in map(int, sys.argv[1:]):
         trials.append(optuna.trial.create_trial(params=t.params, distributions=space,
                                                 value=objective(t.params)))
     study.add_trials(trials)
-    spent = 0.0
+    spent = []
     for _ in range(REPS):
         t0 = time.perf_counter()
         t = study.ask(space)
-        spent += time.perf_counter() - t0
+        spent.append(time.perf_counter() - t0)
         study.tell(t, objective(t.params))
-    print(n, "%.4f" % (spent / REPS * 1000), flush=True)
+    print(n, "%.4f" % (statistics.median(spent) * 1000), flush=True)
 PY
     ) || theirs=
 fi
