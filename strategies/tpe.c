@@ -132,24 +132,34 @@ static const char *const tpe_option_keys[] = {
 
 /* ---- options ------------------------------------------------------------- */
 
+/* Fails with "strategy.KEY: MUST (got VALUE)". Returns -1. */
+static int reject(struct hp_error *err, const char *key, const json_t *value,
+                  const char *must)
+{
+    char path[64];
+    char got[128];
+    snprintf(path, sizeof path, "strategy.%s", key);
+    search_space_describe(value, got, sizeof got);
+    return hp_error_set(err, path, "%s (got %s)", must, got);
+}
+
 /* Reads an optional integer option in [min, max] into *out (left alone when
  * absent). Returns 0 or -1 with the error at strategy.KEY. */
 static int read_count(const json_t *options, const char *key, long long min,
                       long long max, size_t *out, struct hp_error *err)
 {
     const json_t *v = json_object_get(options, key);
-    char path[64];
-    char got[128];
-    snprintf(path, sizeof path, "strategy.%s", key);
+    char must[64];
     if (!v)
         return 0;
     if (!json_is_integer(v) || json_integer_value(v) < min) {
-        search_space_describe(v, got, sizeof got);
-        return hp_error_set(err, path, "must be an integer >= %lld (got %s)", min, got);
+        snprintf(must, sizeof must, "must be an integer >= %lld", min);
+        return reject(err, key, v, must);
     }
-    if (json_integer_value(v) > max)
-        return hp_error_set(err, path, "must be at most %lld (got %lld)", max,
-                            (long long)json_integer_value(v));
+    if (json_integer_value(v) > max) {
+        snprintf(must, sizeof must, "must be at most %lld", max);
+        return reject(err, key, v, must);
+    }
     *out = (size_t)json_integer_value(v);
     return 0;
 }
@@ -159,18 +169,16 @@ static int read_positive(const json_t *options, const char *key, double max, dou
                          struct hp_error *err)
 {
     const json_t *v = json_object_get(options, key);
-    char path[64];
-    char got[128];
-    snprintf(path, sizeof path, "strategy.%s", key);
+    char must[64];
     if (!v)
         return 0;
     double x = json_number_value(v);
     if (!json_is_number(v) || !(x > 0) || !(x <= max)) {
-        search_space_describe(v, got, sizeof got);
         if (isinf(max))
-            return hp_error_set(err, path, "must be a number > 0 (got %s)", got);
-        return hp_error_set(err, path, "must be a number > 0 and <= %g (got %s)", max,
-                            got);
+            snprintf(must, sizeof must, "must be a number > 0");
+        else
+            snprintf(must, sizeof must, "must be a number > 0 and <= %g", max);
+        return reject(err, key, v, must);
     }
     *out = x;
     return 0;
@@ -178,21 +186,7 @@ static int read_positive(const json_t *options, const char *key, double max, dou
 
 static int read_options(struct tpe *t, const json_t *options, struct hp_error *err)
 {
-    size_t seed = 0;
-    if (!json_object_get(options, "trials"))
-        return hp_error_set(err, "strategy", "missing required key \"trials\"");
-    if (read_count(options, "trials", 1, SEARCH_SPACE_GRID_MAX, &t->trials, err) < 0)
-        return -1;
-    const json_t *s = json_object_get(options, "seed");
-    if (s && (!json_is_integer(s) || json_integer_value(s) < 0)) {
-        char got[128];
-        search_space_describe(s, got, sizeof got);
-        return hp_error_set(err, "strategy.seed",
-                            "must be a non-negative integer (got %s)", got);
-    }
-    if (s)
-        seed = (size_t)json_integer_value(s);
-    t->seed = seed;
+    /* Optuna 3.1's defaults; lag is ours (strategy.h). */
     t->startup = 10;
     t->candidates = 24;
     t->gamma = 0.1;
@@ -200,13 +194,17 @@ static int read_options(struct tpe *t, const json_t *options, struct hp_error *e
     t->prior_weight = 1.0;
     t->lag = 2;
     t->equal_heights = 1;
+    if (!json_object_get(options, "trials"))
+        return hp_error_set(err, "strategy", "missing required key \"trials\"");
+    if (read_count(options, "trials", 1, SEARCH_SPACE_GRID_MAX, &t->trials, err) < 0)
+        return -1;
+    const json_t *seed = json_object_get(options, "seed");
+    if (seed && (!json_is_integer(seed) || json_integer_value(seed) < 0))
+        return reject(err, "seed", seed, "must be a non-negative integer");
+    t->seed = seed ? (uint64_t)json_integer_value(seed) : 0;
     const json_t *heights = json_object_get(options, "equal_heights");
-    if (heights && !json_is_boolean(heights)) {
-        char got[128];
-        search_space_describe(heights, got, sizeof got);
-        return hp_error_set(err, "strategy.equal_heights",
-                            "must be true or false (got %s)", got);
-    }
+    if (heights && !json_is_boolean(heights))
+        return reject(err, "equal_heights", heights, "must be true or false");
     if (heights)
         t->equal_heights = json_is_true(heights);
     if (read_count(options, "startup", 0, SEARCH_SPACE_GRID_MAX, &t->startup, err) < 0 ||

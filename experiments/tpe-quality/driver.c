@@ -92,24 +92,41 @@ static double camel(const json_t *c)
 
 /* ---- Hartmann 3 and 6 on the unit cube; -3.86278 and -3.32237 ------------ */
 
-static const double hartmann_alpha[4] = {1.0, 1.2, 3.0, 3.2};
+/* -sum_i alpha_i exp(-sum_j a_ij (x_j - p_ij)^2) over x0 .. x(dims-1); a and p
+ * are (4, dims). */
+static double hartmann(const json_t *c, size_t dims, const double *a, const double *p)
+{
+    static const double alpha[4] = {1.0, 1.2, 3.0, 3.2};
+    double sum = 0;
+    for (size_t i = 0; i < 4; i++) {
+        double e = 0;
+        for (size_t j = 0; j < dims; j++) {
+            double d = x(c, j) - p[i * dims + j];
+            e += a[i * dims + j] * d * d;
+        }
+        sum -= alpha[i] * exp(-e);
+    }
+    return sum;
+}
 
 static double hartmann3_at(const json_t *c)
 {
-    static const double a[4][3] = {
-        {3, 10, 30}, {0.1, 10, 35}, {3, 10, 30}, {0.1, 10, 35}};
-    static const double p[4][3] = {{0.3689, 0.1170, 0.2673},
-                                   {0.4699, 0.4387, 0.7470},
-                                   {0.1091, 0.8732, 0.5547},
-                                   {0.0381, 0.5743, 0.8828}};
-    double sum = 0;
-    for (int i = 0; i < 4; i++) {
-        double e = 0;
-        for (int j = 0; j < 3; j++)
-            e += a[i][j] * (x(c, j) - p[i][j]) * (x(c, j) - p[i][j]);
-        sum -= hartmann_alpha[i] * exp(-e);
-    }
-    return sum;
+    static const double a[4 * 3] = {3, 10, 30, 0.1, 10, 35, 3, 10, 30, 0.1, 10, 35};
+    static const double p[4 * 3] = {0.3689, 0.1170, 0.2673, 0.4699, 0.4387, 0.7470,
+                                    0.1091, 0.8732, 0.5547, 0.0381, 0.5743, 0.8828};
+    return hartmann(c, 3, a, p);
+}
+
+static double hartmann6(const json_t *c)
+{
+    static const double a[4 * 6] = {10, 3,   17, 3.5, 1.7,  8,   0.05, 10,
+                                    17, 0.1, 8,  14,  3,    3.5, 1.7,  10,
+                                    17, 8,   17, 8,   0.05, 10,  0.1,  14};
+    static const double p[4 * 6] = {0.1312, 0.1696, 0.5569, 0.0124, 0.8283, 0.5886,
+                                    0.2329, 0.4135, 0.8307, 0.3736, 0.1004, 0.9991,
+                                    0.2348, 0.1451, 0.3522, 0.2883, 0.3047, 0.6650,
+                                    0.4047, 0.8828, 0.8732, 0.5743, 0.1091, 0.0381};
+    return hartmann(c, 6, a, p);
 }
 
 static void hartmann3_space(struct search_space *s)
@@ -120,26 +137,6 @@ static void hartmann3_space(struct search_space *s)
 static void hartmann6_space(struct search_space *s)
 {
     add_box(s, 0, 6, 0, 1, 0);
-}
-
-static double hartmann6(const json_t *c)
-{
-    static const double a[4][6] = {{10, 3, 17, 3.5, 1.7, 8},
-                                   {0.05, 10, 17, 0.1, 8, 14},
-                                   {3, 3.5, 1.7, 10, 17, 8},
-                                   {17, 8, 0.05, 10, 0.1, 14}};
-    static const double p[4][6] = {{0.1312, 0.1696, 0.5569, 0.0124, 0.8283, 0.5886},
-                                   {0.2329, 0.4135, 0.8307, 0.3736, 0.1004, 0.9991},
-                                   {0.2348, 0.1451, 0.3522, 0.2883, 0.3047, 0.6650},
-                                   {0.4047, 0.8828, 0.8732, 0.5743, 0.1091, 0.0381}};
-    double sum = 0;
-    for (int i = 0; i < 4; i++) {
-        double e = 0;
-        for (int j = 0; j < 6; j++)
-            e += a[i][j] * (x(c, j) - p[i][j]) * (x(c, j) - p[i][j]);
-        sum -= hartmann_alpha[i] * exp(-e);
-    }
-    return sum;
 }
 
 /* ---- Hartmann 3 plus a choice "shift" among four offsets; best "b" ------- */
