@@ -563,45 +563,41 @@ static void assert_create_fails(json_t *options, const char *path, const char *m
 
 START_TEST(test_tpe_rejects_bad_options)
 {
-    assert_create_fails(json_pack("{s:s}", "type", "tpe"), "strategy",
-                        "missing required key \"trials\"");
-    assert_create_fails(json_pack("{s:s,s:i}", "type", "tpe", "trials", 0),
-                        "strategy.trials", "must be an integer >= 1 (got 0)");
-    assert_create_fails(
-        json_pack("{s:s,s:i,s:i}", "type", "tpe", "trials", 3, "seed", -1),
-        "strategy.seed", "must be a non-negative integer (got -1)");
-    assert_create_fails(
-        json_pack("{s:s,s:i,s:f}", "type", "tpe", "trials", 3, "startup", 2.0),
-        "strategy.startup", "must be an integer >= 0 (got 2.0)");
-    assert_create_fails(
-        json_pack("{s:s,s:i,s:i}", "type", "tpe", "trials", 3, "candidates", 0),
-        "strategy.candidates", "must be an integer >= 1 (got 0)");
-    assert_create_fails(
-        json_pack("{s:s,s:i,s:i}", "type", "tpe", "trials", 3, "candidates", 1000000),
-        "strategy.candidates", "must be at most 100000 (got 1000000)");
-    assert_create_fails(
-        json_pack("{s:s,s:i,s:f}", "type", "tpe", "trials", 3, "gamma", 0.0),
-        "strategy.gamma", "must be a number > 0 and <= 1 (got 0.0)");
-    assert_create_fails(
-        json_pack("{s:s,s:i,s:f}", "type", "tpe", "trials", 3, "gamma", 1.5),
-        "strategy.gamma", "must be a number > 0 and <= 1 (got 1.5)");
-    assert_create_fails(
-        json_pack("{s:s,s:i,s:i}", "type", "tpe", "trials", 3, "gamma_max", 0),
-        "strategy.gamma_max", "must be an integer >= 1 (got 0)");
-    assert_create_fails(
-        json_pack("{s:s,s:i,s:s}", "type", "tpe", "trials", 3, "prior_weight", "1"),
-        "strategy.prior_weight", "must be a number > 0 (got \"1\")");
-    assert_create_fails(
-        json_pack("{s:s,s:i,s:f}", "type", "tpe", "trials", 3, "prior_weight", -1.0),
-        "strategy.prior_weight", "must be a number > 0 (got -1.0)");
-    assert_create_fails(
-        json_pack("{s:s,s:i,s:i}", "type", "tpe", "trials", 3, "equal_heights", 1),
-        "strategy.equal_heights", "must be true or false (got 1)");
-    assert_create_fails(json_pack("{s:s,s:i,s:i}", "type", "tpe", "trials", 3, "lag", -1),
-                        "strategy.lag", "must be an integer >= 0 (got -1)");
-    assert_create_fails(
-        json_pack("{s:s,s:i,s:i}", "type", "tpe", "trials", 3, "lag", 5000),
-        "strategy.lag", "must be at most 1000 (got 5000)");
+    /* The "strategy" object (without "type"), the error's path and message. */
+    static const char *const cases[][3] = {
+        {"{}", "strategy", "missing required key \"trials\""},
+        {"{\"trials\": 0}", "strategy.trials", "must be an integer >= 1 (got 0)"},
+        {"{\"trials\": 3, \"seed\": -1}", "strategy.seed",
+         "must be a non-negative integer (got -1)"},
+        {"{\"trials\": 3, \"startup\": 2.0}", "strategy.startup",
+         "must be an integer >= 0 (got 2.0)"},
+        {"{\"trials\": 3, \"candidates\": 0}", "strategy.candidates",
+         "must be an integer >= 1 (got 0)"},
+        {"{\"trials\": 3, \"candidates\": 1000000}", "strategy.candidates",
+         "must be at most 100000 (got 1000000)"},
+        {"{\"trials\": 3, \"gamma\": 0.0}", "strategy.gamma",
+         "must be a number > 0 and <= 1 (got 0.0)"},
+        {"{\"trials\": 3, \"gamma\": 1.5}", "strategy.gamma",
+         "must be a number > 0 and <= 1 (got 1.5)"},
+        {"{\"trials\": 3, \"gamma_max\": 0}", "strategy.gamma_max",
+         "must be an integer >= 1 (got 0)"},
+        {"{\"trials\": 3, \"prior_weight\": \"1\"}", "strategy.prior_weight",
+         "must be a number > 0 (got \"1\")"},
+        {"{\"trials\": 3, \"prior_weight\": -1.0}", "strategy.prior_weight",
+         "must be a number > 0 (got -1.0)"},
+        {"{\"trials\": 3, \"equal_heights\": 1}", "strategy.equal_heights",
+         "must be true or false (got 1)"},
+        {"{\"trials\": 3, \"lag\": -1}", "strategy.lag",
+         "must be an integer >= 0 (got -1)"},
+        {"{\"trials\": 3, \"lag\": 5000}", "strategy.lag",
+         "must be at most 1000 (got 5000)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *options = json_loads(cases[i][0], 0, NULL);
+        ck_assert_ptr_nonnull(options);
+        json_object_set_new(options, "type", json_string("tpe"));
+        assert_create_fails(options, cases[i][1], cases[i][2]);
+    }
 }
 END_TEST
 
