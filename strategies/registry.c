@@ -11,6 +11,7 @@
 static const struct strategy_ops *const strategies[] = {
     &grid_strategy_ops,
     &random_strategy_ops,
+    &tpe_strategy_ops,
 };
 
 enum { STRATEGY_COUNT = sizeof strategies / sizeof strategies[0] };

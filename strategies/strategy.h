@@ -92,14 +92,38 @@ struct strategy {
  * random: "trials" (required integer >= 1, at most SEARCH_SPACE_GRID_MAX) and
  *   "seed" (integer >= 0, default 0). Config i is search_space_sample() with a
  *   generator from hp_pcg32_derive(rng, seed, i), so it never depends on how
- *   many draws earlier configs took. planned() is trials. */
+ *   many draws earlier configs took. planned() is trials.
+ * tpe: univariate Tree-structured Parzen Estimator, Optuna 3.1's TPESampler
+ *   with its defaults, made deterministic (strategies/tpe.c, parzen.h).
+ *   Options: "trials" and "seed" as for random; "startup" (integer >= 0,
+ *   default 10, Optuna's n_startup_trials): configs 0 .. startup-1 are exactly
+ *   the random strategy's with the same seed; "candidates" (1 .. 100000,
+ *   default 24, n_ei_candidates); "gamma" (number in (0, 1], default 0.1) and
+ *   "gamma_max" (integer >= 1, default 25): l holds the best
+ *   min(ceil(gamma n), gamma_max) of n finished configs, Optuna's default
+ *   gamma; "prior_weight" (number > 0, default 1.0, Optuna's);
+ *   "equal_heights" (boolean, default true): continuous kernels score with
+ *   equal peak heights, as Optuna 3.1 scores them (its truncnorm.logpdf leaves
+ *   out -log sigma, optuna#5109); false gives unit-area kernels as in the TPE
+ *   paper and Optuna >= 3.5, which did worse on experiments/tpe-quality;
+ *   "lag" (0 .. 1000, default 2). Config k >= startup is modelled from the outcomes of
+ *   configs 0 .. k-lag-1 only, and ask() answers ASK_WAIT until all of those
+ *   are told, so the sequence depends only on seed, space and outcomes, never
+ *   on the order or timing of tell(). Configs k-lag .. k-1 join g(x) with
+ *   their known parameters (a constant liar: parallel asks spread apart). The
+ *   default 2 lets two workers (-j 2) run without waiting on each other; set
+ *   it near the number of parallel configs: less makes workers wait, more
+ *   models from older results; 0 is sequential, like Optuna. Ranking: completed
+ *   before pruned before failed (n == 0), then budget reached descending, then
+ *   mean by mode, then index. planned() is trials. */
 extern const struct strategy_ops grid_strategy_ops;
 extern const struct strategy_ops random_strategy_ops;
+extern const struct strategy_ops tpe_strategy_ops;
 
 /* Returns the strategy named `name`, or NULL. */
 const struct strategy_ops *strategy_find(const char *name);
 
-/* Writes the valid names, comma-separated ("grid, random"), into buf[size]. */
+/* Writes the valid names, comma-separated ("grid, random, tpe"), into buf[size]. */
 void strategy_names(char *buf, size_t size);
 
 /* Wrappers with the default no-ops for optional operations: report answers 0,

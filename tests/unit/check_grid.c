@@ -301,7 +301,7 @@ START_TEST(test_registry_finds_strategies_by_name)
     ck_assert_ptr_null(strategy_find(""));
     char names[64];
     strategy_names(names, sizeof names);
-    ck_assert_str_eq(names, "grid, random");
+    ck_assert_str_eq(names, "grid, random, tpe");
     char tiny[6];
     strategy_names(tiny, sizeof tiny);
     ck_assert_str_eq(tiny, "grid,");

@@ -11,3 +11,5 @@ set_tests_properties(check_space PROPERTIES ENVIRONMENT CK_EXCLUDE_TAGS=large)
 add_test(NAME check_space_large COMMAND check_space)
 set_tests_properties(check_space_large PROPERTIES ENVIRONMENT CK_INCLUDE_TAGS=large
                      TIMEOUT 20)
+# tpe: a few hundred small searches; a second or two, several under ASan.
+hp_add_check_test(check_tpe SOURCES unit/check_tpe.c LIBS hp_strategies TIMEOUT 60)
