@@ -988,7 +988,8 @@ def summarize(out):
                 if m == "random" or (m, r) not in recs or not same_config(recs, m, r, win[1]):
                     continue
                 eps = [e[2] for e in recs[(m, r)]["events"] if e[1] == win[1]]
-                parts.append("%s %s" % (m, "to epoch %d" % max(eps) if eps else "never ran it"))
+                parts.append("%s%s %s" % (m, "'s generation 0" if recs[(m, r)].get(
+                    "pbt_schedule") else "", "to epoch %d" % max(eps) if eps else "never ran it"))
             if parts:
                 L.append("  - r%d: random's winner %s (%.4f at epoch %d); trained by %s" % (
                     r, win[1], win[3], win[2], ", ".join(parts)))
