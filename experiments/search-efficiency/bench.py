@@ -13,6 +13,7 @@ accuracy) and then prints the summary; `summarize` rebuilds it from those files.
 Use /usr/bin/python3 (Debian's python3-optuna and numpy belong to it).
 """
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -25,7 +26,7 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-HP_METHODS = ["random", "median", "asha", "hyperband"]
+HP_METHODS = ["random", "median", "asha", "hyperband", "tpe", "tpe-asha", "pbt"]
 OPTUNA_METHODS = ["optuna-median", "optuna-sha"]
 METHODS = HP_METHODS + OPTUNA_METHODS
 
@@ -37,45 +38,113 @@ def log(msg):
 # ---------------------------------------------------------------- spaces ---
 
 def load_spaces(args):
-    """The four hpsearch spaces of this folder with the size options applied.
-    They must agree on everything but the scheduler (and random's epochs)."""
+    """The hpsearch spaces of this folder (space-METHOD.json) with the size
+    options applied. Each may differ from space-random.json only where its
+    method must (check_space says where)."""
     spaces = {}
     for m in HP_METHODS:
         with open(os.path.join(HERE, "space-%s.json" % m)) as f:
             s = json.load(f)
-        if args.trials:
+        if args.trials and m != "pbt":
             s["strategy"]["trials"] = args.trials
+        if args.trials and m == "pbt" and args.trials < s["scheduler"]["population"]:
+            s["strategy"]["trials"] = s["scheduler"]["population"] = args.trials
         if args.max_epochs:
-            if m == "random":
+            if "epochs" in s["params"]:
                 s["params"]["epochs"] = args.max_epochs
+            elif m == "pbt":
+                sc = s["scheduler"]
+                if args.max_epochs % sc["interval"]:
+                    sc["interval"] = 1
+                sc["generations"] = args.max_epochs // sc["interval"]
             else:
                 s["scheduler"]["max"] = args.max_epochs
-        if args.eta and m in ("asha", "hyperband"):
+        if args.eta and s.get("scheduler", {}).get("type") in ("asha", "hyperband"):
             s["scheduler"]["eta"] = args.eta
         if args.train_subset is not None:
             c = s["command"]
             c[c.index("--train-subset") + 1] = str(args.train_subset)
         spaces[m] = s
     ref = spaces["random"]
-    budget = ref["params"]["epochs"]
     for m, s in spaces.items():
-        if m == "random":
-            continue
-        same = {k: v for k, v in ref.items() if k not in ("name", "params")}
-        other = {k: v for k, v in s.items() if k not in ("name", "params", "scheduler")}
-        rparams = {k: v for k, v in ref["params"].items() if k != "epochs"}
-        if same != other or rparams != s["params"]:
-            sys.exit("bench: space-%s.json differs from space-random.json in more than "
-                     "its scheduler" % m)
-        if s["scheduler"].get("max") != budget:
-            sys.exit("bench: space-%s.json: scheduler.max %s != random's epochs %s"
-                     % (m, s["scheduler"].get("max"), budget))
+        if m != "random":
+            why = check_space(m, s, spaces)
+            if why:
+                sys.exit("bench: space-%s.json differs from space-random.json %s" % (m, why))
     if len(ref["seeds"]) != 1:
         sys.exit("bench: one trainer seed per config expected (seeds: [S])")
     for a in ref["command"]:
         if "{" in a:
             sys.exit("bench: command placeholders are not supported by the Optuna driver")
     return spaces
+
+
+def check_space(m, s, spaces):
+    """None when space s of method m differs from random's only where m must:
+      median, asha, hyperband: a scheduler whose max is random's epochs (which
+        it gives as the budget, so params.epochs goes);
+      tpe: strategy.type tpe (and tpe's own options), the same trials and seed;
+      tpe-asha: tpe's strategy and asha's scheduler;
+      pbt: the pbt scheduler, interval * generations = random's epochs, trials =
+        population, objective.score "last", and `explore` without `hidden`.
+    Else what differs."""
+    ref = spaces["random"]
+    budget = ref["params"]["epochs"]
+    rparams = {k: v for k, v in ref["params"].items() if k != "epochs"}
+    free = {"name", "params", "scheduler", "strategy", "objective"}
+    same = {k: v for k, v in ref.items() if k not in free}
+    other = {k: v for k, v in s.items() if k not in free}
+    if same != other:
+        return "in %s" % ", ".join(sorted(k for k in set(same) | set(other)
+                                          if same.get(k) != other.get(k)))
+    sched = s.get("scheduler")
+    strat, rstrat = dict(s["strategy"]), dict(ref["strategy"])
+    obj = dict(s["objective"])
+    if m == "pbt":
+        if obj.pop("score", None) != "last":
+            return "in objective: pbt ranks members on their current value (score: last)"
+    if obj != ref["objective"]:
+        return "in its objective"
+    tpe = m in ("tpe", "tpe-asha")
+    if tpe:
+        if strat.get("type") != "tpe":
+            return "in more than its strategy: strategy.type is not tpe"
+        strat = {k: v for k, v in strat.items() if k in rstrat}
+        strat["type"] = rstrat["type"]
+    if m == "pbt" and sched:
+        if strat.get("trials") != sched.get("population"):
+            return "in strategy.trials (%s) != scheduler.population (%s)" % (
+                strat.get("trials"), sched.get("population"))
+        strat["trials"] = rstrat["trials"]
+    if strat != rstrat:
+        return "in its strategy"
+    if m == "tpe":
+        if sched or s["params"] != ref["params"]:
+            return "in more than its strategy"
+        return None
+    if s["params"] != rparams:
+        return "in its params (a scheduler gives epochs as the budget; the rest are random's)"
+    if not sched:
+        return "in its scheduler: none"
+    if m == "tpe-asha":
+        if sched != spaces["asha"]["scheduler"]:
+            return "in its scheduler: it must be space-asha.json's"
+        return None
+    if m == "pbt":
+        if sched.get("type") != "pbt":
+            return "in its scheduler: not pbt"
+        if sched.get("interval", 1) * sched.get("generations", 0) != budget:
+            return "in the epochs a member trains: interval * generations %s != %s" % (
+                sched.get("interval", 1) * sched.get("generations", 0), budget)
+        if "hidden" in sched.get("explore", list(rparams)):
+            return "in scheduler.explore: `hidden` (an architecture) cannot change " \
+                   "across a checkpoint"
+        return None
+    if sched.get("type") != m:
+        return "in its scheduler: type %s" % sched.get("type")
+    if sched.get("max") != budget:
+        return "in scheduler.max %s != random's epochs %s" % (sched.get("max"), budget)
+    return None
 
 
 def to_value(spec, text):
@@ -175,6 +244,8 @@ class JournalTail(threading.Thread):
 def run_hpsearch(method, space, seed, args, rdir):
     s = json.loads(json.dumps(space))
     s["strategy"]["seed"] = seed
+    if (s.get("scheduler") or {}).get("type") == "pbt":
+        s["scheduler"]["seed"] = seed       # explore's draws too
     s["name"] = "%s-seed%d" % (s["name"], seed)
     space_file = os.path.join(rdir, method + ".space.json")
     with open(space_file, "w") as f:
@@ -236,6 +307,11 @@ def run_hpsearch(method, space, seed, args, rdir):
     rec["statuses"] = cst
     if "compute" in res:
         rec["compute"] = res["compute"]
+    # each config's params, to tell where a method ran random's configs
+    rec["config_params"] = {"c%d" % c["config"]: c.get("params")
+                            for c in res.get("configs", []) if "config" in c}
+    if res.get("pbt_schedule"):
+        rec["pbt_schedule"] = res["pbt_schedule"]
     best = res.get("best") or {}
     cfg = best.get("config")
     sel = {"config": cfg, "params": best.get("params"), "value": best.get("mean"),
@@ -401,10 +477,134 @@ def run_optuna(method, space, seed, configs, args, rdir):
     return rec
 
 
+# ---------------------------------------------------------------- retrain ---
+
+# two-sided 95% quantiles of Student's t by degrees of freedom
+T975 = {1: 12.7062, 2: 4.3027, 3: 3.1824, 4: 2.7764, 5: 2.5706, 6: 2.4469, 7: 2.3646,
+        8: 2.3060, 9: 2.2622, 10: 2.2281, 15: 2.1314, 20: 2.0860, 30: 2.0423}
+
+
+def mean_ci(xs):
+    """(mean, half-width of the 95% t interval) of xs; the half-width is None
+    for fewer than two values."""
+    xs = [x for x in xs if x is not None]
+    if not xs:
+        return None, None
+    m = sum(xs) / len(xs)
+    if len(xs) < 2:
+        return m, None
+    df = len(xs) - 1
+    t = T975.get(df) or T975[max(k for k in T975 if k <= df)]
+    return m, t * statistics.stdev(xs) / math.sqrt(len(xs))
+
+
+def retrain_space(method, rec, spaces, seeds):
+    """The space that retrains the config method selected, with trainer seeds
+    `seeds`, for its full budget: its params as constants (in the order of
+    space-random.json, so the argv is the search's), or for pbt the winner's
+    schedule replayed from generation 0's params. None if nothing was
+    selected."""
+    ref = spaces["random"]
+    sel = rec.get("selected") or {}
+    s = json.loads(json.dumps(ref))
+    s["name"] = "search-efficiency-retrain"
+    s["strategy"] = {"type": "random", "trials": 1, "seed": 1}
+    s["seeds"] = list(seeds)
+
+    def ordered(params):
+        out = {}
+        for k, v in ref["params"].items():
+            if k == "epochs":
+                continue
+            out[k] = params[k] if k in params else v
+            if isinstance(out[k], dict):
+                raise ValueError("param %s has no value" % k)
+        return out
+
+    if method == "pbt" or rec.get("pbt_schedule"):
+        sched = (rec.get("pbt_schedule") or {}).get("replay")
+        if not sched:
+            return None
+        ps = spaces["pbt"]
+        s["objective"] = ps["objective"]
+        s["params"] = ordered(sched[0])
+        s["scheduler"] = {"type": "pbt", "interval": ps["scheduler"]["interval"],
+                          "generations": ps["scheduler"]["generations"],
+                          "schedule": [ordered(g) for g in sched]}
+        return s
+    if not sel.get("params"):
+        return None
+    s["params"] = ordered(sel["params"])
+    s["params"]["epochs"] = ref["params"]["epochs"]
+    return s
+
+
+def retrain(method, rec, args, out):
+    """Retrains method's selected config (run_hpsearch's or run_optuna's rec)
+    with each trainer seed of args.retrain_seeds, two at a time, through
+    hpsearch; the same space twice (two methods that selected the same
+    config) runs once. Returns the retrain record (or None)."""
+    try:
+        s = retrain_space(method, rec, args.spaces, args.retrain_seeds)
+    except (KeyError, ValueError) as e:
+        return {"error": "cannot build the retrain space: %s" % e}
+    if s is None:
+        return {"error": "nothing selected"}
+    key = hashlib.sha1(json.dumps([s["params"], s.get("scheduler"), s["seeds"],
+                                   s["command"]], sort_keys=True).encode()).hexdigest()[:12]
+    root = os.path.join(out, "retrain")
+    os.makedirs(root, exist_ok=True)
+    done = os.path.join(root, key + ".json")
+    if os.path.exists(done):
+        with open(done) as f:
+            r = json.load(f)
+        r["reused"] = True
+        return r
+    s["name"] = "search-efficiency-retrain-" + key
+    space_file = os.path.join(root, key + ".space.json")
+    with open(space_file, "w") as f:
+        json.dump(s, f, indent=2)
+    sweep = os.path.join(root, key)
+    if os.path.exists(sweep):
+        shutil.rmtree(sweep)
+    t0 = time.monotonic()
+    with open(os.path.join(root, key + ".log"), "w") as logf:
+        rc = subprocess.call([args.hpsearch, "run", space_file, "--out", sweep, "-j",
+                              str(args.jobs)], stdin=subprocess.DEVNULL, stdout=logf,
+                             stderr=subprocess.STDOUT)
+    r = {"key": key, "method": method, "repeat": rec.get("repeat"), "rc": rc, "wall_s": round(time.monotonic() - t0, 1),
+         "seeds": s["seeds"], "params": s["params"], "test": [], "val": [], "epochs": []}
+    if s.get("scheduler"):
+        r["schedule"] = s["scheduler"]["schedule"]
+    try:
+        with open(os.path.join(sweep, "results.json")) as f:
+            res = json.load(f)
+    except (OSError, ValueError) as e:
+        r["error"] = "no results.json: %s (see retrain/%s.log)" % (e, key)
+        return r
+    best = (res.get("best") or {}).get("config")
+    for c in res.get("configs", []):
+        if c.get("config") != best:
+            continue
+        for sd in sorted(c.get("seeds", []), key=lambda x: x.get("seed", 0)):
+            fin = sd.get("final") or {}
+            r["test"].append(fin.get("test_accuracy"))
+            r["val"].append(sd.get("value"))
+            r["epochs"].append(fin.get("epochs_run"))
+    r["test_mean"], r["test_ci95"] = mean_ci(r["test"])
+    if len([x for x in r["test"] if x is not None]) != len(s["seeds"]):
+        r["error"] = "%d of %d seeds gave a test accuracy (see retrain/%s.log)" % (
+            len([x for x in r["test"] if x is not None]), len(s["seeds"]), key)
+    with open(done, "w") as f:
+        json.dump(r, f)
+    return r
+
+
 # -------------------------------------------------------------------- run ---
 
 def scheduler_support(hpsearch, rdir, spaces, methods):
-    """Which scheduler methods this hpsearch accepts (a --dry-run of each)."""
+    """Which of the hpsearch methods this hpsearch accepts (a --dry-run of
+    each space: a strategy or scheduler it does not know fails it)."""
     ok = {}
     for m in methods:
         if m not in HP_METHODS or m == "random":
@@ -455,7 +655,8 @@ def cmd_run(args):
     meta = {"methods": methods, "skipped": skipped, "seeds": seeds, "jobs": args.jobs,
             "spaces": spaces, "optuna_configs": args.optuna_configs,
             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "hpsearch": args.hpsearch, "git": git_rev()}
+            "hpsearch": args.hpsearch, "git": git_rev(),
+            "retrain_seeds": args.retrain_seeds}
     with open(os.path.join(out, "meta.json"), "w") as f:
         json.dump(meta, f, indent=2)
     t_all = time.monotonic()
@@ -482,10 +683,61 @@ def cmd_run(args):
             log("  %s: %d epochs, %.1f s, best %s, %s" % (
                 m, len(rec["events"]), rec["wall_s"],
                 max((e[3] for e in rec["events"]), default=None), rec["statuses"]))
+        if args.retrain_seeds:
+            retrain_repeat(rdir, r, methods, args, out)
     meta["total_s"] = round(time.monotonic() - t_all, 1)
     with open(os.path.join(out, "meta.json"), "w") as f:
         json.dump(meta, f, indent=2)
     log("all runs: %.0f s" % meta["total_s"])
+    text = summarize(out)
+    with open(os.path.join(out, "summary.md"), "w") as f:
+        f.write(text)
+    print(text)
+
+
+def retrain_repeat(rdir, r, methods, args, out):
+    """Retrains the config each method selected in repeat r (rdir/METHOD.json
+    gets "retrain")."""
+    for m in methods:
+        p = os.path.join(rdir, m + ".json")
+        if not os.path.exists(p):
+            continue
+        with open(p) as f:
+            rec = json.load(f)
+        if (rec.get("retrain") or {}).get("test_mean") is not None:
+            continue
+        log("repeat %d: retraining %s's selected config with trainer seeds %s ..." % (
+            r, m, ",".join(str(x) for x in args.retrain_seeds)))
+        rt = retrain(m, rec, args, out)
+        rec["retrain"] = rt
+        with open(p, "w") as f:
+            json.dump(rec, f)
+        log("  %s: test %s mean %s ± %s%s%s" % (
+            m, rt.get("test"), f4(rt.get("test_mean")), f4(rt.get("test_ci95")),
+            " (%s r%s's config, trained once)" % (rt.get("method"), rt.get("repeat"))
+            if rt.get("reused") else "",
+            " ERROR " + rt["error"] if rt.get("error") else ""))
+
+
+def cmd_retrain(a):
+    """bench.py retrain DIR: the retrain step alone, for a run whose searches
+    are done (what is retrained already is kept), then the summary."""
+    out = os.path.abspath(a.out)
+    with open(os.path.join(out, "meta.json")) as f:
+        meta = json.load(f)
+    build = os.path.abspath(a.build) if a.build else os.path.dirname(
+        os.path.dirname(meta["hpsearch"]))
+    a.hpsearch = os.path.join(build, "bin", "hpsearch")
+    a.jobs = a.jobs or meta["jobs"]
+    a.spaces = meta["spaces"]
+    a.retrain_seeds = [int(x) for x in a.retrain_seeds.split(",")]
+    meta["retrain_seeds"] = a.retrain_seeds
+    with open(os.path.join(out, "meta.json"), "w") as f:
+        json.dump(meta, f, indent=2)
+    for r in range(1, len(meta["seeds"]) + 1):
+        rdir = os.path.join(out, "r%d" % r)
+        if os.path.isdir(rdir):
+            retrain_repeat(rdir, r, meta["methods"], a, out)
     text = summarize(out)
     with open(os.path.join(out, "summary.md"), "w") as f:
         f.write(text)
@@ -543,6 +795,30 @@ def fnum(x, d=0):
     return ("%." + str(d) + "f") % x
 
 
+def same_config(recs, m, r, key):
+    """Whether config `key` of method m in repeat r is random search's config
+    `key` of that repeat (the same params): true of the schedulers over
+    random's sampler and of Optuna running hpsearch's configs; for tpe and
+    pbt only where their params happen to be random's (pbt's generation 0)."""
+    rec, base = recs.get((m, r)), recs.get(("random", r))
+    if rec is None or base is None:
+        return False
+    cp = rec.get("config_params")
+    if cp is None:             # Optuna (or a run from before config_params)
+        return rec.get("optuna_configs", "same") == "same"
+    a, b = cp.get(key), (base.get("config_params") or {}).get(key)
+    if a is None or b is None:
+        return False
+    return ({k: v for k, v in a.items() if k != "epochs"} ==
+            {k: v for k, v in b.items() if k != "epochs"})
+
+
+def fci(m, h):
+    if m is None:
+        return "–"
+    return "%.4f ± %s" % (m, "–" if h is None else "%.4f" % h)
+
+
 def summarize(out):
     with open(os.path.join(out, "meta.json")) as f:
         meta = json.load(f)
@@ -595,13 +871,16 @@ def summarize(out):
                         "t_reach": t_reach, "test": sel.get("test_accuracy"),
                         "sel_val": sel.get("value"), "statuses": rec.get("statuses", {}),
                         "cv": cv, "compute": rec.get("compute"),
-                        "procs": rec.get("processes"), "rc": rec.get("rc")})
+                        "procs": rec.get("processes"), "rc": rec.get("rc"),
+                        "retrain": rec.get("retrain")})
         rows[m] = per
 
     L.append("| method | epochs spent | wall s | best val acc | epochs to reach random's best "
              "(fraction of random's) | wall s to reach | test acc of selected config | "
-             "configs completed / stopped / failed |")
-    L.append("|---|---|---|---|---|---|---|---|")
+             "retrained: test acc mean ± 95%% CI (seeds %s) | "
+             "configs completed / stopped / failed |" % (",".join(
+                 str(x) for x in meta.get("retrain_seeds") or []) or "none"))
+    L.append("|---|---|---|---|---|---|---|---|---|")
     for m in methods:
         per = rows[m]
         if not per:
@@ -625,20 +904,30 @@ def summarize(out):
                 st.setdefault(k, []).append(v)
         okc = fnum(med(st.get("ok", [0])))
         prc = fnum(med(st.get("pruned", [0])))
-        fl = fnum(med([sum(v for k, v in p["statuses"].items() if k not in ("ok", "pruned"))
-                       for p in per]))
-        L.append("| %s | %s | %s | %s | %s | %s | %s | %s / %s / %s |" % (
+        fl = fnum(med([sum(v for k, v in p["statuses"].items()
+                           if k not in ("ok", "pruned", "retired")) for p in per]))
+        ret = med(st["retired"]) if "retired" in st else None
+        rt = [p.get("retrain") or {} for p in per]
+        rt_s = " / ".join(fci(x.get("test_mean"), x.get("test_ci95")) for x in rt) \
+            if any(x.get("test_mean") is not None for x in rt) else "–"
+        L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s / %s / %s%s |" % (
             m, fnum(med([p["epochs"] for p in per])), fnum(med([p["wall"] for p in per]), 1),
             f4(med([p["best"] for p in per])), reach_s,
             "never" if mt == math.inf else "%.1f" % mt,
-            f4(med([p["test"] for p in per])), okc, prc, fl))
+            f4(med([p["test"] for p in per])), rt_s, okc, prc, fl,
+            "" if ret is None else " (+%s retired)" % fnum(ret)))
     L.append("")
     L.append("Medians over %d repeats; [per repeat] where a repeat may not reach. "
              "\"Random's best\" is random search's final best validation accuracy in the "
              "same repeat; epochs and wall time are counted in the order the epoch lines "
              "arrived (with %d trials in parallel). Epochs spent: every epoch line a trainer "
              "reported (a promoted trial continues from its checkpoint and reports only its "
-             "new epochs; a stopped trial's unfinished epoch is not counted).\n"
+             "new epochs; a stopped trial's unfinished epoch is not counted). Retrained: the "
+             "config the method selected in each repeat (for pbt, the winner's schedule "
+             "replayed from generation 0), trained again for the full budget with each "
+             "trainer seed; per repeat (r1 / r2 / ...) the mean test accuracy over the seeds "
+             "± the half-width of its 95%% t interval (n seeds, n−1 degrees of freedom). "
+             "pbt's members are retired at the end of each generation but the last.\n"
              % (len(repeats), meta["jobs"]))
 
     # best val acc against epochs spent and against wall time
@@ -696,10 +985,11 @@ def summarize(out):
             win = max(base["events"], key=lambda e: (e[3], -e[0]))
             parts = []
             for m in methods:
-                if m == "random" or (m, r) not in recs:
+                if m == "random" or (m, r) not in recs or not same_config(recs, m, r, win[1]):
                     continue
                 eps = [e[2] for e in recs[(m, r)]["events"] if e[1] == win[1]]
-                parts.append("%s %s" % (m, "to epoch %d" % max(eps) if eps else "never ran it"))
+                parts.append("%s%s %s" % (m, "'s generation 0" if recs[(m, r)].get(
+                    "pbt_schedule") else "", "to epoch %d" % max(eps) if eps else "never ran it"))
             if parts:
                 L.append("  - r%d: random's winner %s (%.4f at epoch %d); trained by %s" % (
                     r, win[1], win[3], win[2], ", ".join(parts)))
@@ -753,11 +1043,12 @@ def summarize(out):
                 if m == "random" or (m, r) not in recs:
                     continue
                 for e in recs[(m, r)]["events"]:
-                    if (e[1], e[2]) in bv:
+                    if (e[1], e[2]) in bv and same_config(recs, m, r, e[1]):
                         checked += 1
                         diff += bv[(e[1], e[2])] != e[3]
         L.append("Determinism check: %d epoch results of the other methods compared with "
-                 "random search's for the same config and epoch, %d differ.\n" % (checked, diff))
+                 "random search's for the same config (the same params) and epoch, %d differ.\n"
+                 % (checked, diff))
     L.append("Per repeat: epochs, wall s, best val acc seen; the selected config's val and "
              "test acc\n")
     L.append("| method | " + " | ".join("r%d" % r for r in repeats) + " |")
@@ -770,6 +1061,43 @@ def summarize(out):
                 p["epochs"], p["wall"], f4(p["best"]), f4(p["sel_val"]), f4(p["test"])))
         L.append("| %s | %s |" % (m, " | ".join(cells)))
     L.append("")
+    if any(p.get("retrain") for m in methods for p in rows[m]):
+        L.append("Selected configs retrained for the full budget, per repeat: the test "
+                 "accuracy of each trainer seed (seeds %s), mean ± 95%% CI; the retrain's "
+                 "seed-%s validation score against the search's value of that config\n"
+                 % (",".join(str(x) for x in meta.get("retrain_seeds") or []),
+                    (meta.get("retrain_seeds") or ["?"])[0]))
+        L.append("| method | " + " | ".join("r%d" % r for r in repeats) + " |")
+        L.append("|---|" + "---|" * len(repeats))
+        same = total = 0
+        for m in methods:
+            cells = []
+            for r in repeats:
+                p = next((q for q in rows[m] if q["r"] == r), None)
+                rt = (p or {}).get("retrain") or {}
+                if not rt:
+                    cells.append("–")
+                    continue
+                if rt.get("error") and rt.get("test_mean") is None:
+                    cells.append("failed: %s" % rt["error"])
+                    continue
+                v0 = (rt.get("val") or [None])[0]
+                sv = p.get("sel_val")
+                if v0 is not None and sv is not None and meta.get("retrain_seeds", [None])[0] \
+                        == meta["spaces"]["random"]["seeds"][0]:
+                    total += 1
+                    same += abs(v0 - sv) < 1e-9
+                cells.append("%s: %s; val %s vs %s%s" % (
+                    " ".join(f4(x) for x in rt.get("test", [])),
+                    fci(rt.get("test_mean"), rt.get("test_ci95")), f4(v0), f4(sv),
+                    " (%s r%s's config: trained once)" % (rt.get("method"), rt.get("repeat"))
+                    if rt.get("reused") else ""))
+            L.append("| %s | %s |" % (m, " | ".join(cells)))
+        L.append("")
+        if total:
+            L.append("Retrain check: with the search's trainer seed, %d of %d retrained configs "
+                     "gave exactly the validation score the search selected them on.\n"
+                     % (same, total))
     if "total_s" in meta:
         L.append("Whole benchmark: %.0f s (git %s).\n" % (meta["total_s"], meta.get("git")))
     write_curves(out, methods, repeats, recs)
@@ -807,12 +1135,25 @@ def main():
                    help="same: Optuna runs hpsearch's configs of the repeat's seed, in "
                    "order (enqueue_trial), so only the pruning differs; own: Optuna's "
                    "RandomSampler with the repeat's seed")
+    r.add_argument("--retrain-seeds", default="0,1,2",
+                   help="trainer seeds with which each method's selected config is "
+                   "retrained for its full budget, for the test accuracy's mean and 95%% "
+                   "CI (default 0,1,2; none: no retraining)")
+    t = sub.add_parser("retrain", help="retrain the selected configs of a run (again)")
+    t.add_argument("out")
+    t.add_argument("--build", help="default: the run's")
+    t.add_argument("-j", "--jobs", type=int)
+    t.add_argument("--retrain-seeds", default="0,1,2")
     s = sub.add_parser("summarize", help="print the tables of a finished run")
     s.add_argument("out")
     a = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if a.cmd == "run":
+        a.retrain_seeds = [] if a.retrain_seeds == "none" else [
+            int(x) for x in a.retrain_seeds.split(",")]
         cmd_run(a)
+    elif a.cmd == "retrain":
+        cmd_retrain(a)
     else:
         print(summarize(a.out))
 
