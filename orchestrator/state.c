@@ -112,6 +112,8 @@ static struct attempt *attempt_new(void)
     if (a) {
         a->best_epoch = a->last_epoch = -1;
         a->best = a->last = NAN;
+        a->last_step = a->resumed_after = -1;
+        a->step_gap = 1;
     }
     return a;
 }
@@ -298,7 +300,10 @@ static int apply_start(struct sweep_state *state, const json_t *record, struct h
             if (strcmp(a->checkpoints[c], json_string_value(resume)) == 0 &&
                 a->checkpoint_epochs[c] >= 0 && a->checkpoint_epochs[c] < a->counted_step)
                 a->counted_step = a->checkpoint_epochs[c];
+        a->resumed_after = a->last_step;
     }
+    seed->live->run_stepped = 0;
+    seed->live->ran_ahead[0] = '\0';
     seed->live->units = 0;
     json_t *budget = json_object_get(record, "budget");
     if (json_is_integer(budget))
@@ -425,6 +430,38 @@ static int line_step(const struct sweep_state *state, const json_t *line, long *
     return 1;
 }
 
+/* For a run resumed from a checkpoint: 1 when `line` shows it went on past
+ * steps the journal never recorded (its first step lies further beyond the
+ * last recorded one than the trainer's own reporting interval), noted in
+ * a->ran_ahead; then, and for every later line of the run, 1. Else 0, and
+ * the step is taken into the attempt's continuity. */
+static int skips_unrecorded_steps(const struct sweep_state *state, struct attempt *a,
+                                  const json_t *line)
+{
+    if (a->ran_ahead[0])
+        return 1;
+    long step;
+    if (json_object_get(line, "checkpoint") || !line_step(state, line, &step))
+        return 0;
+    if (!a->run_stepped && a->resumed_after >= 0 && step > a->resumed_after + a->step_gap) {
+        snprintf(a->ran_ahead, sizeof a->ran_ahead,
+                 "its checkpoint was ahead of the journal: resumed, it reported step %ld, "
+                 "but the journal's lines stop at step %ld (hpsearch was killed before "
+                 "reading the rest); it trains again from the start",
+                 step, a->resumed_after);
+        return 1;
+    }
+    a->run_stepped = 1;
+    /* The interval counts from step 0: a trainer whose first report is at
+     * step 100 reports every 100. */
+    long since = a->last_step >= 0 ? a->last_step : 0;
+    if (step > since)
+        a->step_gap = step - since;
+    if (step > a->last_step)
+        a->last_step = step;
+    return 0;
+}
+
 static int remember_step(struct attempt *a, long step, double value, const json_t *line)
 {
     struct step_line *grown = hp_grow(a->steps, &a->step_cap, a->step_count + 1,
@@ -538,6 +575,9 @@ static int apply_report(struct sweep_state *state, const json_t *record,
     const json_t *line = json_object_get(record, "line");
     if (!a || !json_is_object(line))
         return 0; /* a report outside an attempt changes nothing */
+
+    if (skips_unrecorded_steps(state, a, line))
+        return 0; /* the run goes again from the start: its lines count for nothing */
 
     long epoch = -1;
     json_t *epoch_value = json_object_get(line, "epoch");

@@ -71,6 +71,15 @@ struct attempt {
     long *checkpoint_epochs;
     size_t checkpoint_count;
     long counted_step;     /* the resource units up to here are counted as trained */
+    /* Continuity of a run resumed from a checkpoint: a trainer killed with
+     * hpsearch may have saved past the last line the journal holds (lines
+     * still in the pipe are lost); resumed from that checkpoint, it would go
+     * on after epochs that were never recorded. */
+    long last_step;        /* the furthest step its lines reported, -1 none */
+    long step_gap;         /* the latest gap between two steps it reported (>= 1) */
+    long resumed_after;    /* this run resumed from a checkpoint: last_step then; else -1 */
+    int run_stepped;       /* this run has reported a step */
+    char ran_ahead[256];   /* non-empty: this run skipped unrecorded steps (why) */
     long units;            /* resource units this run trained (for the end record) */
     struct step_line *steps; /* under a scheduler: every line with the resource */
     size_t step_count;

@@ -202,8 +202,9 @@ static void on_trial_object(struct trial *trial, json_t *object)
     if (commit(sweep, record) < 0)
         return;
     const struct attempt *a = seed_of(sweep, owner->ref)->live;
-    if (a && a->saw_nonfinite)
-        trial_stop(trial); /* a diverged run cannot recover: free the slot */
+    if (a && (a->saw_nonfinite || a->ran_ahead[0]))
+        trial_stop(trial); /* a diverged run cannot recover, one past unrecorded
+                              steps goes again from the start: free the slot */
 }
 
 /* The checkpoint that goes with the score: the first one whose latest report
@@ -371,6 +372,31 @@ static json_t *end_record(struct sweep *sweep, struct seed_ref ref, const struct
          * how the process ended, says what it is. */
         json_object_set_new(record, "status", json_string("pruned"));
         json_object_set_new(record, "drop", drop_list(sweep, a, NULL, NULL));
+        return record;
+    }
+
+    char ahead[256];
+    snprintf(ahead, sizeof ahead, "%s", a->ran_ahead);
+    if (!ahead[0] && a->resumed_after >= 0 && !a->run_stepped && trial->started &&
+        !trial->term_signal && trial->exit_status == 0 && sweep->state.scheduler &&
+        a->resumed_after < seed->budget) {
+        /* Resumed, it had nothing left to train: its checkpoint holds steps
+         * up to its budget whose lines the journal never got. */
+        snprintf(ahead, sizeof ahead,
+                 "its checkpoint was ahead of the journal: resumed, it reported nothing, "
+                 "but the journal's lines stop at step %ld of %ld (hpsearch was killed "
+                 "before reading the rest); it trains again from the start",
+                 a->resumed_after, seed->budget);
+    }
+    if (ahead[0]) {
+        json_object_set_new(record, "status", json_string("interrupted"));
+        json_object_set_new(record, "resume_from", json_null());
+        json_object_set_new(record, "reason", json_string(ahead));
+        char trial_id[48];
+        char message[400];
+        state_trial_id(&sweep->state.configs[ref.config], seed, trial_id, sizeof trial_id);
+        snprintf(message, sizeof message, "trial %s: %s", trial_id, ahead);
+        progress_note(&sweep->progress, message);
         return record;
     }
 

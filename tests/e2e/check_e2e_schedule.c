@@ -303,6 +303,60 @@ START_TEST(test_kill_and_resume_makes_the_same_decisions)
 }
 END_TEST
 
+/* A trainer may write a checkpoint before hpsearch has recorded the lines
+ * that lead to it (they sit in the pipe, or the trainer saves before it
+ * reports). Killed then, the sweep must not resume from that checkpoint: the
+ * trainer would go on past epochs whose lines were never recorded, and the
+ * config's value at its rung would come from an earlier epoch. */
+START_TEST(test_resume_never_skips_epochs_a_checkpoint_ran_ahead_of)
+{
+    /* Epoch 2: resumed, the trainer reports epoch 3 first, one past the
+     * journal's gap. Epoch 3 (the rung): resumed, it reports nothing. */
+    char dir[256];
+    snprintf(dir, sizeof dir, WORK "/ahead%d", _i);
+    fresh_dir(dir);
+    const char *sched = "{\"type\": \"asha\", \"min\": 1, \"max\": 3, \"eta\": 3}";
+    char extra[64];
+    snprintf(extra, sizeof extra, ", \"--ahead=%d\"", _i);
+    write_space(dir, sched, 4, extra);
+    ck_assert_int_eq(
+        run("cd '%s' && '%s/hpsearch' run space.json --out whole -j 2 > whole.log 2>&1",
+            dir, BIN),
+        0);
+    /* Killed while a promoted config's trainer has saved epoch 3 and not yet
+     * reported it. */
+    ck_assert_int_eq(
+        run("cd '%s' && touch hang && { FAKE_TRAINER_HANG_WHILE=\"$PWD/hang\" "
+            "'%s/hpsearch' run space.json --out cut -j 2 > cut.log 2>&1 & pid=$!; "
+            "for i in $(seq 600); do sleep 0.05; "
+            "test -n \"$(find cut -name hanging)\" && break; done; "
+            "test -n \"$(find cut -name hanging)\" || exit 3; "
+            "kill -9 $pid; wait $pid; rm hang; true; }",
+            dir, BIN),
+        0);
+    ck_assert_int_eq(
+        run("cd '%s' && '%s/hpsearch' resume cut -j 2 > resume.log 2>&1", dir, BIN), 0);
+    char out[512];
+    snprintf(out, sizeof out, "%s/whole", dir);
+    char *whole_results = results_text(out);
+    char *whole_decisions = decisions_text(out);
+    snprintf(out, sizeof out, "%s/cut", dir);
+    char *cut_results = results_text(out);
+    char *cut_decisions = decisions_text(out);
+    assert_same_text("decisions", cut_decisions, whole_decisions);
+    assert_same_text("results", cut_results, whole_results);
+    /* And it was the case under test: the journal says why it restarted. */
+    char command[600];
+    snprintf(command, sizeof command,
+             "grep -q 'checkpoint was ahead of the journal' '%s/journal.jsonl'", out);
+    ck_assert_int_eq(run("%s", command), 0);
+    free(whole_results);
+    free(whole_decisions);
+    free(cut_results);
+    free(cut_decisions);
+}
+END_TEST
+
 START_TEST(test_median_stops_bad_configs_the_same_way_at_any_parallelism)
 {
     const char *dir = WORK "/median";
@@ -667,6 +721,7 @@ static Suite *schedule_suite(void)
     tcase_add_test(tc,
                    test_a_trainer_without_checkpoints_is_rerun_and_the_journal_says_so);
     tcase_add_test(tc, test_kill_and_resume_makes_the_same_decisions);
+    tcase_add_loop_test(tc, test_resume_never_skips_epochs_a_checkpoint_ran_ahead_of, 2, 4);
     tcase_add_test(tc, test_median_stops_bad_configs_the_same_way_at_any_parallelism);
     tcase_add_test(tc, test_pruned_trials_show_in_every_output);
     tcase_add_test(tc, test_hyperband_runs_brackets);

@@ -46,7 +46,10 @@
  *             parallel trials finish in a different order on every run;
  *             --nockpt=1: reports no checkpoint. last.ckpt holds "EPOCH TRIAL_ID"
  *             (the trial that wrote it); a resumed run appends "from TRIAL_ID"
- *             (whose checkpoint it continued) to lineage.log
+ *             (whose checkpoint it continued) to lineage.log; --ahead=E: at
+ *             epoch E, writes last.ckpt before the epoch's line, then creates
+ *             $HPSEARCH_TRIAL_DIR/hanging and waits while the file named by $FAKE_TRAINER_HANG_WHILE exists (a trainer that ran
+ *             ahead of what hpsearch has recorded, when hpsearch is killed)
  *   escape_hang  like escape, but before reporting it waits while the file
  *             named by $FAKE_TRAINER_HANG_WHILE exists (a test SIGKILLs
  *             hpsearch meanwhile, then removes the file and resumes)
@@ -76,12 +79,44 @@ static double param(int argc, char **argv, const char *name, double fallback)
     return fallback;
 }
 
+/* Writes last.ckpt for `epoch`, aside and renamed: a kill never leaves a
+ * torn file. */
+static void write_last_checkpoint(const char *dir, int epoch, const char *me)
+{
+    char path[4096];
+    char tmp[4200];
+    snprintf(path, sizeof path, "%s/last.ckpt", dir ? dir : ".");
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (f) {
+        fprintf(f, "%d %s\n", epoch, me ? me : "?");
+        fclose(f);
+        rename(tmp, path);
+    }
+}
+
+/* --ahead: the checkpoint of `epoch` is on disk before its line is written;
+ * marks the trial "hanging" and waits while `hang_while` exists. */
+static void run_ahead(const char *dir, int epoch, const char *me, const char *hang_while)
+{
+    char path[4096];
+    write_last_checkpoint(dir, epoch, me);
+    snprintf(path, sizeof path, "%s/hanging", dir ? dir : ".");
+    FILE *mark = fopen(path, "w");
+    if (mark)
+        fclose(mark);
+    for (int i = 0; i < 600 && access(hang_while, F_OK) == 0; i++)
+        sleep_ms(100);
+}
+
 /* The budget mode: see the top of the file. */
 static int budget_trainer(int argc, char **argv, const char *dir, double x, long seed)
 {
     int epochs = (int)param(argc, argv, "epochs", 3);
     long jitter = (long)param(argc, argv, "jitter", 0);
     int nockpt = param(argc, argv, "nockpt", 0) != 0;
+    int ahead = (int)param(argc, argv, "ahead", 0);
+    const char *hang_while = getenv("FAKE_TRAINER_HANG_WHILE");
     int first = 1;
     const char *resume = getenv("HPSEARCH_RESUME_FROM");
     char path[4096];
@@ -107,6 +142,8 @@ static int budget_trainer(int argc, char **argv, const char *dir, double x, long
         if (jitter > 0)
             sleep_ms(rand() % (jitter + 1));
         double value = 1.0 - (x - 0.3) * (x - 0.3) + (double)seed / 1000.0 - 0.4 / epoch;
+        if (epoch == ahead && hang_while && !nockpt)
+            run_ahead(dir, epoch, me, hang_while);
         printf("{\"epoch\": %d, \"val_accuracy\": %.6f}\n", epoch, value);
         snprintf(path, sizeof path, "%s/trained.log", dir ? dir : ".");
         FILE *log = fopen(path, "a");
@@ -115,16 +152,7 @@ static int budget_trainer(int argc, char **argv, const char *dir, double x, long
             fclose(log);
         }
         if (!nockpt) {
-            /* Written aside and renamed: a kill never leaves a torn file. */
-            char tmp[4200];
-            snprintf(path, sizeof path, "%s/last.ckpt", dir ? dir : ".");
-            snprintf(tmp, sizeof tmp, "%s.tmp", path);
-            FILE *f = fopen(tmp, "w");
-            if (f) {
-                fprintf(f, "%d %s\n", epoch, me ? me : "?");
-                fclose(f);
-                rename(tmp, path);
-            }
+            write_last_checkpoint(dir, epoch, me);
             printf("{\"checkpoint\": \"last.ckpt\", \"epoch\": %d}\n", epoch);
         }
         fflush(stdout);
