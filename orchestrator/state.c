@@ -252,6 +252,15 @@ static int enqueue(struct sweep_state *state, struct seed_ref ref)
 
 /* --- applying records ---------------------------------------------------- */
 
+/* The step `path` was reported at by attempt `a`, or -1. */
+static long checkpoint_epoch(const struct attempt *a, const char *path)
+{
+    for (size_t c = 0; a && c < a->checkpoint_count; c++)
+        if (strcmp(a->checkpoints[c], path) == 0)
+            return a->checkpoint_epochs[c];
+    return -1;
+}
+
 static int apply_start(struct sweep_state *state, const json_t *record, struct hp_error *err)
 {
     json_t *config = json_object_get(record, "config");
@@ -292,6 +301,15 @@ static int apply_start(struct sweep_state *state, const json_t *record, struct h
         seed->live = attempt_new();
         if (!seed->live)
             return hp_error_set(err, "", "out of memory");
+        /* A config continuing another's checkpoint (pbt) trains only the
+         * steps after it: those before were counted for the source. */
+        const struct config_record *config = &state->configs[ref.config];
+        if (json_is_string(resume) && config->has_source) {
+            const struct seed_record *from = &state->configs[config->source].seeds[ref.seed];
+            long epoch = checkpoint_epoch(from->live, json_string_value(resume));
+            if (epoch > 0)
+                seed->live->counted_step = epoch;
+        }
     } else {
         /* The trainer goes back to the checkpoint's epoch: what it trains
          * from there counts again, since it is trained again. */

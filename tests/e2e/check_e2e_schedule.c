@@ -165,6 +165,17 @@ static void run_at(const char *dir, int jobs, char **results, char **decisions)
     *decisions = decisions_text(out);
 }
 
+/* results.json's compute.resource_units in dir/out equals the epochs the
+ * trainers wrote to their trained.log files. */
+static void assert_units_are_epochs_trained(const char *dir)
+{
+    ck_assert_int_eq(run("cd '%s/out' && test $(cat trials/*/trained.log | wc -l) = "
+                         "$(grep -o '\"resource_units\": [0-9]*' results.json | "
+                         "grep -o '[0-9]*$')",
+                         dir),
+                     0);
+}
+
 static const char *ASHA = "{\"type\": \"asha\", \"min\": 1, \"max\": 9, \"eta\": 3}";
 
 START_TEST(test_asha_is_the_same_at_any_parallelism)
@@ -227,11 +238,7 @@ START_TEST(test_promotion_continues_and_never_trains_an_epoch_twice)
             dir),
         0);
     /* The compute spent: epochs summed over trials, each counted once. */
-    ck_assert_int_eq(run("cd '%s/out' && test $(cat trials/*/trained.log | wc -l) = "
-                         "$(grep -o '\"resource_units\": [0-9]*' results.json | "
-                         "grep -o '[0-9]*$')",
-                         dir),
-                     0);
+    assert_units_are_epochs_trained(dir);
 }
 END_TEST
 
@@ -590,6 +597,9 @@ START_TEST(test_pbt_exploit_copies_the_right_checkpoint_and_explores_in_bounds)
     fclose(f);
     ck_assert_int_eq(spawned, 18);
     ck_assert_int_eq(exploits, 6);
+    /* The compute spent counts each generation's new epochs only, not the
+     * ones a continued config got from its source's checkpoint. */
+    assert_units_are_epochs_trained(dir);
     /* The report names the winner's schedule, generation by generation. */
     ck_assert_int_eq(
         run("cd '%s' && '%s/hpsearch' report out | grep -c '^  generation [0-3]: "
