@@ -544,6 +544,15 @@ int condition_apply(const struct search_space *space, json_t *config, const json
             json_object_set(out, space->params[p].name, (json_t *)vals[p]) != 0)
             goto done;
     }
+    /* Keys that are not parameters (a budget the caller added) stay, after
+     * the parameters. */
+    const char *key;
+    json_t *value;
+    json_object_foreach(config, key, value)
+    {
+        if (find_param(space, key) == SIZE_MAX && json_object_set(out, key, value) != 0)
+            goto done;
+    }
     /* `out` holds its own references, so clearing config frees nothing it
      * still needs. */
     if (json_object_clear(config) != 0 || json_object_update(config, out) != 0)

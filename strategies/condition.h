@@ -86,8 +86,9 @@ void condition_activity(const struct search_space *space, const json_t *config,
 /* Makes `config`'s keys match its activity, walking the evaluation order:
  * an inactive parameter is removed; an active one that config lacks is taken
  * from `fill` (a config holding every parameter, borrowed), or left absent
- * when `fill` is NULL. Keys stay in declaration order. Returns 0, or -1 when
- * memory runs out. */
+ * when `fill` is NULL. Parameters stay in declaration order; keys that are
+ * not parameters are kept, after them. Returns 0, or -1 when memory runs
+ * out. */
 int condition_apply(const struct search_space *space, json_t *config, const json_t *fill);
 
 /* Whether `param` can be inactive in some configuration: it has a "when"
