@@ -14,7 +14,9 @@
  * Checks run in a fixed order: the top level's unknown keys, then each known
  * key in table order, with "command" and "strategy" last because they refer
  * to the parameters. Inside an object: "type" first (it decides the valid
- * keys), then unknown keys, then missing keys, then each value.
+ * keys), then unknown keys, then missing keys, then each value. A
+ * parameter's "when" names other parameters, so every "when" is checked
+ * (strategies/condition.c) after every parameter's own keys.
  */
 #include "space.h"
 
