@@ -236,6 +236,43 @@ static void count_activity_changes(const char *journal, int *on, int *off)
     json_decref(started);
 }
 
+START_TEST(test_tpe_kill_and_resume_gives_the_same_configs)
+{
+    const char *dir = WORK "/resume";
+    fresh_dir(dir);
+    /* The mode's string carries a jitter, so that trials finish out of order. */
+    write_space(dir, "budget\", \"--jitter=20",
+                "{\"type\": \"tpe\", \"trials\": 12, \"seed\": 5, \"startup\": 4}",
+                "{\"type\": \"asha\", \"min\": 1, \"max\": 4, \"eta\": 2}", XM_PARAMS);
+    char *whole = run_configs(dir, "whole", 2);
+    ck_assert_int_eq(
+        run("cd '%s' && { '%s/hpsearch' run space.json --out cut -j 2 > cut.log "
+            "2>&1 & pid=$!; for i in $(seq 300); do sleep 0.02; "
+            "n=$(grep -c '\"event\":\"end\"' cut/journal.jsonl 2>/dev/null); "
+            "test \"${n:-0}\" -ge 6 && break; done; kill -9 $pid; wait $pid; "
+            "true; }",
+            dir, BIN),
+        0);
+    ck_assert_int_eq(
+        run("cd '%s' && '%s/hpsearch' resume cut -j 3 > resume.log 2>&1", dir, BIN), 0);
+    char path[512];
+    snprintf(path, sizeof path, "%s/cut/results.json", dir);
+    json_t *doc = load_json(path);
+    json_t *params = json_array();
+    size_t i;
+    json_t *config;
+    json_array_foreach(json_object_get(doc, "configs"), i, config)
+        json_array_append(params, json_object_get(config, "params"));
+    char *cut = json_dumps(params, JSON_SORT_KEYS | JSON_COMPACT);
+    ck_assert_str_eq(cut, whole);
+    free(cut);
+    free(whole);
+    json_decref(params);
+    json_decref(doc);
+    check_journal(WORK "/resume/cut", assert_xm_consistent);
+}
+END_TEST
+
 START_TEST(test_pbt_explore_keeps_conditions)
 {
     const char *dir = WORK "/pbt";
@@ -284,6 +321,7 @@ static Suite *when_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_grid_sweep_passes_only_active_params_to_the_trainer);
     tcase_add_test(tc, test_tpe_with_asha_keeps_conditions_and_is_deterministic);
+    tcase_add_test(tc, test_tpe_kill_and_resume_gives_the_same_configs);
     tcase_add_test(tc, test_pbt_explore_keeps_conditions);
     tcase_add_test(tc, test_dry_run_lists_the_conditional_grid);
     suite_add_tcase(suite, tc);
