@@ -588,7 +588,7 @@ struct param_type {
 static const char *const choice_keys[] = {"type", "values", "when", NULL};
 static const char *const range_keys[] = {"type", "low",    "high", "log",
                                          "step", "values", "when", NULL};
-static const char *const loguniform_keys[] = {"type", "low",    "high", "step",
+static const char *const loguniform_keys[] = {"type",   "low",  "high", "step",
                                               "values", "when", NULL};
 static const char *const param_type_names[] = {"choice", "int", "uniform", "loguniform",
                                                NULL};

@@ -234,7 +234,8 @@ static int grid_ask(struct strategy *s, struct ask_result *out)
         return 0;
     }
     if (g->active) {
-        /* The odometer stands on config g->next: asks come in order. */
+        /* Asks come in order: the odometer stands on the config asked
+         * last (on config 0 before the first ask). */
         if (g->next > 0 && !grid_advance(g))
             return -1;
     } else {

@@ -135,10 +135,10 @@ struct tpe {
     size_t scratch_cap;
 
     /* Per parameter of the space, for drawing a config in evaluation order. */
-    size_t *dim_of;          /* (space->count) its dimension, or SIZE_MAX for a constant */
-    unsigned char *active;   /* (space->count) active in the config being drawn */
-    size_t *value_index;     /* (space->count) its value's index, for conditions */
-    json_t **drawn;          /* (space->count) the values drawn, owned until set */
+    size_t *dim_of;        /* (space->count) its dimension, or SIZE_MAX for a constant */
+    unsigned char *active; /* (space->count) active in the config being drawn */
+    size_t *value_index;   /* (space->count) its value's index, for conditions */
+    json_t **drawn;        /* (space->count) the values drawn, owned until set */
 };
 
 static const char *const tpe_option_keys[] = {
@@ -497,7 +497,7 @@ static double position(const struct tpe *t, size_t config, size_t dim)
 static int fit_numeric(struct tpe *t, size_t dim, size_t k)
 {
     struct tpe_dim *d = &t->dims[dim];
-    size_t u = d->sorted_len;
+    size_t u = d->sorted_len; /* the used configs where it is active */
     /* The pending configs, sorted by (mu, config): insertion keeps ties in
      * index order. */
     size_t np = 0;
@@ -761,7 +761,8 @@ static json_t *model_config(struct tpe *t, size_t k)
     for (size_t p = 0; p < space->count; p++) {
         if (!t->drawn[p])
             continue;
-        if (config && json_object_set_new(config, space->params[p].name, t->drawn[p]) != 0) {
+        if (config &&
+            json_object_set_new(config, space->params[p].name, t->drawn[p]) != 0) {
             json_decref(config);
             config = NULL;
         } else if (!config) {

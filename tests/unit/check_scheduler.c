@@ -306,11 +306,12 @@ static struct search_space pbt_space(void)
 {
     static struct param_spec specs[6];
     specs[0] = (struct param_spec){.name = "x", .kind = PARAM_UNIFORM, .high = 1.0};
-    specs[1] = (struct param_spec){.name = "k", .kind = PARAM_INT, .low = 1.0, .high = 8.0};
+    specs[1] =
+        (struct param_spec){.name = "k", .kind = PARAM_INT, .low = 1.0, .high = 8.0};
     specs[2] = (struct param_spec){
         .name = "lr", .kind = PARAM_LOGUNIFORM, .low = 1e-4, .high = 0.1, .log = 1};
-    specs[3] =
-        (struct param_spec){.name = "s", .kind = PARAM_UNIFORM, .high = 1.0, .step = 0.25};
+    specs[3] = (struct param_spec){
+        .name = "s", .kind = PARAM_UNIFORM, .high = 1.0, .step = 0.25};
     specs[4] = (struct param_spec){
         .name = "c",
         .kind = PARAM_CHOICE,
