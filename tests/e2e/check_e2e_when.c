@@ -297,6 +297,31 @@ START_TEST(test_pbt_explore_keeps_conditions)
 }
 END_TEST
 
+START_TEST(test_median_and_hyperband_run_conditional_configs)
+{
+    const char *const schedulers[] = {
+        "{\"type\": \"median\", \"max\": 4, \"warmup_configs\": 2}",
+        "{\"type\": \"hyperband\", \"min\": 1, \"max\": 4, \"eta\": 2}",
+    };
+    for (int i = 0; i < 2; i++) {
+        char dir[512];
+        snprintf(dir, sizeof dir, "%s/scheduler%d", WORK, i);
+        fresh_dir(dir);
+        write_space(dir, "budget", "{\"type\": \"random\", \"trials\": 8, \"seed\": 9}",
+                    schedulers[i], XM_PARAMS);
+        char *first = run_configs(dir, "j1", 1);
+        char *second = run_configs(dir, "j3", 3);
+        ck_assert_str_eq(first, second);
+        free(first);
+        free(second);
+        char out[600];
+        snprintf(out, sizeof out, "%s/j1", dir);
+        ck_assert_uint_ge(check_results(out, assert_xm_consistent), 8);
+        check_journal(out, assert_xm_consistent);
+    }
+}
+END_TEST
+
 START_TEST(test_dry_run_lists_the_conditional_grid)
 {
     const char *dir = WORK "/dry";
@@ -323,6 +348,7 @@ static Suite *when_suite(void)
     tcase_add_test(tc, test_tpe_with_asha_keeps_conditions_and_is_deterministic);
     tcase_add_test(tc, test_tpe_kill_and_resume_gives_the_same_configs);
     tcase_add_test(tc, test_pbt_explore_keeps_conditions);
+    tcase_add_test(tc, test_median_and_hyperband_run_conditional_configs);
     tcase_add_test(tc, test_dry_run_lists_the_conditional_grid);
     suite_add_tcase(suite, tc);
     return suite;
