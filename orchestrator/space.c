@@ -14,7 +14,9 @@
  * Checks run in a fixed order: the top level's unknown keys, then each known
  * key in table order, with "command" and "strategy" last because they refer
  * to the parameters. Inside an object: "type" first (it decides the valid
- * keys), then unknown keys, then missing keys, then each value.
+ * keys), then unknown keys, then missing keys, then each value. A
+ * parameter's "when" names other parameters, so every "when" is checked
+ * (strategies/condition.c) after every parameter's own keys.
  */
 #include "space.h"
 
@@ -256,6 +258,27 @@ static int is_placeholder_name(const struct space *space, const char *name, size
     return strlen(budget) == len && memcmp(budget, name, len) == 0;
 }
 
+/* A placeholder must always have a value: one naming a parameter that some
+ * configs leave inactive (its "when" does not hold) is an error, since such
+ * a trial would have nothing to put there. Unused, such a parameter is
+ * appended as --name=value where it is active and left out elsewhere. */
+static int check_conditional_placeholder(struct loader *ld, const char *name, size_t len,
+                                         const char *path)
+{
+    const struct search_space *params = &ld->out->params;
+    for (size_t i = 0; i < params->count; i++) {
+        const char *p = params->params[i].name;
+        if (strlen(p) == len && memcmp(p, name, len) == 0 &&
+            condition_can_be_inactive(params, i))
+            return hp_error_set(ld->err, path,
+                                "placeholder {%s} names a conditional parameter that is "
+                                "inactive in some configs (params.%s.when); pass it as "
+                                "--%s=VALUE by leaving it out of the command",
+                                p, p, p);
+    }
+    return 0;
+}
+
 /* Checks one argv template the way orchestrator/command.c expands it: "{"
  * opens a placeholder that ends at the next "}" and must name a parameter or a
  * built-in. There is no escape for a literal brace, so a "{" without its "}",
@@ -286,6 +309,8 @@ static int check_template(struct loader *ld, const json_t *arg, const char *path
             return hp_error_set(ld->err, path, "unknown placeholder {%.*s}%s", shown,
                                 s + i + 1, len > 64 ? "..." : "");
         }
+        if (check_conditional_placeholder(ld, s + i + 1, len, path) != 0)
+            return -1;
         i += len + 1;
     }
     return 0;
@@ -560,11 +585,11 @@ struct param_type {
     const char *const *keys; /* the keys its object may hold */
 };
 
-static const char *const choice_keys[] = {"type", "values", NULL};
+static const char *const choice_keys[] = {"type", "values", "when", NULL};
 static const char *const range_keys[] = {"type", "low",    "high", "log",
-                                         "step", "values", NULL};
-static const char *const loguniform_keys[] = {"type", "low",    "high",
-                                              "step", "values", NULL};
+                                         "step", "values", "when", NULL};
+static const char *const loguniform_keys[] = {"type",   "low",  "high", "step",
+                                              "values", "when", NULL};
 static const char *const param_type_names[] = {"choice", "int", "uniform", "loguniform",
                                                NULL};
 
@@ -927,7 +952,8 @@ static int load_params(struct loader *ld, const json_t *v, const char *path)
         if (load_param_object(ld, value, where, spec) != 0)
             return -1;
     }
-    return 0;
+    /* "when" names other parameters, so it is read once all are known. */
+    return condition_load(params, v, ld->err);
 }
 
 /* ---- strategy ----------------------------------------------------------- */

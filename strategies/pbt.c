@@ -24,6 +24,11 @@
  * neighbouring value (either side, inward at the ends). Constants stay.
  * Only the params listed in "explore" change (default: all); the others,
  * such as an architecture that a checkpoint fixes, are copied as they are.
+ * Conditional params (condition.h): explore perturbs only the params active
+ * in the member it copies; then activity is recomputed on the result, so when
+ * a perturbed or resampled choice turns a param off it is dropped, and when
+ * it turns one on, that param takes its value from the fresh draw (as a
+ * resample would). A param inactive in the copied member is never perturbed.
  * Draws come from hp_pcg32_derive(seed, generation << 32 | member).
  *
  * With "schedule" (a list of `generations` params objects, as `report`
@@ -113,8 +118,8 @@ static int param_accepts(const struct param_spec *spec, const json_t *value, siz
     return 0;
 }
 
-static int check_schedule(const struct pbt *p, const json_t *schedule,
-                          struct hp_error *err)
+static int check_schedule_entries(const struct pbt *p, const json_t *schedule,
+                                  unsigned char *active, struct hp_error *err)
 {
     if (!json_is_array(schedule) || json_array_size(schedule) != p->generations)
         return hp_error_set(err, "scheduler.schedule",
@@ -132,11 +137,22 @@ static int check_schedule(const struct pbt *p, const json_t *schedule,
     json_array_foreach(schedule, g, entry)
     {
         snprintf(where, sizeof where, "scheduler.schedule[%zu]", g);
-        if (!json_is_object(entry) || json_object_size(entry) != p->space->count)
+        if (!json_is_object(entry))
             return hp_error_set(err, where,
                                 "must be an object with every param of the space");
+        /* A param whose condition the entry's own values leave off is absent,
+         * as it is from the configs. */
+        condition_activity(p->space, entry, active);
+        size_t want = 0;
+        for (size_t i = 0; i < p->space->count; i++)
+            want += active[i];
+        if (json_object_size(entry) != want)
+            return hp_error_set(err, where,
+                                "must be an object with every active param of the space");
         for (size_t i = 0; i < p->space->count; i++) {
             const struct param_spec *spec = &p->space->params[i];
+            if (!active[i])
+                continue;
             const json_t *value = json_object_get(entry, spec->name);
             snprintf(where, sizeof where, "scheduler.schedule[%zu].%s", g, spec->name);
             if (!value || !param_accepts(spec, value, g))
@@ -150,6 +166,18 @@ static int check_schedule(const struct pbt *p, const json_t *schedule,
         }
     }
     return 0;
+}
+
+/* Checks "schedule"; active is scratch for each entry's activity. */
+static int check_schedule(const struct pbt *p, const json_t *schedule,
+                          struct hp_error *err)
+{
+    unsigned char *active = calloc(p->space->count ? p->space->count : 1, 1);
+    if (!active)
+        return hp_error_set(err, "scheduler.schedule", "out of memory");
+    int rc = check_schedule_entries(p, schedule, active, err);
+    free(active);
+    return rc;
 }
 
 static void pbt_destroy(struct scheduler *s)
@@ -378,7 +406,7 @@ static size_t index_of(const json_t *values, const json_t *value)
 static json_t *explore(const struct pbt *p, const json_t *params, struct hp_pcg32 *rng)
 {
     json_t *out = json_deep_copy(params);
-    json_t *fresh = search_space_sample(p->space, rng);
+    json_t *fresh = search_space_sample_all(p->space, rng);
     if (!out || !fresh) {
         json_decref(out);
         json_decref(fresh);
@@ -393,7 +421,7 @@ static json_t *explore(const struct pbt *p, const json_t *params, struct hp_pcg3
         double coin = hp_pcg32_double(rng);
         uint32_t pick = hp_pcg32_next(rng);
         const json_t *now = json_object_get(out, spec->name);
-        if (p->frozen[i])
+        if (p->frozen[i] || !now)
             continue;
         if (coin < p->resample) {
             json_object_set(out, spec->name, json_object_get(fresh, spec->name));
@@ -423,6 +451,10 @@ static json_t *explore(const struct pbt *p, const json_t *params, struct hp_pcg3
         json_object_set_new(out, spec->name,
                             spec->kind == PARAM_INT ? json_integer((json_int_t)v)
                                                     : json_real(v));
+    }
+    if (condition_apply(p->space, out, fresh) != 0) {
+        json_decref(out);
+        out = NULL;
     }
     json_decref(fresh);
     return out;

@@ -24,9 +24,12 @@ void search_space_free(struct search_space *space)
         free(p->name);
         json_decref(p->value);
         json_decref(p->values);
+        condition_free(p);
     }
     free(space->params);
+    free(space->order);
     space->params = NULL;
+    space->order = NULL;
     space->count = 0;
 }
 
@@ -222,7 +225,7 @@ static json_t *sample_param(const struct param_spec *p, struct hp_pcg32 *rng)
     return NULL;
 }
 
-json_t *search_space_sample(const struct search_space *space, struct hp_pcg32 *rng)
+json_t *search_space_sample_all(const struct search_space *space, struct hp_pcg32 *rng)
 {
     json_t *config = json_object();
     if (!config)
@@ -233,6 +236,16 @@ json_t *search_space_sample(const struct search_space *space, struct hp_pcg32 *r
             json_decref(config);
             return NULL;
         }
+    }
+    return config;
+}
+
+json_t *search_space_sample(const struct search_space *space, struct hp_pcg32 *rng)
+{
+    json_t *config = search_space_sample_all(space, rng);
+    if (config && condition_apply(space, config, NULL) != 0) {
+        json_decref(config);
+        return NULL;
     }
     return config;
 }

@@ -3,8 +3,10 @@
  * Strategies own this model because it is what they search; the orchestrator's
  * space-file loader (orchestrator/space.c) builds it from JSON and validates it.
  *
- * A configuration is a JSON object mapping each parameter name to a scalar
- * value, with keys in the order the space file declares them.
+ * A configuration is a JSON object mapping each active parameter's name to a
+ * scalar value, with keys in the order the space file declares them. A
+ * parameter with a "when" is active only where its condition holds
+ * (strategies/condition.h); an inactive one is absent.
  */
 #ifndef SEARCH_SPACE_H
 #define SEARCH_SPACE_H
@@ -12,6 +14,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "condition.h"
 #include "pcg32.h"
 
 enum param_kind {
@@ -33,11 +36,16 @@ struct param_spec {
     double step;          /* numeric kinds: grid step, 0 when absent */
     int log;              /* numeric kinds: sample on a log scale (always set for
                              PARAM_LOGUNIFORM by the loader; either is honoured) */
+    struct param_condition *when; /* (when_count) "when": all must hold; NULL when
+                                     the parameter is always active (owned) */
+    size_t when_count;
 };
 
 struct search_space {
     struct param_spec *params; /* (count), in declaration order; owned */
     size_t count;
+    size_t *order; /* (count) evaluation order (condition_order); NULL when no
+                      parameter has a condition (owned) */
 };
 
 /* Releases every spec and the array; leaves an empty space. */
@@ -48,9 +56,15 @@ void search_space_free(struct search_space *space);
  * both bounds; among explicit `values` when present). With a `step`, a linear
  * range picks one of its grid values uniformly and a log range snaps its draw
  * to the nearest grid value. PARAM_INT values are JSON integers, the other
- * numeric kinds JSON reals. Returns a new object with keys in declaration
- * order, or NULL when memory runs out. */
+ * numeric kinds JSON reals. Every parameter is drawn, in declaration order,
+ * whether active or not, and the inactive ones are then dropped: so a
+ * parameter's draw never depends on another's activity. Returns a new object
+ * with keys in declaration order, or NULL when memory runs out. */
 json_t *search_space_sample(const struct search_space *space, struct hp_pcg32 *rng);
+
+/* The same draws as search_space_sample, with every parameter kept, active or
+ * not (PBT's resampling takes a newly active parameter's value from it). */
+json_t *search_space_sample_all(const struct search_space *space, struct hp_pcg32 *rng);
 
 /* The grid's values of one parameter: the constant, the choice values, the
  * explicit values, or low, low+step, ... up to high. A step grid ends at high

@@ -88,7 +88,10 @@ struct strategy {
  *   parameter varies slowest, the last fastest. No options besides "type".
  *   create() fails when a numeric range has neither "values" nor "step", or
  *   when the grid holds more than SEARCH_SPACE_GRID_MAX configs. planned() is
- *   the grid's size; an empty space is one empty config.
+ *   the grid's size; an empty space is one empty config. With conditional
+ *   params (condition.h) an inactive param does not multiply the grid: the
+ *   configs are the product's distinct ones once inactive params are removed,
+ *   the params varied in evaluation order (condition_order), see grid.c.
  * random: "trials" (required integer >= 1, at most SEARCH_SPACE_GRID_MAX) and
  *   "seed" (integer >= 0, default 0). Config i is search_space_sample() with a
  *   generator from hp_pcg32_derive(rng, seed, i), so it never depends on how
@@ -115,7 +118,9 @@ struct strategy {
  *   it near the number of parallel configs: less makes workers wait, more
  *   models from older results; 0 is sequential, like Optuna. Ranking: completed
  *   before pruned before failed (n == 0), then budget reached descending, then
- *   mean by mode, then index. planned() is trials. */
+ *   mean by mode, then index. planned() is trials. A conditional param is
+ *   drawn only where active and modelled only from the configs where it was
+ *   active (n, gamma(n), weights and pending configs count those alone). */
 extern const struct strategy_ops grid_strategy_ops;
 extern const struct strategy_ops random_strategy_ops;
 extern const struct strategy_ops tpe_strategy_ops;

@@ -35,6 +35,15 @@
  * the many kernels at the clip floor through a fast Gauss transform
  * (parzen.h); a grid cell or choice drawn twice keeps its first score.
  *
+ * Conditional parameters (condition.h): a config's inactive parameters are
+ * not drawn at all (each parameter has its own stream, so skipping one shifts
+ * no other), and each parameter's l and g come only from the configs where it
+ * was active, as Optuna's univariate TPE models a parameter only from the
+ * trials that suggested it: n, gamma(n), the age weights and the pending
+ * configs are counted among those. A parameter always active sees every
+ * config, as before. Parameters are drawn in evaluation order, so that a
+ * condition's named parameters are chosen before it is decided.
+ *
  * Not Optuna's: log ints (Optuna widens to [low - 0.5, high + 0.5] and scores
  * a point density) use cells here; the random streams differ, so the configs
  * are not Optuna's configs.
@@ -76,8 +85,8 @@ struct tpe_dim {
     double step;      /* DIM_DISCRETE: grid step in value space (1 for plain ints) */
     double count;     /* DIM_DISCRETE, DIM_CATEGORICAL: how many values */
     double top;       /* DIM_DISCRETE on a log scale: the last cell's end */
-    struct tpe_entry *sorted;
-    size_t sorted_cap;
+    struct tpe_entry *sorted; /* (sorted_len) the used configs where it is active */
+    size_t sorted_len, sorted_cap;
     struct parzen below, above;
     double *p_below, *p_above; /* DIM_CATEGORICAL: (count) probabilities */
 };
@@ -124,6 +133,12 @@ struct tpe {
     struct parzen_obs *below_obs; /* (scratch_cap) l's observations */
     size_t *pending;              /* (lag) configs used+.. k-1, sorted per parameter */
     size_t scratch_cap;
+
+    /* Per parameter of the space, for drawing a config in evaluation order. */
+    size_t *dim_of;        /* (space->count) its dimension, or SIZE_MAX for a constant */
+    unsigned char *active; /* (space->count) active in the config being drawn */
+    size_t *value_index;   /* (space->count) its value's index, for conditions */
+    json_t **drawn;        /* (space->count) the values drawn, owned until set */
 };
 
 static const char *const tpe_option_keys[] = {
@@ -279,10 +294,13 @@ static void dim_init(struct tpe_dim *d, const struct param_spec *p)
 }
 
 /* A parameter's value (from a config) as a point of the dimension: the
- * interval position, the cell's centre, or the categorical index. */
+ * interval position, the cell's centre, or the categorical index; NaN when
+ * the config lacks it (inactive). */
 static double dim_locate(const struct tpe_dim *d, const json_t *value)
 {
     const struct param_spec *p = d->spec;
+    if (!value)
+        return NAN; /* inactive in this config */
     if (d->kind == DIM_CATEGORICAL) {
         size_t n = json_array_size(p->values);
         for (size_t j = 0; j < n; j++) {
@@ -365,8 +383,8 @@ static void tpe_tell(struct strategy *s, const struct config_outcome *outcome)
         r->rank_class = outcome->pruned ? 1 : 0;
 }
 
-/* Adds config `used` (told) to the ranking and to every parameter's sorted
- * positions. */
+/* Adds config `used` (told) to the ranking and to the sorted positions of
+ * every parameter active in it. */
 static int use_next(struct tpe *t)
 {
     size_t k = t->used;
@@ -390,18 +408,19 @@ static int use_next(struct tpe *t)
 
     for (size_t i = 0; i < t->dim_count; i++) {
         struct tpe_dim *d = &t->dims[i];
-        if (d->kind == DIM_CATEGORICAL)
+        double mu = t->pos[k * t->dim_count + i];
+        if (d->kind == DIM_CATEGORICAL || isnan(mu))
             continue;
+        size_t len = d->sorted_len;
         cap = d->sorted_cap;
-        struct tpe_entry *sorted = hp_grow(d->sorted, &cap, k + 1, sizeof *sorted);
+        struct tpe_entry *sorted = hp_grow(d->sorted, &cap, len + 1, sizeof *sorted);
         if (!sorted)
             return -1;
         d->sorted = sorted;
         d->sorted_cap = cap;
         /* Configs arrive in index order: a new one goes after equal mus. */
-        double mu = t->pos[k * t->dim_count + i];
         lo = 0;
-        hi = k;
+        hi = len;
         while (lo < hi) {
             size_t mid = lo + (hi - lo) / 2;
             if (sorted[mid].mu <= mu)
@@ -409,8 +428,9 @@ static int use_next(struct tpe *t)
             else
                 hi = mid;
         }
-        memmove(sorted + lo + 1, sorted + lo, (k - lo) * sizeof *sorted);
+        memmove(sorted + lo + 1, sorted + lo, (len - lo) * sizeof *sorted);
         sorted[lo] = (struct tpe_entry){mu, k, 0, 0};
+        d->sorted_len = len + 1;
     }
     size_t flags_cap = t->in_below_cap;
     unsigned char *flags = hp_grow(t->in_below, &flags_cap, k + 1, 1);
@@ -470,24 +490,27 @@ static double position(const struct tpe *t, size_t config, size_t dim)
     return t->pos[config * t->dim_count + dim];
 }
 
-/* Fits l and g of a numeric parameter for config k: l from the m members of
+/* Fits l and g of a numeric parameter for config k: l from the members of
  * the used configs marked in_below, g from the other used configs and the
- * pending configs used .. k-1, each in (mu, config) order. */
+ * pending configs used .. k-1, each in (mu, config) order; configs where the
+ * parameter is inactive take no part. */
 static int fit_numeric(struct tpe *t, size_t dim, size_t k)
 {
     struct tpe_dim *d = &t->dims[dim];
-    size_t u = t->used;
+    size_t u = d->sorted_len; /* the used configs where it is active */
     /* The pending configs, sorted by (mu, config): insertion keeps ties in
      * index order. */
-    size_t np = k - u;
-    for (size_t i = 0; i < np; i++) {
-        size_t j = i;
-        double mu = position(t, u + i, dim);
+    size_t np = 0;
+    for (size_t c = t->used; c < k; c++) {
+        double mu = position(t, c, dim);
+        if (isnan(mu))
+            continue;
+        size_t j = np++;
         while (j > 0 && position(t, t->pending[j - 1], dim) > mu) {
             t->pending[j] = t->pending[j - 1];
             j--;
         }
-        t->pending[j] = u + i;
+        t->pending[j] = c;
     }
     size_t nl = 0;
     size_t ng = 0;
@@ -553,8 +576,13 @@ static void fit_categorical(struct tpe *t, size_t dim, size_t k)
         d->p_below[c] = 0;
         d->p_above[c] = 0;
     }
+    size_t n = 0;
     for (size_t j = 0; j < k; j++) {
-        size_t c = (size_t)position(t, j, dim);
+        double x = position(t, j, dim);
+        if (isnan(x))
+            continue;
+        size_t c = (size_t)x;
+        n++;
         if (j < t->used && t->in_below[j]) {
             d->p_below[c] += t->weights[j];
             total_below += t->weights[j];
@@ -565,7 +593,7 @@ static void fit_categorical(struct tpe *t, size_t dim, size_t k)
         }
     }
     categorical_mixture(t, count, d->p_below, total_below, n_below);
-    categorical_mixture(t, count, d->p_above, total_above, k - n_below);
+    categorical_mixture(t, count, d->p_above, total_above, n - n_below);
 }
 
 /* Draws a categorical index from p[count]. */
@@ -618,20 +646,27 @@ static double draw_candidate(struct tpe *t, const struct tpe_dim *d, struct hp_p
     return j;
 }
 
-/* Config k >= startup from the model. Returns the new config, or NULL when
- * memory runs out. */
-static json_t *model_config(struct tpe *t, size_t k)
+/* Splits the used configs where dimension `dim` is active into l, the best
+ * gamma(n) of those n (listed by index in t->below and marked in in_below),
+ * and g, the rest; and weighs every config 0 .. k-1 where it is active by its
+ * age within its part (the pending configs join g). Returns l's size; the
+ * caller clears the marks. A dimension active everywhere gets the split of
+ * the whole ranking. */
+static size_t split_dim(struct tpe *t, size_t dim, size_t k)
 {
     size_t u = t->used;
-    double n = (double)u;
-    size_t m = (size_t)fmin(ceil(t->gamma * n), (double)t->gamma_max);
-    if (m > u)
-        m = u;
-    if (ensure_scratch(t, k + 1) < 0)
-        return NULL;
+    size_t n = 0;
+    for (size_t j = 0; j < u; j++)
+        n += !isnan(position(t, j, dim));
+    size_t m = (size_t)fmin(ceil(t->gamma * (double)n), (double)t->gamma_max);
+    if (m > n)
+        m = n;
     /* l's members in index order. */
-    for (size_t i = 0; i < m; i++)
-        t->below[i] = t->order[i];
+    size_t found = 0;
+    for (size_t r = 0; found < m; r++) {
+        if (!isnan(position(t, t->order[r], dim)))
+            t->below[found++] = t->order[r];
+    }
     for (size_t i = 1; i < m; i++) {
         size_t c = t->below[i];
         size_t j = i;
@@ -641,59 +676,100 @@ static json_t *model_config(struct tpe *t, size_t k)
     }
     for (size_t i = 0; i < m; i++)
         t->in_below[t->below[i]] = 1;
-    /* Every config's weight in its estimator, by age within l or g. */
+    size_t total = n;
+    for (size_t j = u; j < k; j++)
+        total += !isnan(position(t, j, dim));
     size_t rank_below = 0;
     size_t rank_above = 0;
     for (size_t j = 0; j < k; j++) {
+        if (isnan(position(t, j, dim)))
+            continue;
         if (j < u && t->in_below[j])
             t->weights[j] = age_weight(rank_below++, m);
         else
-            t->weights[j] = age_weight(rank_above++, k - m);
+            t->weights[j] = age_weight(rank_above++, total - m);
     }
+    return m;
+}
 
+/* Draws parameter dimension `dim` of config k from its model. Returns the
+ * chosen point (a categorical index for a categorical dimension) in *x, and
+ * 0, or -1 when memory runs out. */
+static int draw_dim(struct tpe *t, size_t dim, size_t k, uint64_t key, double *x)
+{
+    struct tpe_dim *d = &t->dims[dim];
+    size_t m = split_dim(t, dim, k);
+    int ok = 1;
+    if (d->kind == DIM_CATEGORICAL)
+        fit_categorical(t, dim, k);
+    else
+        ok = fit_numeric(t, dim, k) == 0;
+    struct hp_pcg32 draws;
+    hp_pcg32_derive(&draws, key, dim);
+    double best = 0;
+    double best_score = -INFINITY;
+    for (size_t c = 0; ok && c < t->candidates; c++) {
+        double score;
+        double candidate = draw_candidate(t, d, &draws, c, &score);
+        if (c == 0 || score > best_score) {
+            best = candidate;
+            best_score = score;
+        }
+    }
+    for (size_t i = 0; i < m; i++)
+        t->in_below[t->below[i]] = 0;
+    *x = best;
+    return ok ? 0 : -1;
+}
+
+/* Config k >= startup from the model: the parameters in evaluation order,
+ * an inactive one not drawn. Returns the new config, or NULL when memory runs
+ * out. */
+static json_t *model_config(struct tpe *t, size_t k)
+{
+    const struct search_space *space = t->space;
+    if (ensure_scratch(t, k + 1) < 0)
+        return NULL;
     struct hp_pcg32 rng;
     hp_pcg32_derive(&rng, t->seed, TPE_STREAM | k);
     uint64_t key = (uint64_t)hp_pcg32_next(&rng) << 32;
     key |= hp_pcg32_next(&rng);
 
-    json_t *config = json_object();
-    size_t dim = 0;
-    for (size_t i = 0; config && i < t->space->count; i++) {
-        const struct param_spec *p = &t->space->params[i];
-        json_t *value = NULL;
-        if (p->kind == PARAM_CONSTANT) {
-            value = json_copy(p->value);
+    for (size_t i = 0; i < space->count; i++)
+        t->drawn[i] = NULL;
+    int ok = 1;
+    for (size_t i = 0; ok && i < space->count; i++) {
+        size_t p = condition_order(space, i);
+        const struct param_spec *spec = &space->params[p];
+        t->active[p] =
+            (unsigned char)condition_holds_at(space, p, t->active, t->value_index);
+        t->value_index[p] = 0;
+        if (!t->active[p])
+            continue;
+        if (spec->kind == PARAM_CONSTANT) {
+            t->drawn[p] = json_copy(spec->value);
         } else {
-            struct tpe_dim *d = &t->dims[dim];
-            int ok = 0;
-            if (d->kind == DIM_CATEGORICAL) {
-                fit_categorical(t, dim, k);
-                ok = 1;
-            } else {
-                ok = fit_numeric(t, dim, k) == 0;
-            }
-            struct hp_pcg32 draws;
-            hp_pcg32_derive(&draws, key, dim);
-            double best = 0;
-            double best_score = -INFINITY;
-            for (size_t c = 0; ok && c < t->candidates; c++) {
-                double score;
-                double x = draw_candidate(t, d, &draws, c, &score);
-                if (c == 0 || score > best_score) {
-                    best = x;
-                    best_score = score;
-                }
-            }
-            value = ok ? dim_value(d, best) : NULL;
-            dim++;
+            double x = 0;
+            if (draw_dim(t, t->dim_of[p], k, key, &x) == 0)
+                t->drawn[p] = dim_value(&t->dims[t->dim_of[p]], x);
+            if (t->dims[t->dim_of[p]].kind == DIM_CATEGORICAL)
+                t->value_index[p] = (size_t)x;
         }
-        if (json_object_set_new(config, p->name, value) != 0) {
+        ok = t->drawn[p] != NULL;
+    }
+    json_t *config = ok ? json_object() : NULL;
+    for (size_t p = 0; p < space->count; p++) {
+        if (!t->drawn[p])
+            continue;
+        if (config &&
+            json_object_set_new(config, space->params[p].name, t->drawn[p]) != 0) {
             json_decref(config);
             config = NULL;
+        } else if (!config) {
+            json_decref(t->drawn[p]);
         }
+        t->drawn[p] = NULL;
     }
-    for (size_t i = 0; i < m; i++)
-        t->in_below[t->below[i]] = 0;
     return config;
 }
 
@@ -789,6 +865,10 @@ static void tpe_destroy(struct strategy *s)
     free(t->weights);
     free(t->seen_at);
     free(t->seen_score);
+    free(t->dim_of);
+    free(t->active);
+    free(t->value_index);
+    free(t->drawn);
     free(t);
 }
 
@@ -810,12 +890,20 @@ static int tpe_create(const struct search_space *space, const json_t *options,
     t->dims = calloc(space->count ? space->count : 1, sizeof *t->dims);
     t->seen_at = calloc(t->candidates, sizeof *t->seen_at);
     t->seen_score = calloc(t->candidates, sizeof *t->seen_score);
-    if (!t->dims || !t->seen_at || !t->seen_score)
+    size_t n = space->count ? space->count : 1;
+    t->dim_of = calloc(n, sizeof *t->dim_of);
+    t->active = calloc(n, sizeof *t->active);
+    t->value_index = calloc(n, sizeof *t->value_index);
+    t->drawn = calloc(n, sizeof *t->drawn);
+    if (!t->dims || !t->seen_at || !t->seen_score || !t->dim_of || !t->active ||
+        !t->value_index || !t->drawn)
         goto oom;
     for (size_t i = 0; i < space->count; i++) {
         const struct param_spec *p = &space->params[i];
+        t->dim_of[i] = SIZE_MAX;
         if (p->kind == PARAM_CONSTANT)
             continue;
+        t->dim_of[i] = t->dim_count;
         struct tpe_dim *d = &t->dims[t->dim_count++];
         parzen_init(&d->below);
         parzen_init(&d->above);

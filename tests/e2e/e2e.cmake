@@ -55,3 +55,9 @@ set_tests_properties(full_disk PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77)
 hp_add_check_test(check_e2e_schedule SOURCES e2e/check_e2e_schedule.c LIBS PkgConfig::JANSSON
                   TIMEOUT 600)
 add_dependencies(check_e2e_schedule hpsearch fake_trainer)
+
+# Conditional parameters: inactive ones never reach the trainer, do not
+# multiply the grid, and stay consistent under tpe, asha and pbt.
+hp_add_check_test(check_e2e_when SOURCES e2e/check_e2e_when.c LIBS PkgConfig::JANSSON
+                  TIMEOUT 300)
+add_dependencies(check_e2e_when hpsearch fake_trainer)

@@ -48,8 +48,11 @@
  *             (the trial that wrote it); a resumed run appends "from TRIAL_ID"
  *             (whose checkpoint it continued) to lineage.log; --ahead=E: at
  *             epoch E, writes last.ckpt before the epoch's line, then creates
- *             $HPSEARCH_TRIAL_DIR/hanging and waits while the file named by $FAKE_TRAINER_HANG_WHILE exists (a trainer that ran
- *             ahead of what hpsearch has recorded, when hpsearch is killed)
+ *             $HPSEARCH_TRIAL_DIR/hanging and waits while the file named by
+ *             $FAKE_TRAINER_HANG_WHILE exists (a trainer that ran ahead of
+ *             what hpsearch has recorded, when hpsearch is killed)
+ *   argv      writes its arguments after the mode, one a line, to
+ *             $HPSEARCH_TRIAL_DIR/argv.txt, then like ok
  *   escape_hang  like escape, but before reporting it waits while the file
  *             named by $FAKE_TRAINER_HANG_WHILE exists (a test SIGKILLs
  *             hpsearch meanwhile, then removes the file and resumes)
@@ -213,6 +216,20 @@ static void escape(const char *dir)
     close(ready[0]);
 }
 
+/* The argv mode: the trainer's own arguments, for tests of what it is
+ * passed. */
+static int write_argv(int argc, char **argv, const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/argv.txt", dir ? dir : ".");
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    for (int i = 2; i < argc; i++)
+        fprintf(f, "%s\n", argv[i]);
+    return fclose(f) == 0 ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "ok";
@@ -226,6 +243,8 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (strcmp(mode, "budget") == 0)
         return budget_trainer(argc, argv, dir, x, (long)seed);
+    if (strcmp(mode, "argv") == 0 && write_argv(argc, argv, dir) != 0)
+        return 2;
 
     if (strcmp(mode, "trivial") == 0) {
         printf("{\"epoch\": 1, \"val_accuracy\": %.6f}\n", acc);

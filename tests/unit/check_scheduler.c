@@ -305,16 +305,21 @@ END_TEST
 static struct search_space pbt_space(void)
 {
     static struct param_spec specs[6];
-    specs[0] = (struct param_spec){"x", PARAM_UNIFORM, NULL, NULL, 0.0, 1.0, 0.0, 0};
-    specs[1] = (struct param_spec){"k", PARAM_INT, NULL, NULL, 1.0, 8.0, 0.0, 0};
-    specs[2] = (struct param_spec){"lr", PARAM_LOGUNIFORM, NULL, NULL, 1e-4, 0.1, 0.0, 1};
-    specs[3] = (struct param_spec){"s", PARAM_UNIFORM, NULL, NULL, 0.0, 1.0, 0.25, 0};
+    specs[0] = (struct param_spec){.name = "x", .kind = PARAM_UNIFORM, .high = 1.0};
+    specs[1] =
+        (struct param_spec){.name = "k", .kind = PARAM_INT, .low = 1.0, .high = 8.0};
+    specs[2] = (struct param_spec){
+        .name = "lr", .kind = PARAM_LOGUNIFORM, .low = 1e-4, .high = 0.1, .log = 1};
+    specs[3] = (struct param_spec){
+        .name = "s", .kind = PARAM_UNIFORM, .high = 1.0, .step = 0.25};
     specs[4] = (struct param_spec){
-        "c", PARAM_CHOICE, NULL, json_pack("[s, s, s, s]", "a", "b", "c", "d"), 0, 0, 0,
-        0};
-    specs[5] =
-        (struct param_spec){"fixed", PARAM_CONSTANT, json_integer(7), NULL, 0, 0, 0, 0};
-    return (struct search_space){specs, 6};
+        .name = "c",
+        .kind = PARAM_CHOICE,
+        .values = json_pack("[s, s, s, s]", "a", "b", "c", "d"),
+    };
+    specs[5] = (struct param_spec){
+        .name = "fixed", .kind = PARAM_CONSTANT, .value = json_integer(7)};
+    return (struct search_space){.params = specs, .count = 6};
 }
 
 static struct scheduler *create_pbt(const struct search_space *space,

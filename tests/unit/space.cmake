@@ -13,3 +13,5 @@ set_tests_properties(check_space_large PROPERTIES ENVIRONMENT CK_INCLUDE_TAGS=la
                      TIMEOUT 20)
 # tpe: a few hundred small searches; a second or two, several under ASan.
 hp_add_check_test(check_tpe SOURCES unit/check_tpe.c LIBS hp_strategies TIMEOUT 60)
+# Conditional parameters: the model and how grid, random and tpe handle them.
+hp_add_check_test(check_condition SOURCES unit/check_condition.c LIBS hp_orchestrator)
