@@ -155,12 +155,22 @@ int growth_check(const char *dir, const struct space *space, struct growth *out,
     if (hp_path_join(path, sizeof path, err, dir, "space.json", NULL) < 0 ||
         !(text = read_file(path, &len, err)))
         goto done;
-    state_hash_text(text, len, out->space_hash);
+    /* The file as written, or the same document written by someone else's
+     * editor: the hash of its canonical dump is what a grow record keeps. */
+    char raw_hash[24];
+    state_hash_text(text, len, raw_hash);
+    char *canonical = hp_json_dumps(space->document, SPACE_DUMP_FLAGS);
+    int hashed = hash_of_text(canonical, out->space_hash);
+    free(canonical);
+    if (hashed < 0) {
+        hp_error_set(err, "", "out of memory");
+        goto done;
+    }
     size_t now = planned_configs(space, space->strategy_options, err);
     if (now == 0)
         goto done;
     out->from = out->to = now;
-    if (strcmp(out->space_hash, rec.hash) == 0) {
+    if (strcmp(raw_hash, rec.hash) == 0 || strcmp(out->space_hash, rec.hash) == 0) {
         rc = 0;
         goto done;
     }
@@ -182,7 +192,7 @@ int growth_check(const char *dir, const struct space *space, struct growth *out,
                      "%s, the file is now %s); results would mix two spaces: restore it, "
                      "or start a new sweep with hpsearch run (the one edit resume accepts "
                      "is a larger strategy.trials, which grows the sweep)",
-                     path, rec.hash[0] ? rec.hash : "?", out->space_hash);
+                     path, rec.hash[0] ? rec.hash : "?", raw_hash);
         goto done;
     }
     json_t *options = json_deep_copy(space->strategy_options);
