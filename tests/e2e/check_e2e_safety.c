@@ -140,7 +140,7 @@ START_TEST(test_resume_retry_failed_runs_failed_trials_again)
     char space[2048];
     snprintf(space, sizeof space,
              "{\"name\": \"e2e-retry\", \"command\": [\"%s/fake_trainer\", \"failwhile\"],\n"
-             " \"strategy\": {\"type\": \"grid\"}, \"seeds\": 2,\n"
+             " \"strategy\": {\"type\": \"grid\"}, \"seeds\": 2, \"max_failures\": null,\n"
              " \"params\": {\"x\": {\"type\": \"choice\", \"values\": [0.1, 0.3]}}}\n",
              BIN);
     write_text(WORK "/retry/space.json", space);
