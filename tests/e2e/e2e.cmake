@@ -55,3 +55,9 @@ set_tests_properties(full_disk PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77)
 hp_add_check_test(check_e2e_schedule SOURCES e2e/check_e2e_schedule.c LIBS PkgConfig::JANSSON
                   TIMEOUT 600)
 add_dependencies(check_e2e_schedule hpsearch fake_trainer)
+
+# Growing a sweep, max_trials, max_time and max_failures: each stops or grows
+# the same sweep that a straight run gives.
+hp_add_check_test(check_e2e_run_control SOURCES e2e/check_e2e_run_control.c
+                  LIBS PkgConfig::JANSSON TIMEOUT 300)
+add_dependencies(check_e2e_run_control hpsearch fake_trainer)
