@@ -23,31 +23,35 @@ int budget_parse_duration(const char *text, double *seconds, char *why, size_t s
     size_t next_unit = 0; /* units must come largest first, each once */
     double total = 0.0;
     if (!*p) {
-        snprintf(why, size, "expected a duration such as \"8h\", \"90m\" or \"1h30m\", "
-                            "got \"\"");
+        snprintf(why, size,
+                 "expected a duration such as \"8h\", \"90m\" or \"1h30m\", "
+                 "got \"\"");
         return -1;
     }
     while (*p) {
         if (!(*p >= '0' && *p <= '9') && *p != '.') {
-            snprintf(why, size,
-                     "expected a duration such as \"8h\", \"90m\" or \"1h30m\", got \"%s\"",
-                     text);
+            snprintf(
+                why, size,
+                "expected a duration such as \"8h\", \"90m\" or \"1h30m\", got \"%s\"",
+                text);
             return -1;
         }
         char *end;
         double value = strtod(p, &end);
         if (end == p || !isfinite(value)) {
-            snprintf(why, size,
-                     "expected a duration such as \"8h\", \"90m\" or \"1h30m\", got \"%s\"",
-                     text);
+            snprintf(
+                why, size,
+                "expected a duration such as \"8h\", \"90m\" or \"1h30m\", got \"%s\"",
+                text);
             return -1;
         }
         size_t u = next_unit;
         while (u < UNIT_COUNT && UNITS[u].unit != *end)
             u++;
         if (*end == '\0') {
-            snprintf(why, size, "\"%s\" needs a unit (d, h, m or s), e.g. \"%gs\" or \"%gm\"",
-                     text, value, value);
+            snprintf(why, size,
+                     "\"%s\" needs a unit (d, h, m or s), e.g. \"%gs\" or \"%gm\"", text,
+                     value, value);
             return -1;
         }
         if (u == UNIT_COUNT) {
@@ -60,8 +64,9 @@ int budget_parse_duration(const char *text, double *seconds, char *why, size_t s
                          "(d, h, m, s)",
                          text);
             else
-                snprintf(why, size, "in \"%s\", unknown unit '%c' (expected d, h, m or s)",
-                         text, *end);
+                snprintf(why, size,
+                         "in \"%s\", unknown unit '%c' (expected d, h, m or s)", text,
+                         *end);
             return -1;
         }
         total += value * UNITS[u].seconds;
@@ -91,7 +96,8 @@ int budget_load_duration(const json_t *value, const char *path, int min_exclusiv
     describe(value, got, sizeof got);
     double seconds;
     if (json_is_string(value)) {
-        if (budget_parse_duration(json_string_value(value), &seconds, why, sizeof why) < 0)
+        if (budget_parse_duration(json_string_value(value), &seconds, why, sizeof why) <
+            0)
             return hp_error_set(err, path, "%s", why);
     } else if (json_is_number(value)) {
         seconds = json_number_value(value);
@@ -99,10 +105,11 @@ int budget_load_duration(const json_t *value, const char *path, int min_exclusiv
             return hp_error_set(err, path, "must be at most %g seconds (got %s)",
                                 DURATION_MAX, got);
     } else {
-        return hp_error_set(err, path,
-                            "must be a duration such as \"8h\", \"90m\" or \"1h30m\", or a "
-                            "number of seconds (got %s)",
-                            got);
+        return hp_error_set(
+            err, path,
+            "must be a duration such as \"8h\", \"90m\" or \"1h30m\", or a "
+            "number of seconds (got %s)",
+            got);
     }
     if (min_exclusive ? !(seconds > 0) : !(seconds >= 0))
         return hp_error_set(err, path, "must be %s (got %s)",
@@ -175,8 +182,8 @@ int budget_may_launch(struct budget *b, int past_deadline)
 
 /* A failure is "the same" as another when its kind and its exit status or
  * signal are: the reasons' words carry each trial's own stderr and params. */
-static void signature_of(const char *failure, long long exit_status, int signal, char *buf,
-                         size_t size)
+static void signature_of(const char *failure, long long exit_status, int signal,
+                         char *buf, size_t size)
 {
     if (signal)
         snprintf(buf, size, "%s signal %d", failure, signal);

@@ -49,14 +49,14 @@ enum budget_stop {
 /* What one run has spent of its budgets. */
 struct budget {
     struct budget_limits limits;
-    size_t launched;         /* trials started in this run */
-    size_t ended;            /* attempts that ended ok or failed in this run */
-    int auto_armed;          /* auto still watches the first trials */
-    char signature[64];      /* how the first failure failed: "exit_code 7" */
-    char reason[1024];       /* its reason, as the end record says it */
+    size_t launched;    /* trials started in this run */
+    size_t ended;       /* attempts that ended ok or failed in this run */
+    int auto_armed;     /* auto still watches the first trials */
+    char signature[64]; /* how the first failure failed: "exit_code 7" */
+    char reason[1024];  /* its reason, as the end record says it */
     char logs[BUDGET_AUTO_FAILURES][48]; /* trial ids of the failures */
     enum budget_stop stop;
-    int auto_stop;           /* the failures stop came from "auto" */
+    int auto_stop; /* the failures stop came from "auto" */
 };
 
 /* Parses a duration such as "8h", "90m", "45s", "1h30m", "1d" or "2.5h"

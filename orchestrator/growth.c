@@ -22,9 +22,9 @@ static const size_t SPACE_DUMP_FLAGS = JSON_INDENT(2) | JSON_PRESERVE_ORDER;
  * record's hash and strategy.trials. */
 struct recorded_space {
     char hash[24];
-    json_t *trials;     /* its strategy.trials (owned); JSON null when none */
-    int knows_trials;   /* the record says; journals before growth do not */
-    size_t planned;     /* sweep_start's planned_trials (fallback for those) */
+    json_t *trials;   /* its strategy.trials (owned); JSON null when none */
+    int knows_trials; /* the record says; journals before growth do not */
+    size_t planned;   /* sweep_start's planned_trials (fallback for those) */
 };
 
 /* Returns the number of configs the strategy of `space` with strategy options
@@ -187,12 +187,13 @@ int growth_check(const char *dir, const struct space *space, struct growth *out,
         json_decref(guess);
     }
     if (!old_trials) {
-        hp_error_set(err, "",
-                     "%s was edited since the sweep started (the journal recorded space "
-                     "%s, the file is now %s); results would mix two spaces: restore it, "
-                     "or start a new sweep with hpsearch run (the one edit resume accepts "
-                     "is a larger strategy.trials, which grows the sweep)",
-                     path, rec.hash[0] ? rec.hash : "?", raw_hash);
+        hp_error_set(
+            err, "",
+            "%s was edited since the sweep started (the journal recorded space "
+            "%s, the file is now %s); results would mix two spaces: restore it, "
+            "or start a new sweep with hpsearch run (the one edit resume accepts "
+            "is a larger strategy.trials, which grows the sweep)",
+            path, rec.hash[0] ? rec.hash : "?", raw_hash);
         goto done;
     }
     json_t *options = json_deep_copy(space->strategy_options);
@@ -205,10 +206,11 @@ int growth_check(const char *dir, const struct space *space, struct growth *out,
     if (out->from == 0)
         goto done;
     if (out->to < out->from) {
-        hp_error_set(err, "",
-                     "%s: strategy.trials: a sweep cannot shrink: it has %zu configs, the "
-                     "file now says %zu; restore strategy.trials, or start a new sweep",
-                     path, out->from, out->to);
+        hp_error_set(
+            err, "",
+            "%s: strategy.trials: a sweep cannot shrink: it has %zu configs, the "
+            "file now says %zu; restore strategy.trials, or start a new sweep",
+            path, out->from, out->to);
         goto done;
     }
     rc = 0;
@@ -229,7 +231,8 @@ json_t *growth_record(const struct growth *g, const struct space *space, double 
 {
     return json_pack("{s:s, s:I, s:I, s:o, s:s, s:f}", "event", "grow", "from",
                      (json_int_t)g->from, "configs", (json_int_t)g->to, "trials",
-                     growth_trials_value(space), "space_hash", g->space_hash, "time", time);
+                     growth_trials_value(space), "space_hash", g->space_hash, "time",
+                     time);
 }
 
 int growth_set_trials(const char *space_path, long trials, struct hp_error *err)

@@ -28,10 +28,10 @@
 
 /* What a resume found: the configs the sweep had and has now. */
 struct growth {
-    size_t from;          /* configs of the space as last journaled */
-    size_t to;            /* configs of space.json now; > from when it grew */
-    char space_hash[24];  /* the hash of space.json now, written as hpsearch
-                             writes it (indent 2), whatever its layout */
+    size_t from;         /* configs of the space as last journaled */
+    size_t to;           /* configs of space.json now; > from when it grew */
+    char space_hash[24]; /* the hash of space.json now, written as hpsearch
+                            writes it (indent 2), whatever its layout */
 };
 
 /* `resume --trials N`: rewrites <dir>/space.json (at `space_path`, durably)

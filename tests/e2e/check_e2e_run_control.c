@@ -166,11 +166,11 @@ START_TEST(test_grow_refuses_shrinking_other_edits_and_past_the_grid)
     write_space(dir, "ok", "", "{\"type\": \"random\", \"trials\": 3, \"seed\": 5}", "");
     ck_assert_int_eq(hpsearch(dir, "run space.json --out out"), 0);
     ck_assert_int_eq(hpsearch(dir, "resume out --trials 2"), 2);
-    ck_assert(has_text(dir, "err.txt",
-                       "option --trials: a sweep cannot shrink: it has 3 configs (got 2)"));
-    ck_assert_int_eq(run("cd '%s/out' && sed -i 's/\"trials\": 3/\"trials\": 2/' space.json",
-                         dir),
-                     0);
+    ck_assert(
+        has_text(dir, "err.txt",
+                 "option --trials: a sweep cannot shrink: it has 3 configs (got 2)"));
+    ck_assert_int_eq(
+        run("cd '%s/out' && sed -i 's/\"trials\": 3/\"trials\": 2/' space.json", dir), 0);
     ck_assert_int_eq(hpsearch(dir, "resume out"), 2);
     ck_assert(has_text(dir, "err.txt", "strategy.trials: a sweep cannot shrink"));
     ck_assert_int_eq(run("cd '%s/out' && sed -i 's/\"trials\": 2/\"trials\": 4/; "
@@ -255,9 +255,11 @@ START_TEST(test_always_failing_command_stops_after_three)
     ck_assert_int_eq(journal_count(dir, "\"event\":\"end\""), 3);
     ck_assert(has_text(dir, "err.txt", "the first 3 trials all failed the same way"));
     ck_assert(has_text(dir, "err.txt", "exited with status 7"));
-    ck_assert(has_text(dir, "err.txt", "trials/c0000-s0/stderr.log, trials/c0000-s1/stderr.log, "
-                                       "trials/c0001-s0/stderr.log"));
-    ck_assert(has_text(dir, "out.txt", "stopped: the first 3 trials failed the same way"));
+    ck_assert(has_text(dir, "err.txt",
+                       "trials/c0000-s0/stderr.log, trials/c0000-s1/stderr.log, "
+                       "trials/c0001-s0/stderr.log"));
+    ck_assert(
+        has_text(dir, "out.txt", "stopped: the first 3 trials failed the same way"));
 }
 END_TEST
 
