@@ -236,7 +236,8 @@ static int apply_option(struct cli *cli, const struct option_spec *o, const char
         if (budget_parse_duration(value, &cli->max_time_s, why, sizeof why) < 0)
             return usage_error("option %s: %s", name, why);
         if (!(cli->max_time_s > 0))
-            return usage_error("option %s: must be longer than 0 s, got \"%s\"", name, value);
+            return usage_error("option %s: must be longer than 0 s, got \"%s\"", name,
+                               value);
         return 0;
     }
     case OPT_MAX_TRIALS:

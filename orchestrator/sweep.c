@@ -443,7 +443,8 @@ static json_t *end_record(struct sweep *sweep, struct seed_ref ref, const struct
         /* A budget stops launching, not retrying: resume runs the retry. */
         int budget_stopped = sweep->budget.stop == BUDGET_STOP_TIME ||
                              sweep->budget.stop == BUDGET_STOP_TRIALS;
-        int retry = (!sweep->stopping || budget_stopped) && seed->attempts + 1 <= space->retries;
+        int retry =
+            (!sweep->stopping || budget_stopped) && seed->attempts + 1 <= space->retries;
         json_object_set_new(record, "status", json_string("failed"));
         json_object_set_new(record, "failure", json_string(trial_failure_name(failure)));
         json_object_set_new(record, "reason", json_string(reason));
@@ -759,8 +760,10 @@ static void stop_for_budget(struct sweep *sweep)
     sweep->stopping = 1;
     budget_describe_stop(&sweep->budget, sweep->budget_stop, sizeof sweep->budget_stop);
     char message[256];
-    snprintf(message, sizeof message, "%s: launching nothing more%s; hpsearch resume %s "
-             "continues", sweep->budget_stop,
+    snprintf(message, sizeof message,
+             "%s: launching nothing more%s; hpsearch resume %s "
+             "continues",
+             sweep->budget_stop,
              sweep->running_count ? ", waiting for the running trials" : "",
              sweep->opts->out_dir);
     progress_note(&sweep->progress, message);
@@ -832,7 +835,8 @@ static void on_deadline(uv_timer_t *timer)
         return;
     if (sweep->budget.stop == BUDGET_RUNS_ON) {
         sweep->budget.stop = BUDGET_STOP_TIME;
-        budget_describe_stop(&sweep->budget, sweep->budget_stop, sizeof sweep->budget_stop);
+        budget_describe_stop(&sweep->budget, sweep->budget_stop,
+                             sizeof sweep->budget_stop);
     }
     char message[256];
     snprintf(message, sizeof message,
@@ -1046,13 +1050,14 @@ static enum hp_exit_code run_loop(struct sweep *sweep, struct hp_error *err)
                      "the first %d trials all failed the same way, so the sweep stopped: "
                      "%.400s; their logs in %s: %s; fix the command, then run hpsearch "
                      "resume %s --retry-failed (\"max_failures\": null never stops)",
-                     BUDGET_AUTO_FAILURES, sweep->budget.reason, sweep->opts->out_dir, logs,
-                     sweep->opts->out_dir);
+                     BUDGET_AUTO_FAILURES, sweep->budget.reason, sweep->opts->out_dir,
+                     logs, sweep->opts->out_dir);
         return HP_EXIT_MAX_FAILURES;
     }
     if (sweep->budget.stop == BUDGET_STOP_FAILURES)
         return HP_EXIT_MAX_FAILURES;
-    if (sweep->budget.stop == BUDGET_STOP_TIME || sweep->budget.stop == BUDGET_STOP_TRIALS)
+    if (sweep->budget.stop == BUDGET_STOP_TIME ||
+        sweep->budget.stop == BUDGET_STOP_TRIALS)
         return HP_EXIT_BUDGET;
     return state->trials_ok > 0 ? HP_EXIT_OK : HP_EXIT_ALL_FAILED;
 }
@@ -1190,8 +1195,8 @@ static enum hp_exit_code sweep_main(const struct space *space,
         note(&sweep, json_pack("{s:s, s:i, s:s, s:s, s:i, s:I, s:f, s:o}", "event",
                                "sweep_start", "version", 2, "name", space->name,
                                "space_hash", hash, "jobs", opts->jobs, "planned_trials",
-                               (json_int_t)sweep.state.trials_planned, "time", unix_time(),
-                               "trials", growth_trials_value(space)));
+                               (json_int_t)sweep.state.trials_planned, "time",
+                               unix_time(), "trials", growth_trials_value(space)));
     }
     if (sweep.fatal) {
         *err = sweep.fatal_err;

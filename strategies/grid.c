@@ -95,8 +95,8 @@ static int grid_create(const struct search_space *space, const json_t *options,
         search_space_describe(trials, got, sizeof got);
         if (!json_is_integer(trials) || json_integer_value(trials) < 1) {
             grid_destroy(&g->base);
-            return hp_error_set(err, "strategy.trials", "must be an integer >= 1 (got %s)",
-                                got);
+            return hp_error_set(err, "strategy.trials",
+                                "must be an integer >= 1 (got %s)", got);
         }
         if ((unsigned long long)json_integer_value(trials) > g->total) {
             size_t total = g->total;

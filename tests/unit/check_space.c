@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "check_main.h"
 #include "budget.h"
+#include "check_main.h"
 #include "space.h"
 
 static const char *const INVALID_DIR = HP_SOURCE_DIR "/tests/invalid_spaces";
