@@ -759,10 +759,9 @@ static void stop_for_budget(struct sweep *sweep)
 {
     sweep->stopping = 1;
     budget_describe_stop(&sweep->budget, sweep->budget_stop, sizeof sweep->budget_stop);
-    char message[256];
+    char message[HP_PATH_MAX + 256];
     snprintf(message, sizeof message,
-             "%s: launching nothing more%s; hpsearch resume %s "
-             "continues",
+             "%s: launching nothing more%s; hpsearch resume %s continues",
              sweep->budget_stop,
              sweep->running_count ? ", waiting for the running trials" : "",
              sweep->opts->out_dir);
@@ -838,7 +837,7 @@ static void on_deadline(uv_timer_t *timer)
         budget_describe_stop(&sweep->budget, sweep->budget_stop,
                              sizeof sweep->budget_stop);
     }
-    char message[256];
+    char message[HP_PATH_MAX + 256];
     snprintf(message, sizeof message,
              "max_time's grace is over: stopping the running trials; hpsearch resume %s "
              "runs them again",
