@@ -86,7 +86,7 @@ START_TEST(test_failure_reasons_name_the_cause)
     char space[2048];
     snprintf(space, sizeof space,
              "{\"name\": \"e2e-reasons\", \"command\": [\"%s/fake_trainer\", \"{mode}\"],\n"
-             " \"strategy\": {\"type\": \"grid\"}, \"seeds\": 1,\n"
+             " \"strategy\": {\"type\": \"grid\"}, \"seeds\": 1, \"max_failures\": null,\n"
              " \"params\": {\"mode\": {\"type\": \"choice\", \"values\": [\"pydict\", "
              "\"strobj\", \"exit\", \"silent\", \"ok\"]}}}\n",
              BIN);
