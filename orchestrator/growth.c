@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fsutil.h"
+#include "journal.h"
 #include "journal_line.h"
 #include "metric_line.h"
 #include "path.h"
@@ -235,16 +236,26 @@ json_t *growth_record(const struct growth *g, const struct space *space, double 
                      time);
 }
 
-int growth_set_trials(const char *space_path, long trials, struct hp_error *err)
+int growth_set_trials(const char *dir, long trials, struct hp_error *err)
 {
     struct space space;
     char *text = NULL;
     char message[2048];
+    char space_path[HP_PATH_MAX];
     int rc = -1;
-    if (space_load(space_path, &space, err) < 0) {
-        /* Say which file; the caller prints it as a space error. */
+    if (hp_path_join(space_path, sizeof space_path, err, dir, "space.json", NULL) < 0)
         return -1;
-    }
+    /* The running hpsearch holds the space in memory: growing it under that
+     * run would leave its journal and space.json disagreeing. */
+    long writer = journal_writer_pid(dir);
+    if (writer > 0)
+        return hp_error_set(
+            err, "",
+            "option --trials: %s is in use by another hpsearch (pid %ld); "
+            "grow it once that run has ended",
+            dir, writer);
+    if (space_load(space_path, &space, err) < 0)
+        return -1;
     hp_error_init(err);
     snprintf(err->source, sizeof err->source, "option --trials");
     size_t now = planned_configs(&space, space.strategy_options, err);

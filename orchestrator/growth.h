@@ -34,12 +34,13 @@ struct growth {
                             writes it (indent 2), whatever its layout */
 };
 
-/* `resume --trials N`: rewrites <dir>/space.json (at `space_path`, durably)
- * with strategy.trials = N, when N is more configs than it has. N equal to
- * its size changes nothing. Errors name the option "--trials": fewer configs
+/* `resume --trials N`: rewrites <dir>/space.json (durably) with
+ * strategy.trials = N, when N is more configs than it has. N equal to its
+ * size changes nothing. Errors name the option "--trials": fewer configs
  * than it has (a sweep does not shrink), a grid of fewer than N configs, a
- * pbt population, or a space.json that does not load. Returns 0 or -1. */
-int growth_set_trials(const char *space_path, long trials, struct hp_error *err);
+ * pbt population, another hpsearch running the sweep, or a space.json that
+ * does not load. Returns 0 or -1. */
+int growth_set_trials(const char *dir, long trials, struct hp_error *err);
 
 /* Checks <dir>/space.json, loaded as `space`, against the journal (see the
  * top of the file) and fills *out. Returns 0; -1 when the file was edited

@@ -470,7 +470,7 @@ int main(int argc, char **argv)
     }
     /* resume --trials N grows the sweep: space.json says N from here on. */
     if (cli.command->id == CMD_RESUME && cli.trials > 0 &&
-        growth_set_trials(space_path, cli.trials, &err) < 0) {
+        growth_set_trials(dir, cli.trials, &err) < 0) {
         fprintf(stderr, "hpsearch: %s\n", hp_error_format(&err, message, sizeof message));
         free(dir);
         return HP_EXIT_USAGE;
