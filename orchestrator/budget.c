@@ -195,9 +195,8 @@ int budget_trial_ended(struct budget *b, const char *failure, long long exit_sta
                        int signal, const char *reason, const char *trial_id,
                        size_t failed_total)
 {
-    if (b->stop != BUDGET_RUNS_ON && b->stop != BUDGET_STOP_TRIALS &&
-        b->stop != BUDGET_STOP_TIME)
-        return 0;
+    if (b->stop == BUDGET_STOP_FAILURES)
+        return 0; /* already stopped for failures */
     size_t index = b->ended++;
     if (b->auto_armed && index < BUDGET_AUTO_FAILURES) {
         /* A NaN comes from a config's params, not from a broken command. */
