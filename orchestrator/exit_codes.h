@@ -13,11 +13,14 @@
     X(HP_EXIT_USAGE, 2, "bad command line or invalid space file; nothing was started") \
     X(HP_EXIT_ALL_FAILED, 3, "the sweep finished but every trial failed")             \
     X(HP_EXIT_MAX_FAILURES, 4,                                                       \
-      "stopped after max_failures failed trials; resume continues it")               \
+      "stopped by max_failures (the first trials all failed the same way, or N "      \
+      "failed); resume continues it")                                                \
     X(HP_EXIT_DIFFERENT, 5, "rerun: the trial's metric lines differ from the sweep's")     \
     X(HP_EXIT_JOURNAL, 6,                                                            \
       "the journal is damaged or empty: the message names the line and what to do; "  \
       "nothing was changed")                                                         \
+    X(HP_EXIT_BUDGET, 7,                                                             \
+      "stopped at its budget (max_time or max_trials); resume continues it")         \
     X(HP_EXIT_INTERRUPTED, 130,                                                      \
       "interrupted by SIGINT (Ctrl-C); finished results are kept, resume continues")  \
     X(HP_EXIT_TERMINATED, 143,                                                       \

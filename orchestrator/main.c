@@ -11,8 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "budget.h"
 #include "error.h"
 #include "exit_codes.h"
+#include "growth.h"
 #include "path.h"
 #include "inspect.h"
 #include "rerun.h"
@@ -58,6 +60,10 @@ enum option_id {
     OPT_FORMAT,
     OPT_HELP,
     OPT_VERSION,
+    OPT_MAX_TIME,
+    OPT_MAX_TRIALS,
+    OPT_MAX_FAILURES,
+    OPT_TRIALS,
 };
 
 #define ONLY(c) (1u << (c))
@@ -85,6 +91,14 @@ static const struct option_spec OPTIONS[] = {
      "report: table (default), csv, json or markdown"},
     {OPT_HELP, 'h', "help", NULL, ANY_COMMAND, "show this help and exit"},
     {OPT_VERSION, 0, "version", NULL, ANY_COMMAND, "show the version and exit"},
+    {OPT_MAX_TIME, 0, "max-time", "TIME", ONLY(CMD_RUN) | ONLY(CMD_RESUME),
+     "stop launching after TIME (8h, 90m, 1h30m) of this run; overrides max_time"},
+    {OPT_MAX_TRIALS, 0, "max-trials", "N", ONLY(CMD_RUN) | ONLY(CMD_RESUME),
+     "stop launching after N trials of this run; overrides max_trials"},
+    {OPT_MAX_FAILURES, 0, "max-failures", "V", ONLY(CMD_RUN) | ONLY(CMD_RESUME),
+     "auto, null or N: when failed trials stop the sweep; overrides max_failures"},
+    {OPT_TRIALS, 0, "trials", "N", ONLY(CMD_RESUME),
+     "resume: grow the sweep to N configs (strategy.trials), the same sequence"},
 };
 enum { OPTION_COUNT = sizeof OPTIONS / sizeof OPTIONS[0] };
 
@@ -98,6 +112,11 @@ struct cli {
     const char *out;
     const char *operand;
     const char *operand2;  /* rerun's TRIAL */
+    double max_time_s;     /* 0 = not given */
+    long max_trials;       /* 0 = not given */
+    int max_failures;      /* valid when max_failures_given */
+    int max_failures_given;
+    long trials;           /* resume --trials; 0 = not given */
 };
 
 static void print_help(FILE *out)
@@ -212,6 +231,26 @@ static int apply_option(struct cli *cli, const struct option_spec *o, const char
     case OPT_VERSION:
         printf("hpsearch 0.2\n");
         return 1;
+    case OPT_MAX_TIME: {
+        char why[256];
+        if (budget_parse_duration(value, &cli->max_time_s, why, sizeof why) < 0)
+            return usage_error("option %s: %s", name, why);
+        if (!(cli->max_time_s > 0))
+            return usage_error("option %s: must be longer than 0 s, got \"%s\"", name,
+                               value);
+        return 0;
+    }
+    case OPT_MAX_TRIALS:
+        return parse_count(name, value, 1000000000, &cli->max_trials);
+    case OPT_MAX_FAILURES: {
+        char why[256];
+        cli->max_failures_given = 1;
+        if (budget_parse_max_failures(value, &cli->max_failures, why, sizeof why) < 0)
+            return usage_error("option %s: %s", name, why);
+        return 0;
+    }
+    case OPT_TRIALS:
+        return parse_count(name, value, 1000000000, &cli->trials);
     }
     return 0;
 }
@@ -349,6 +388,10 @@ static enum hp_exit_code run_command(const struct cli *cli, const struct space *
         .live_progress = isatty(STDOUT_FILENO),
         .kill_grace_s = 10.0,
         .retry_failed = cli->retry_failed,
+        .limits = {cli->max_time_s > 0 ? cli->max_time_s : space->max_time_s,
+                   space->max_time_grace_s,
+                   cli->max_trials ? cli->max_trials : space->max_trials,
+                   cli->max_failures_given ? cli->max_failures : space->max_failures},
     };
     enum hp_exit_code code;
     switch (cli->command->id) {
@@ -424,6 +467,13 @@ int main(int argc, char **argv)
             free(dir);
             return HP_EXIT_USAGE;
         }
+    }
+    /* resume --trials N grows the sweep: space.json says N from here on. */
+    if (cli.command->id == CMD_RESUME && cli.trials > 0 &&
+        growth_set_trials(dir, cli.trials, &err) < 0) {
+        fprintf(stderr, "hpsearch: %s\n", hp_error_format(&err, message, sizeof message));
+        free(dir);
+        return HP_EXIT_USAGE;
     }
     struct space space;
     if (space_load(space_path, &space, &err) < 0) {

@@ -27,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
+
 enum {
     SPACE_FILE_MAX = 16 * 1024 * 1024, /* bytes; a space is a few hundred */
     NAME_MAX_LEN = 100,                /* "name" becomes a directory name */
@@ -35,7 +37,6 @@ enum {
     PARALLEL_MAX = 4096,
     THREADS_MAX = 4096,
     RETRIES_MAX = 1000,
-    MAX_FAILURES_MAX = 1000000000,
 };
 
 /* Seconds; keeps the runner's millisecond timer arithmetic far from overflow. */
@@ -493,7 +494,8 @@ static int load_retries(struct loader *ld, const json_t *v, const char *path)
 
 static int load_max_failures(struct loader *ld, const json_t *v, const char *path)
 {
-    return load_int(ld, v, path, 0, MAX_FAILURES_MAX, &ld->out->max_failures);
+    ld->out->max_failures = BUDGET_MAX_FAILURES_AUTO;
+    return v ? budget_load_max_failures(v, path, &ld->out->max_failures, ld->err) : 0;
 }
 
 static int load_timeout(struct loader *ld, const json_t *v, const char *path)
@@ -1122,6 +1124,27 @@ static int load_scheduler(struct loader *ld, const json_t *v, const char *path)
     return 0;
 }
 
+/* The sweep's budgets (budget.h): "max_time" and "max_time_grace" are
+ * durations ("8h", "1h30m") or seconds, "max_trials" a count. */
+static int load_max_time(struct loader *ld, const json_t *v, const char *path)
+{
+    return v ? budget_load_duration(v, path, 1, &ld->out->max_time_s, ld->err) : 0;
+}
+
+static int load_max_time_grace(struct loader *ld, const json_t *v, const char *path)
+{
+    ld->out->max_time_grace_s = BUDGET_DEFAULT_GRACE_S;
+    return v ? budget_load_duration(v, path, 0, &ld->out->max_time_grace_s, ld->err) : 0;
+}
+
+static int load_max_trials(struct loader *ld, const json_t *v, const char *path)
+{
+    int n = 0;
+    int rc = load_int(ld, v, path, 1, 1000000000, &n);
+    ld->out->max_trials = n;
+    return rc;
+}
+
 /* ---- the top level ------------------------------------------------------ */
 
 struct top_key {
@@ -1147,6 +1170,9 @@ static const struct top_key top_keys[] = {
     {"keep_checkpoints", load_keep, 0},
     {"log_limit_mb", load_log_limit, 0},
     {"min_free_mb", load_min_free, 0},
+    {"max_time", load_max_time, 0},
+    {"max_time_grace", load_max_time_grace, 0},
+    {"max_trials", load_max_trials, 0},
     {"params", load_params, 0},
 };
 

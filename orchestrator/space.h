@@ -50,7 +50,8 @@ struct space {
     int threads_per_trial;       /* "threads_per_trial", default 1 */
     double timeout_s;            /* "timeout_s", 0 = no limit */
     int retries;                 /* "retries", default 0 */
-    int max_failures;            /* "max_failures", 0 = no limit */
+    int max_failures;            /* "max_failures": "auto" (BUDGET_MAX_FAILURES_AUTO,
+                                    the default), N, or 0 for null: never */
     enum keep_checkpoints keep;  /* "keep_checkpoints": "best" (default), "all", "top-K" */
     int keep_top;                /* configs whose checkpoints stay: 1 for best, K for
                                     top-K, 0 for all */
@@ -58,6 +59,9 @@ struct space {
                                     stderr.log of a trial, default 64 */
     double min_free_mb;          /* "min_free_mb": stop launching below this much
                                     free space on the sweep's disk, default 100 */
+    double max_time_s;           /* "max_time" in seconds, 0 = none (budget.h) */
+    double max_time_grace_s;     /* "max_time_grace", default 60 */
+    long max_trials;             /* "max_trials", 0 = none */
     struct search_space params;  /* "params" */
     json_t *document;            /* the whole parsed file (owned reference) */
 };

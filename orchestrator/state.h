@@ -16,8 +16,8 @@
  *   decide  {config, action: promote|prune|complete, at, budget, drop}
  *           a scheduler's decision, journaled before it is acted on
  *   retry   {trial, config, seed}                   resume --retry-failed
- * and informational ones (sweep_start, resume, config, sweep_end) that
- * state_apply accepts and ignores.
+ * and informational ones (sweep_start, resume, config, sweep_end, grow) that
+ * state_apply accepts and ignores (grow: growth.h).
  *
  * Memory is kept small per trial (a 100,000-trial sweep must fit in tens of
  * MB): params are held as compact JSON text, trial ids and directories are

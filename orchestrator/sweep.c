@@ -23,6 +23,7 @@
 
 #include "command.h"
 #include "fsutil.h"
+#include "growth.h"
 #include "journal.h"
 #include "journal_line.h"
 #include "launch.h"
@@ -55,7 +56,10 @@ struct sweep {
     int handles_open;          /* signal and tick handles initialised */
     int stopping;              /* no new launches */
     int interrupted;           /* the signal that stopped us, or 0 */
-    int max_failures_hit;
+    struct budget budget;      /* max_time, max_trials, max_failures (budget.h) */
+    uv_timer_t deadline;       /* max_time, then its grace */
+    int past_deadline;         /* max_time has passed: launch nothing more */
+    char budget_stop[128];     /* why a budget stopped it, for the summary */
     int disk_full;             /* stopped because the sweep's disk is (nearly) full */
     int fatal;
     int deciding;              /* journaling the scheduler's decisions */
@@ -462,7 +466,11 @@ static json_t *end_record(struct sweep *sweep, struct seed_ref ref, const struct
         json_object_set_new(record, "checkpoint",
                             checkpoint ? json_string(checkpoint) : json_null());
     } else {
-        int retry = !sweep->stopping && seed->attempts + 1 <= space->retries;
+        /* A budget stops launching, not retrying: resume runs the retry. */
+        int budget_stopped = sweep->budget.stop == BUDGET_STOP_TIME ||
+                             sweep->budget.stop == BUDGET_STOP_TRIALS;
+        int retry =
+            (!sweep->stopping || budget_stopped) && seed->attempts + 1 <= space->retries;
         json_object_set_new(record, "status", json_string("failed"));
         json_object_set_new(record, "failure", json_string(trial_failure_name(failure)));
         json_object_set_new(record, "reason", json_string(reason));
@@ -601,14 +609,55 @@ static void journal_decisions(struct sweep *sweep)
     sweep->deciding = 0;
 }
 
+/* Counts a trial's end against max_failures; stops the sweep when it is
+ * reached (budget.h). `record` is the trial's end record (borrowed). */
+static void count_failures(struct sweep *sweep, const json_t *record)
+{
+    const char *status = json_string_value(json_object_get(record, "status"));
+    if (!status || (strcmp(status, "ok") != 0 && strcmp(status, "failed") != 0))
+        return;
+    const char *failure = NULL;
+    if (strcmp(status, "failed") == 0) {
+        failure = json_string_value(json_object_get(record, "failure"));
+        if (!failure)
+            failure = "failed";
+    }
+    if (!budget_trial_ended(&sweep->budget, failure,
+                            json_integer_value(json_object_get(record, "exit_status")),
+                            (int)json_integer_value(json_object_get(record, "signal")),
+                            json_string_value(json_object_get(record, "reason")),
+                            json_string_value(json_object_get(record, "trial")),
+                            sweep->state.trials_failed))
+        return;
+    budget_describe_stop(&sweep->budget, sweep->budget_stop, sizeof sweep->budget_stop);
+    char message[1400];
+    if (sweep->budget.auto_stop)
+        snprintf(message, sizeof message,
+                 "stopping: the first %d trials all failed the same way (%.1000s); "
+                 "waiting for the running ones",
+                 BUDGET_AUTO_FAILURES, sweep->budget.reason);
+    else
+        snprintf(message, sizeof message,
+                 "stopping: %zu trials failed (max_failures is %d); waiting for the "
+                 "running ones",
+                 sweep->state.trials_failed, sweep->budget.limits.max_failures);
+    progress_note(&sweep->progress, message);
+    stop_all(sweep);
+}
+
 static void on_trial_done(struct trial *trial)
 {
     struct running_seed *owner = trial->owner;
     struct sweep *sweep = owner->sweep;
     struct seed_ref ref = owner->ref;
 
-    if (commit(sweep, end_record(sweep, ref, trial)) == 0)
+    json_t *record = end_record(sweep, ref, trial);
+    json_t *ended = record ? json_incref(record) : NULL;
+    if (commit(sweep, record) == 0) {
         schedule_drops(sweep);
+        count_failures(sweep, ended);
+    }
+    json_decref(ended);
     for (size_t i = 0; i < (size_t)sweep->opts->jobs; i++)
         if (sweep->running[i] == trial)
             sweep->running[i] = NULL;
@@ -623,18 +672,6 @@ static void on_trial_done(struct trial *trial)
         progress_trial_done(&sweep->progress, state, config, seed);
     else if (seed->queued && seed->attempts > 0 && seed->reason && !sweep->stopping)
         progress_trial_retried(&sweep->progress, config, seed);
-
-    int limit = sweep->space->max_failures;
-    if (limit > 0 && state->trials_failed >= (size_t)limit && !sweep->max_failures_hit) {
-        sweep->max_failures_hit = 1;
-        char message[160];
-        snprintf(message, sizeof message,
-                 "stopping: %zu trials failed (max_failures is %d); waiting for the "
-                 "running ones",
-                 state->trials_failed, limit);
-        progress_note(&sweep->progress, message);
-        stop_all(sweep);
-    }
     pump(sweep);
 }
 
@@ -737,8 +774,24 @@ static void close_loop_handles(struct sweep *sweep)
     sweep->handles_open = 0;
     trial_close_loop();
     uv_close((uv_handle_t *)&sweep->tick, NULL);
+    uv_close((uv_handle_t *)&sweep->deadline, NULL);
     uv_close((uv_handle_t *)&sweep->sigint, NULL);
     uv_close((uv_handle_t *)&sweep->sigterm, NULL);
+}
+
+/* A budget (max_time, max_trials) forbids the next launch: launch nothing
+ * more; the running trials go on (until max_time's grace ends). */
+static void stop_for_budget(struct sweep *sweep)
+{
+    sweep->stopping = 1;
+    budget_describe_stop(&sweep->budget, sweep->budget_stop, sizeof sweep->budget_stop);
+    char message[HP_PATH_MAX + 256];
+    snprintf(message, sizeof message,
+             "%s: launching nothing more%s; hpsearch resume %s continues",
+             sweep->budget_stop,
+             sweep->running_count ? ", waiting for the running trials" : "",
+             sweep->opts->out_dir);
+    progress_note(&sweep->progress, message);
 }
 
 static void pump(struct sweep *sweep)
@@ -754,6 +807,11 @@ static void pump(struct sweep *sweep)
             fail_sweep(sweep, &err);
         if (rc <= 0)
             break;
+        if (!budget_may_launch(&sweep->budget, sweep->past_deadline)) {
+            stop_for_budget(sweep);
+            break;
+        }
+        sweep->budget.launched++;
         launch(sweep, next);
     }
     if (sweep->running_count == 0)
@@ -783,6 +841,35 @@ static void on_signal(uv_signal_t *handle, int signum)
     stop_all(sweep);
     if (sweep->running_count == 0)
         pump(sweep);
+}
+
+/* max_time: at the deadline nothing more launches (pump asks the budget);
+ * the running trials get the grace, then are stopped as on Ctrl-C and run
+ * again on resume. */
+static void on_deadline(uv_timer_t *timer)
+{
+    struct sweep *sweep = timer->data;
+    if (!sweep->past_deadline) {
+        sweep->past_deadline = 1;
+        uv_timer_start(&sweep->deadline, on_deadline,
+                       (uint64_t)(sweep->budget.limits.grace_s * 1000.0), 0);
+        pump(sweep);
+        return;
+    }
+    if (sweep->running_count == 0)
+        return;
+    if (sweep->budget.stop == BUDGET_RUNS_ON) {
+        sweep->budget.stop = BUDGET_STOP_TIME;
+        budget_describe_stop(&sweep->budget, sweep->budget_stop,
+                             sizeof sweep->budget_stop);
+    }
+    char message[HP_PATH_MAX + 256];
+    snprintf(message, sizeof message,
+             "max_time's grace is over: stopping the running trials; hpsearch resume %s "
+             "runs them again",
+             sweep->opts->out_dir);
+    progress_note(&sweep->progress, message);
+    stop_all(sweep);
 }
 
 static void on_tick(uv_timer_t *timer)
@@ -864,69 +951,6 @@ static int write_space(const struct sweep *sweep, char hash[24], struct hp_error
     return rc;
 }
 
-/* Reads the space hash from the journal's first record (sweep_start), checked
- * as a replay checks every line: an empty or damaged journal says so rather
- * than passing for an edited space. Returns 0 (hash is "" when the record
- * has none), or what journal_line_open and journal_line_next return when
- * the journal cannot be read. */
-static int journal_space_hash(const char *dir, char hash[24], struct hp_error *err)
-{
-    hash[0] = '\0';
-    struct journal_line_reader reader;
-    int rc = journal_line_open(&reader, dir, err);
-    if (rc < 0)
-        return rc;
-    rc = journal_line_next(&reader, err);
-    if (rc == 1) {
-        json_t *record = json_loadb(reader.line, reader.len, 0, NULL);
-        const char *value = json_string_value(json_object_get(record, "space_hash"));
-        snprintf(hash, 24, "%s", value ? value : "");
-        json_decref(record);
-        rc = 0;
-    }
-    journal_line_close(&reader);
-    return rc;
-}
-
-/* Checks that <out>/space.json is the one the journal began with. Returns 0,
- * -1 when it is not (or cannot be read), or JOURNAL_LINE_UNREADABLE when
- * the journal cannot tell. */
-static int check_space_unchanged(const struct sweep *sweep, struct hp_error *err)
-{
-    char recorded[24];
-    int rc = journal_space_hash(sweep->opts->out_dir, recorded, err);
-    if (rc < 0)
-        return rc;
-    char path[HP_PATH_MAX];
-    if (hp_path_join(path, sizeof path, err, sweep->opts->out_dir, "space.json", NULL) <
-        0)
-        return -1;
-    FILE *in = fopen(path, "rb");
-    if (!in)
-        return hp_error_set(err, "", "%s: cannot open: %s", path, strerror(errno));
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
-    char buf[65536];
-    size_t n;
-    while (out && (n = fread(buf, 1, sizeof buf, in)) > 0)
-        fwrite(buf, 1, n, out);
-    fclose(in);
-    if (!out)
-        return hp_error_set(err, "", "out of memory");
-    fclose(out);
-    char hash[24];
-    state_hash_text(text, len, hash);
-    free(text);
-    if (strcmp(hash, recorded) != 0)
-        return hp_error_set(err, "",
-                            "%s was edited since the sweep started (the journal recorded "
-                            "space %s, the file is now %s); results would mix two "
-                            "spaces: restore it, or start a new sweep with hpsearch run",
-                            path, recorded[0] ? recorded : "?", hash);
-    return 0;
-}
-
 static int results_exist(const char *dir)
 {
     char path[HP_PATH_MAX];
@@ -963,8 +987,8 @@ static const char *stop_reason(const struct sweep *sweep)
         return "stopped: its disk is full";
     if (sweep->fatal)
         return "stopped by an error";
-    if (sweep->max_failures_hit)
-        return "stopped after max_failures failed trials";
+    if (sweep->budget_stop[0])
+        return sweep->budget_stop;
     return NULL;
 }
 
@@ -978,8 +1002,14 @@ static enum hp_exit_code run_loop(struct sweep *sweep, struct hp_error *err)
     uv_signal_init(&sweep->loop, &sweep->sigint);
     uv_signal_init(&sweep->loop, &sweep->sigterm);
     uv_timer_init(&sweep->loop, &sweep->tick);
+    uv_timer_init(&sweep->loop, &sweep->deadline);
     sweep->handles_open = 1;
     sweep->sigint.data = sweep->sigterm.data = sweep->tick.data = sweep;
+    sweep->deadline.data = sweep;
+    budget_init(&sweep->budget, &sweep->opts->limits);
+    if (sweep->budget.limits.max_time_s > 0)
+        uv_timer_start(&sweep->deadline, on_deadline,
+                       (uint64_t)(sweep->budget.limits.max_time_s * 1000.0), 0);
     uv_signal_start(&sweep->sigint, on_signal, SIGINT);
     uv_signal_start(&sweep->sigterm, on_signal, SIGTERM);
     trial_init_loop(&sweep->loop);
@@ -1034,8 +1064,26 @@ static enum hp_exit_code run_loop(struct sweep *sweep, struct hp_error *err)
     }
     if (sweep->interrupted)
         return sweep->interrupted == SIGTERM ? HP_EXIT_TERMINATED : HP_EXIT_INTERRUPTED;
-    if (sweep->max_failures_hit)
+    if (sweep->budget.stop == BUDGET_STOP_FAILURES && sweep->budget.auto_stop) {
+        char logs[600] = "";
+        for (size_t i = 0; i < BUDGET_AUTO_FAILURES; i++) {
+            size_t used = strlen(logs);
+            snprintf(logs + used, sizeof logs - used, "%strials/%s/stderr.log",
+                     i ? ", " : "", sweep->budget.logs[i]);
+        }
+        hp_error_set(err, "",
+                     "the first %d trials all failed the same way, so the sweep stopped: "
+                     "%.400s; their logs in %s: %s; fix the command, then run hpsearch "
+                     "resume %s --retry-failed (\"max_failures\": null never stops)",
+                     BUDGET_AUTO_FAILURES, sweep->budget.reason, sweep->opts->out_dir,
+                     logs, sweep->opts->out_dir);
         return HP_EXIT_MAX_FAILURES;
+    }
+    if (sweep->budget.stop == BUDGET_STOP_FAILURES)
+        return HP_EXIT_MAX_FAILURES;
+    if (sweep->budget.stop == BUDGET_STOP_TIME ||
+        sweep->budget.stop == BUDGET_STOP_TRIALS)
+        return HP_EXIT_BUDGET;
     return state->trials_ok > 0 ? HP_EXIT_OK : HP_EXIT_ALL_FAILED;
 }
 
@@ -1067,6 +1115,7 @@ static enum hp_exit_code sweep_main(const struct space *space,
     sweep.opts = opts;
     sweep.journal.fd = -1;
     enum hp_exit_code code = HP_EXIT_RUNTIME;
+    struct growth grow = {0};
 
     if (uv_loop_init(&sweep.loop) < 0) {
         hp_error_set(err, "", "cannot start the event loop");
@@ -1090,7 +1139,7 @@ static enum hp_exit_code sweep_main(const struct space *space,
 
     if (resume) {
         long long good_bytes = 0;
-        int rc = check_space_unchanged(&sweep, err);
+        int rc = growth_check(opts->out_dir, space, &grow, err);
         if (rc < 0) {
             code = rc == JOURNAL_LINE_UNREADABLE ? HP_EXIT_JOURNAL : HP_EXIT_USAGE;
             goto out;
@@ -1115,6 +1164,17 @@ static enum hp_exit_code sweep_main(const struct space *space,
         if (leftovers > 0)
             printf("%s: killed %d processes that the interrupted run's trials left behind\n",
                    opts->out_dir, leftovers);
+        if (grow.to > grow.from) {
+            /* space.json already says the new size; the record makes it the
+             * one a later resume checks against. */
+            printf("growing %s from %zu to %zu configs\n", opts->out_dir, grow.from,
+                   grow.to);
+            note(&sweep, growth_record(&grow, space, unix_time()));
+            if (sweep.fatal) {
+                *err = sweep.fatal_err;
+                goto out;
+            }
+        }
         /* Files that finished attempts no longer need but a killed run had no
          * time to delete: their records are on disk once the journal is
          * synced, and no trial runs. */
@@ -1157,10 +1217,11 @@ static enum hp_exit_code sweep_main(const struct space *space,
             goto out;
         sweep.state.on_config_complete = on_config_complete;
         /* Version 2: every line carries its checksum (journal_line.h). */
-        note(&sweep, json_pack("{s:s, s:i, s:s, s:s, s:i, s:I, s:f}", "event",
+        note(&sweep, json_pack("{s:s, s:i, s:s, s:s, s:i, s:I, s:f, s:o}", "event",
                                "sweep_start", "version", 2, "name", space->name,
                                "space_hash", hash, "jobs", opts->jobs, "planned_trials",
-                               (json_int_t)sweep.state.trials_planned, "time", unix_time()));
+                               (json_int_t)sweep.state.trials_planned, "time",
+                               unix_time(), "trials", growth_trials_value(space)));
     }
     if (sweep.fatal) {
         *err = sweep.fatal_err;

@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 
+#include "budget.h"
 #include "error.h"
 #include "exit_codes.h"
 #include "space.h"
@@ -20,6 +21,7 @@ struct sweep_options {
     int live_progress;         /* 1: one live line on a terminal; 0: log lines */
     double kill_grace_s;       /* SIGTERM to SIGKILL, for timeouts and stops */
     int retry_failed;          /* resume: failed trials run again */
+    struct budget_limits limits; /* max_time, max_trials, max_failures (budget.h) */
 };
 
 /* Runs the sweep to completion. Returns an exit code (exit_codes.h); on

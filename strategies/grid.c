@@ -40,7 +40,7 @@ struct grid {
  * of combinations of the values of the parameters that conditions name. */
 #define GRID_WALK_MAX ((size_t)50000000)
 
-static const char *const grid_option_keys[] = {NULL};
+static const char *const grid_option_keys[] = {"trials", NULL};
 
 static const char *kind_word(enum param_kind kind)
 {
@@ -176,7 +176,6 @@ static int grid_create(const struct search_space *space, const json_t *options,
                        struct hp_error *err)
 {
     (void)context; /* the order of configs does not depend on the mode */
-    (void)options;
     *out = NULL;
     size_t n = space->count;
     struct grid *g = calloc(1, sizeof *g);
@@ -217,6 +216,27 @@ static int grid_create(const struct search_space *space, const json_t *options,
     if (condition_any(space) && grid_create_conditional(g, err) != 0) {
         grid_destroy(&g->base);
         return -1;
+    }
+    /* "trials" runs the first N configs of the grid; growing it (resume
+     * --trials) runs the next ones, up to the whole grid. */
+    const json_t *trials = json_object_get(options, "trials");
+    if (trials) {
+        char got[128];
+        search_space_describe(trials, got, sizeof got);
+        if (!json_is_integer(trials) || json_integer_value(trials) < 1) {
+            grid_destroy(&g->base);
+            return hp_error_set(err, "strategy.trials",
+                                "must be an integer >= 1 (got %s)", got);
+        }
+        if ((unsigned long long)json_integer_value(trials) > g->total) {
+            size_t total = g->total;
+            grid_destroy(&g->base);
+            return hp_error_set(err, "strategy.trials",
+                                "the grid has only %zu configuration%s (got %s); a grid "
+                                "sweep cannot grow past its grid",
+                                total, total == 1 ? "" : "s", got);
+        }
+        g->total = (size_t)json_integer_value(trials);
     }
     *out = &g->base;
     return 0;

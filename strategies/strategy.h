@@ -85,7 +85,8 @@ struct strategy {
  *
  * grid: the cartesian product of every parameter's grid values
  *   (search_space_grid_values), in itertools.product order: the first declared
- *   parameter varies slowest, the last fastest. No options besides "type".
+ *   parameter varies slowest, the last fastest. Option "trials" (integer
+ *   1 .. the grid's size): only the first trials configs.
  *   create() fails when a numeric range has neither "values" nor "step", or
  *   when the grid holds more than SEARCH_SPACE_GRID_MAX configs. planned() is
  *   the grid's size; an empty space is one empty config. With conditional

@@ -80,6 +80,7 @@ static void prepare(const char *dir, const char *mode, int timeout_s)
     snprintf(space, sizeof space,
              "{\"name\": \"e2e-processes\", \"command\": [\"%s/fake_trainer\", \"%s\"],\n"
              " \"strategy\": {\"type\": \"grid\"}, \"seeds\": 1, \"parallel\": 2,\n"
+             " \"max_failures\": null,\n"
              "%s \"retries\": 0,\n"
              " \"params\": {\"x\": {\"type\": \"choice\", \"values\": [0.1, 0.2, 0.3]}}}\n",
              BIN, mode, timeout);

@@ -86,7 +86,7 @@ START_TEST(test_failure_reasons_name_the_cause)
     char space[2048];
     snprintf(space, sizeof space,
              "{\"name\": \"e2e-reasons\", \"command\": [\"%s/fake_trainer\", \"{mode}\"],\n"
-             " \"strategy\": {\"type\": \"grid\"}, \"seeds\": 1,\n"
+             " \"strategy\": {\"type\": \"grid\"}, \"seeds\": 1, \"max_failures\": null,\n"
              " \"params\": {\"mode\": {\"type\": \"choice\", \"values\": [\"pydict\", "
              "\"strobj\", \"exit\", \"silent\", \"ok\"]}}}\n",
              BIN);
@@ -140,7 +140,7 @@ START_TEST(test_resume_retry_failed_runs_failed_trials_again)
     char space[2048];
     snprintf(space, sizeof space,
              "{\"name\": \"e2e-retry\", \"command\": [\"%s/fake_trainer\", \"failwhile\"],\n"
-             " \"strategy\": {\"type\": \"grid\"}, \"seeds\": 2,\n"
+             " \"strategy\": {\"type\": \"grid\"}, \"seeds\": 2, \"max_failures\": null,\n"
              " \"params\": {\"x\": {\"type\": \"choice\", \"values\": [0.1, 0.3]}}}\n",
              BIN);
     write_text(WORK "/retry/space.json", space);

@@ -183,6 +183,7 @@ START_TEST(test_sweep_classifies_every_kind_of_trial_failure)
     snprintf(space, sizeof space,
              "{\"name\": \"e2e-faults\", \"command\": [\"%s/fake_trainer\", \"{mode}\"],\n"
              " \"strategy\": {\"type\": \"grid\"}, \"seeds\": 1, \"timeout_s\": 2,\n"
+             " \"max_failures\": null,\n"
              " \"params\": {\"mode\": {\"type\": \"choice\", \"values\": [\"ok\", \"crash\", "
              "\"exit\", \"nan\", \"silent\", \"garbage\", \"longline\", \"progress\", "
              "\"hang\"]}}}\n",

@@ -61,3 +61,9 @@ add_dependencies(check_e2e_schedule hpsearch fake_trainer)
 hp_add_check_test(check_e2e_when SOURCES e2e/check_e2e_when.c LIBS PkgConfig::JANSSON
                   TIMEOUT 300)
 add_dependencies(check_e2e_when hpsearch fake_trainer)
+
+# Growing a sweep, max_trials, max_time and max_failures: each stops or grows
+# the same sweep that a straight run gives.
+hp_add_check_test(check_e2e_run_control SOURCES e2e/check_e2e_run_control.c
+                  LIBS PkgConfig::JANSSON TIMEOUT 300)
+add_dependencies(check_e2e_run_control hpsearch fake_trainer)

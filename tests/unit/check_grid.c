@@ -329,6 +329,46 @@ START_TEST(test_registry_wrappers_supply_default_noops)
 }
 END_TEST
 
+/* "trials" bounds the grid to its first N configs, up to the grid's size:
+ * growing it (resume --trials) continues the same product order. */
+START_TEST(test_grid_trials_bound_takes_the_first_configs)
+{
+    struct search_space s = {0};
+    add_choice(&s, "opt", json_pack("[ss]", "sgd", "adam"));
+    add_choice(&s, "nesterov", json_pack("[bb]", 1, 0));
+    struct strategy *whole = create_grid(&s);
+    struct strategy *g = NULL;
+    struct hp_error err;
+    hp_error_init(&err);
+    json_t *options = json_pack("{s:s, s:i}", "type", "grid", "trials", 3);
+    ck_assert_int_eq(
+        grid_strategy_ops.create(&s, options, &(struct strategy_context){1}, &g, &err), 0);
+    ck_assert_uint_eq(strategy_planned(g), 3);
+    for (size_t i = 0; i < 3; i++) {
+        json_t *a = ask_config(g, i);
+        json_t *b = ask_config(whole, i);
+        ck_assert(json_equal(a, b));
+        json_decref(a);
+        json_decref(b);
+    }
+    assert_done(g);
+    strategy_destroy(g);
+    strategy_destroy(whole);
+    json_decref(options);
+
+    g = NULL;
+    options = json_pack("{s:s, s:i}", "type", "grid", "trials", 5);
+    ck_assert_int_eq(
+        grid_strategy_ops.create(&s, options, &(struct strategy_context){1}, &g, &err), -1);
+    ck_assert_ptr_null(g);
+    ck_assert_str_eq(err.path, "strategy.trials");
+    ck_assert_str_eq(err.message, "the grid has only 4 configurations (got 5); a grid "
+                                  "sweep cannot grow past its grid");
+    json_decref(options);
+    search_space_free(&s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *suite = suite_create("grid");
@@ -341,6 +381,7 @@ int main(void)
     tcase_add_test(tc, test_grid_values_lists_every_kind);
     tcase_add_test(tc, test_grid_rejects_a_range_without_values_or_step);
     tcase_add_test(tc, test_grid_rejects_more_than_a_billion_configs);
+    tcase_add_test(tc, test_grid_trials_bound_takes_the_first_configs);
     tcase_add_test(tc, test_registry_finds_strategies_by_name);
     tcase_add_test(tc, test_registry_wrappers_supply_default_noops);
     suite_add_tcase(suite, tc);

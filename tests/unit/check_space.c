@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "budget.h"
 #include "check_main.h"
 #include "space.h"
 
@@ -135,7 +136,10 @@ START_TEST(test_space_fills_defaults_for_an_empty_object)
     ck_assert_int_eq(s.threads_per_trial, 1);
     ck_assert(s.timeout_s == 0);
     ck_assert_int_eq(s.retries, 0);
-    ck_assert_int_eq(s.max_failures, 0);
+    ck_assert_int_eq(s.max_failures, BUDGET_MAX_FAILURES_AUTO);
+    ck_assert(s.max_time_s == 0);
+    ck_assert(s.max_time_grace_s == BUDGET_DEFAULT_GRACE_S);
+    ck_assert_int_eq(s.max_trials, 0);
     ck_assert_int_eq(s.keep, KEEP_BEST);
     ck_assert_uint_eq(s.params.count, 0);
     ck_assert(json_is_object(s.document));

@@ -9,3 +9,6 @@ hp_add_check_test(check_trial SOURCES unit/check_trial.c LIBS hp_orchestrator)
 add_dependencies(check_trial fake_trainer)
 hp_add_check_test(check_journal SOURCES unit/check_journal.c LIBS hp_orchestrator)
 hp_add_check_test(check_state SOURCES unit/check_state.c LIBS hp_orchestrator)
+
+# The sweep's budgets: durations, max_failures values, when launching stops.
+hp_add_check_test(check_budget SOURCES unit/check_budget.c LIBS hp_orchestrator)
