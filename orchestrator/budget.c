@@ -191,30 +191,53 @@ static void signature_of(const char *failure, long long exit_status, int signal,
         snprintf(buf, size, "%s %lld", failure, exit_status);
 }
 
+void budget_trial_launched(struct budget *b, const char *trial_id)
+{
+    if (!b->auto_armed || b->watched == BUDGET_AUTO_FAILURES)
+        return;
+    for (size_t i = 0; i < b->watched; i++)
+        if (strcmp(b->logs[i], trial_id) == 0)
+            return; /* a retry: the same trial */
+    snprintf(b->logs[b->watched++], sizeof b->logs[0], "%s", trial_id);
+}
+
+/* auto: takes the end of a watched trial. Returns 1 when the three watched
+ * trials have all failed the same way. */
+static int auto_trial_ended(struct budget *b, const char *failure, long long exit_status,
+                            int signal, const char *reason, const char *trial_id)
+{
+    size_t w = 0;
+    while (w < b->watched && strcmp(b->logs[w], trial_id) != 0)
+        w++;
+    if (w == b->watched || b->signatures[w][0])
+        return 0; /* not watched, or a retry of one already judged */
+    /* A NaN comes from a config's params, not from a broken command. */
+    if (!failure || strcmp(failure, "nan") == 0) {
+        b->auto_armed = 0;
+        return 0;
+    }
+    signature_of(failure, exit_status, signal, b->signatures[w], sizeof b->signatures[w]);
+    snprintf(b->reasons[w], sizeof b->reasons[w], "%s", reason ? reason : failure);
+    for (size_t i = 0; i < BUDGET_AUTO_FAILURES; i++) {
+        if (i >= b->watched || !b->signatures[i][0])
+            return 0; /* one still runs */
+        if (strcmp(b->signatures[i], b->signatures[0]) != 0) {
+            b->auto_armed = 0;
+            return 0;
+        }
+    }
+    snprintf(b->reason, sizeof b->reason, "%s", b->reasons[0]);
+    return 1;
+}
+
 int budget_trial_ended(struct budget *b, const char *failure, long long exit_status,
                        int signal, const char *reason, const char *trial_id,
                        size_t failed_total)
 {
     if (b->stop == BUDGET_STOP_FAILURES)
         return 0; /* already stopped for failures */
-    size_t index = b->ended++;
-    if (b->auto_armed && index < BUDGET_AUTO_FAILURES) {
-        /* A NaN comes from a config's params, not from a broken command. */
-        if (!failure || strcmp(failure, "nan") == 0) {
-            b->auto_armed = 0;
-            return 0;
-        }
-        char signature[64];
-        signature_of(failure, exit_status, signal, signature, sizeof signature);
-        if (index == 0) {
-            snprintf(b->signature, sizeof b->signature, "%s", signature);
-            snprintf(b->reason, sizeof b->reason, "%s", reason ? reason : failure);
-        } else if (strcmp(signature, b->signature) != 0) {
-            b->auto_armed = 0;
-            return 0;
-        }
-        snprintf(b->logs[index], sizeof b->logs[index], "%s", trial_id);
-        if (index + 1 == BUDGET_AUTO_FAILURES) {
+    if (b->auto_armed) {
+        if (auto_trial_ended(b, failure, exit_status, signal, reason, trial_id)) {
             b->stop = BUDGET_STOP_FAILURES;
             b->auto_stop = 1;
             return 1;

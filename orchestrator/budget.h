@@ -5,8 +5,10 @@
  *                   this run (`run` or `resume`); running trials get until the
  *                   deadline plus max_time_grace, then are stopped as on Ctrl-C
  *   max_trials      stop launching after N trials started in this run
- *   max_failures    "auto" (the default): stop when the first 3 trials that end
- *                   in this run all failed the same way; N: stop after N failed
+ *   max_failures    "auto" (the default): stop when the first 3 trials this
+ *                   run launched (the first in the configs' order, so the
+ *                   verdict never depends on which finishes first) all failed
+ *                   the same way; N: stop after N failed
  *                   trials; null (or 0): never stop for failures
  *
  * Budgets decide only when to stop launching, never what a trial computes:
@@ -50,11 +52,14 @@ enum budget_stop {
 struct budget {
     struct budget_limits limits;
     size_t launched;    /* trials started in this run */
-    size_t ended;       /* attempts that ended ok or failed in this run */
     int auto_armed;     /* auto still watches the first trials */
-    char signature[64]; /* how the first failure failed: "exit_code 7" */
-    char reason[1024];  /* its reason, as the end record says it */
-    char logs[BUDGET_AUTO_FAILURES][48]; /* trial ids of the failures */
+    char logs[BUDGET_AUTO_FAILURES][48]; /* the watched trials' ids, launch order */
+    size_t watched;                      /* how many of logs[] are set */
+    char signatures[BUDGET_AUTO_FAILURES][64]; /* how each failed: "exit_code 7";
+                                                  "" while it runs */
+    char reason[1024];  /* the first watched trial's reason, as its end record
+                           says it (once all three failed) */
+    char reasons[BUDGET_AUTO_FAILURES][1024];
     enum budget_stop stop;
     int auto_stop; /* the failures stop came from "auto" */
 };
@@ -85,6 +90,9 @@ void budget_init(struct budget *b, const struct budget_limits *limits);
  * out. On 0 the budget records why (b->stop) and the sweep must stop
  * launching. */
 int budget_may_launch(struct budget *b, int past_deadline);
+
+/* A trial of this run is launched: auto watches the first three. */
+void budget_trial_launched(struct budget *b, const char *trial_id);
 
 /* A trial of this run ended ok or failed. `failure` (NULL when it succeeded)
  * with `exit_status` or `signal` (0 when none) says how, `reason` in words;

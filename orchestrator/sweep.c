@@ -812,6 +812,11 @@ static void pump(struct sweep *sweep)
             break;
         }
         sweep->budget.launched++;
+        char trial_id[48];
+        state_trial_id(&sweep->state.configs[next.config],
+                       &sweep->state.configs[next.config].seeds[next.seed], trial_id,
+                       sizeof trial_id);
+        budget_trial_launched(&sweep->budget, trial_id);
         launch(sweep, next);
     }
     if (sweep->running_count == 0)

@@ -153,20 +153,33 @@ START_TEST(test_budget_deadline_stops_launching)
 }
 END_TEST
 
-START_TEST(test_budget_auto_stops_after_three_same_failures)
+/* Launches c0000-s0, c0001-s0, c0002-s0 and c0003-s0 under auto. */
+static void launch_four(struct budget *b)
 {
     struct budget_limits limits = {0, 60, 0, BUDGET_MAX_FAILURES_AUTO};
+    budget_init(b, &limits);
+    const char *ids[] = {"c0000-s0", "c0001-s0", "c0002-s0", "c0003-s0"};
+    for (int i = 0; i < 4; i++)
+        budget_trial_launched(b, ids[i]);
+}
+
+START_TEST(test_budget_auto_stops_after_three_same_failures)
+{
     struct budget b;
-    budget_init(&b, &limits);
-    /* The reasons' words differ (each trial's own stderr); the failure does not. */
-    ck_assert_int_eq(budget_trial_ended(&b, "exit_code", 2, 0, "exited with status 2; a",
-                                        "c0000-s0", 1),
-                     0);
-    ck_assert_int_eq(budget_trial_ended(&b, "exit_code", 2, 0, "exited with status 2; b",
-                                        "c0001-s0", 2),
-                     0);
+    launch_four(&b);
+    /* The reasons' words differ (each trial's own stderr); the failure does
+     * not. They end in another order than they started: the verdict and the
+     * reason named are those of the first three launched. */
     ck_assert_int_eq(budget_trial_ended(&b, "exit_code", 2, 0, "exited with status 2; c",
-                                        "c0002-s0", 3),
+                                        "c0002-s0", 1),
+                     0);
+    ck_assert_int_eq(budget_trial_ended(&b, "exit_code", 2, 0, "exited with status 2; a",
+                                        "c0000-s0", 2),
+                     0);
+    /* A trial past the first three does not count. */
+    ck_assert_int_eq(budget_trial_ended(&b, "exit_code", 2, 0, "d", "c0003-s0", 3), 0);
+    ck_assert_int_eq(budget_trial_ended(&b, "exit_code", 2, 0, "exited with status 2; b",
+                                        "c0001-s0", 4),
                      1);
     ck_assert_int_eq(b.stop, BUDGET_STOP_FAILURES);
     ck_assert_str_eq(b.reason, "exited with status 2; a");
@@ -176,25 +189,35 @@ END_TEST
 
 START_TEST(test_budget_auto_runs_on_after_a_success_or_another_failure)
 {
-    struct budget_limits limits = {0, 60, 0, BUDGET_MAX_FAILURES_AUTO};
     struct budget b;
-    budget_init(&b, &limits);
+    launch_four(&b);
     budget_trial_ended(&b, "exit_code", 2, 0, "x", "c0000-s0", 1);
     budget_trial_ended(&b, NULL, 0, 0, NULL, "c0001-s0", 1);
     ck_assert_int_eq(budget_trial_ended(&b, "exit_code", 2, 0, "x", "c0002-s0", 2), 0);
     for (int i = 0; i < 10; i++)
-        ck_assert_int_eq(budget_trial_ended(&b, "exit_code", 2, 0, "x", "c", 3 + i), 0);
+        ck_assert_int_eq(budget_trial_ended(&b, "exit_code", 2, 0, "x", "c0003-s0", 3 + i),
+                         0);
     ck_assert_int_eq(b.stop, BUDGET_RUNS_ON);
 
-    budget_init(&b, &limits);
+    launch_four(&b);
     budget_trial_ended(&b, "exit_code", 2, 0, "x", "c0000-s0", 1);
     budget_trial_ended(&b, "signal", 0, 9, "x", "c0001-s0", 2);
     ck_assert_int_eq(budget_trial_ended(&b, "exit_code", 2, 0, "x", "c0002-s0", 3), 0);
+    ck_assert_int_eq(b.stop, BUDGET_RUNS_ON);
 
     /* NaN comes from a config's params, not from a broken command. */
-    budget_init(&b, &limits);
+    launch_four(&b);
+    const char *ids[] = {"c0000-s0", "c0001-s0", "c0002-s0"};
     for (int i = 0; i < 3; i++)
-        ck_assert_int_eq(budget_trial_ended(&b, "nan", 3, 0, "x", "c", (size_t)i + 1), 0);
+        ck_assert_int_eq(budget_trial_ended(&b, "nan", 3, 0, "x", ids[i], (size_t)i + 1), 0);
+
+    /* A retried trial's second failure is not a fourth watched one. */
+    launch_four(&b);
+    budget_trial_ended(&b, "exit_code", 2, 0, "x", "c0000-s0", 1);
+    budget_trial_launched(&b, "c0000-s0");
+    ck_assert_int_eq(budget_trial_ended(&b, "exit_code", 2, 0, "x", "c0000-s0", 2), 0);
+    ck_assert_int_eq(budget_trial_ended(&b, "exit_code", 2, 0, "x", "c0001-s0", 3), 0);
+    ck_assert_int_eq(b.stop, BUDGET_RUNS_ON);
 }
 END_TEST
 
