@@ -112,7 +112,7 @@ static struct attempt *attempt_new(void)
     if (a) {
         a->best_epoch = a->last_epoch = -1;
         a->best = a->last = NAN;
-        a->last_step = a->resumed_after = -1;
+        a->last_step = a->resumed_after = a->resumed_at = -1;
         a->step_gap = 1;
     }
     return a;
@@ -319,6 +319,7 @@ static int apply_start(struct sweep_state *state, const json_t *record, struct h
                 a->checkpoint_epochs[c] >= 0 && a->checkpoint_epochs[c] < a->counted_step)
                 a->counted_step = a->checkpoint_epochs[c];
         a->resumed_after = a->last_step;
+        a->resumed_at = checkpoint_epoch(a, json_string_value(resume));
     }
     seed->live->run_stepped = 0;
     seed->live->ran_ahead[0] = '\0';

@@ -78,6 +78,7 @@ struct attempt {
     long last_step;        /* the furthest step its lines reported, -1 none */
     long step_gap;         /* the latest gap between two steps it reported (>= 1) */
     long resumed_after;    /* this run resumed from a checkpoint: last_step then; else -1 */
+    long resumed_at;       /* and the step the journal says its checkpoint holds, -1 */
     int run_stepped;       /* this run has reported a step */
     char ran_ahead[256];   /* non-empty: this run skipped unrecorded steps (why) */
     long units;            /* resource units this run trained (for the end record) */

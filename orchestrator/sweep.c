@@ -382,15 +382,26 @@ static json_t *end_record(struct sweep *sweep, struct seed_ref ref, const struct
     char ahead[256];
     snprintf(ahead, sizeof ahead, "%s", a->ran_ahead);
     if (!ahead[0] && a->resumed_after >= 0 && !a->run_stepped && trial->started &&
-        !trial->term_signal && trial->exit_status == 0 && sweep->state.scheduler &&
-        a->resumed_after < seed->budget) {
-        /* Resumed, it had nothing left to train: its checkpoint holds steps
-         * up to its budget whose lines the journal never got. */
-        snprintf(ahead, sizeof ahead,
-                 "its checkpoint was ahead of the journal: resumed, it reported nothing, "
-                 "but the journal's lines stop at step %ld of %ld (hpsearch was killed "
-                 "before reading the rest); it trains again from the start",
-                 a->resumed_after, seed->budget);
+        !trial->term_signal && trial->exit_status == 0) {
+        /* Resumed, it had nothing left to train. Either its budget says
+         * there was more, or the journal's lines stop at the step of the
+         * checkpoint it resumed from: the file held later steps (it was
+         * saved after the last line the journal got), whose lines are lost.
+         * The second may also be a trainer killed after its last report,
+         * just before it exited: training again costs time, not results. */
+        if (sweep->state.scheduler && a->resumed_after < seed->budget)
+            snprintf(ahead, sizeof ahead,
+                     "its checkpoint was ahead of the journal: resumed, it reported "
+                     "nothing, but the journal's lines stop at step %ld of %ld (hpsearch "
+                     "was killed before reading the rest); it trains again from the start",
+                     a->resumed_after, seed->budget);
+        else if (a->resumed_at >= 0 && a->resumed_after <= a->resumed_at)
+            snprintf(ahead, sizeof ahead,
+                     "its checkpoint may be ahead of the journal: resumed from the "
+                     "checkpoint of step %ld, it reported nothing more, so the lines of "
+                     "later steps it held may be lost (hpsearch was killed before reading "
+                     "them); it trains again from the start",
+                     a->resumed_at);
     }
     if (ahead[0]) {
         json_object_set_new(record, "status", json_string("interrupted"));

@@ -317,15 +317,23 @@ END_TEST
  * config's value at its rung would come from an earlier epoch. */
 START_TEST(test_resume_never_skips_epochs_a_checkpoint_ran_ahead_of)
 {
-    /* Epoch 2: resumed, the trainer reports epoch 3 first, one past the
-     * journal's gap. Epoch 3 (the rung): resumed, it reports nothing. */
+    /* ASHA, epoch 2: resumed, the trainer reports epoch 3 first, one past the
+     * journal's gap. ASHA, epoch 3 (the rung): resumed, it reports nothing.
+     * No scheduler, epoch 3 (its last): resumed, it reports nothing. */
+    static const struct {
+        const char *scheduler;
+        int ahead;
+    } cases[] = {
+        {"{\"type\": \"asha\", \"min\": 1, \"max\": 3, \"eta\": 3}", 2},
+        {"{\"type\": \"asha\", \"min\": 1, \"max\": 3, \"eta\": 3}", 3},
+        {"{\"type\": \"none\"}", 3},
+    };
     char dir[256];
     snprintf(dir, sizeof dir, WORK "/ahead%d", _i);
     fresh_dir(dir);
-    const char *sched = "{\"type\": \"asha\", \"min\": 1, \"max\": 3, \"eta\": 3}";
     char extra[64];
-    snprintf(extra, sizeof extra, ", \"--ahead=%d\"", _i);
-    write_space(dir, sched, 4, extra);
+    snprintf(extra, sizeof extra, ", \"--ahead=%d\"", cases[_i].ahead);
+    write_space(dir, cases[_i].scheduler, 4, extra);
     ck_assert_int_eq(
         run("cd '%s' && '%s/hpsearch' run space.json --out whole -j 2 > whole.log 2>&1",
             dir, BIN),
@@ -355,7 +363,7 @@ START_TEST(test_resume_never_skips_epochs_a_checkpoint_ran_ahead_of)
     /* And it was the case under test: the journal says why it restarted. */
     char command[600];
     snprintf(command, sizeof command,
-             "grep -q 'checkpoint was ahead of the journal' '%s/journal.jsonl'", out);
+             "grep -q 'ahead of the journal' '%s/journal.jsonl'", out);
     ck_assert_int_eq(run("%s", command), 0);
     free(whole_results);
     free(whole_decisions);
@@ -731,7 +739,7 @@ static Suite *schedule_suite(void)
     tcase_add_test(tc,
                    test_a_trainer_without_checkpoints_is_rerun_and_the_journal_says_so);
     tcase_add_test(tc, test_kill_and_resume_makes_the_same_decisions);
-    tcase_add_loop_test(tc, test_resume_never_skips_epochs_a_checkpoint_ran_ahead_of, 2, 4);
+    tcase_add_loop_test(tc, test_resume_never_skips_epochs_a_checkpoint_ran_ahead_of, 0, 3);
     tcase_add_test(tc, test_median_stops_bad_configs_the_same_way_at_any_parallelism);
     tcase_add_test(tc, test_pruned_trials_show_in_every_output);
     tcase_add_test(tc, test_hyperband_runs_brackets);
