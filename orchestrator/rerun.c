@@ -90,13 +90,14 @@ static const struct trial_callbacks CALLBACKS = {on_object, on_done};
 
 /* Runs the trial to its end in `rerun_dir`. Returns 0 or -1. */
 static int run_again(const struct launch_spec *spec, const char *rerun_dir, double timeout_s,
-                     struct rerun *r, struct hp_error *err)
+                     int in_dir, struct rerun *r, struct hp_error *err)
 {
     uv_loop_t loop;
     if (uv_loop_init(&loop) < 0 || trial_init_loop(&loop) < 0)
         return hp_error_set(err, "", "cannot start the event loop");
     struct trial_spec trial_spec = {spec->argv, spec->env, rerun_dir, timeout_s, 10.0,
-                                    1u << 20, NULL, (uint64_t)64 << 20, NULL};
+                                    1u << 20, NULL, (uint64_t)64 << 20, NULL,
+                                    in_dir ? rerun_dir : NULL};
     struct trial *trial = trial_start(&loop, &trial_spec, &CALLBACKS, r);
     int rc = trial ? 0 : hp_error_set(err, "", "out of memory");
     while (trial && !r->done)
@@ -170,7 +171,7 @@ enum hp_exit_code rerun_trial(const struct space *space, const char *dir,
         launch_context_init(&ctx, space, trainer_path, dir) < 0 ||
         launch_spec_build(&ctx, params, config->params_text, seed->seed, trial_id, rerun_dir,
                           &run, &spec, err) < 0 ||
-        run_again(&spec, rerun_dir, space->timeout_s, &r, err) < 0)
+        run_again(&spec, rerun_dir, space->timeout_s, space->workdir_trial, &r, err) < 0)
         goto out;
 
     size_t n_recorded = json_array_size(recorded);

@@ -59,6 +59,8 @@ struct space {
     double min_free_mb;          /* "min_free_mb": stop launching below this much
                                     free space on the sweep's disk, default 100 */
     struct search_space params;  /* "params" */
+    int workdir_trial;           /* "workdir": "trial" runs each trainer in its trial
+                                    directory; "cwd" (default) in hpsearch's */
     json_t *document;            /* the whole parsed file (owned reference) */
 };
 

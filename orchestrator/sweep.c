@@ -682,7 +682,8 @@ static void launch(struct sweep *sweep, struct seed_ref ref)
                                         MAX_METRIC_LINE,
                                         note,
                                         (uint64_t)(sweep->space->log_limit_mb * 1048576.0),
-                                        &sweep->tree};
+                                        &sweep->tree,
+                                        sweep->space->workdir_trial ? dir : NULL};
         trial = trial_start(&sweep->loop, &trial_spec, &TRIAL_CALLBACKS, owner);
         launch_spec_free(&spec);
     }
