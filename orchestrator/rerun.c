@@ -13,6 +13,7 @@
 #include "fsutil.h"
 #include "launch.h"
 #include "path.h"
+#include "provenance.h"
 #include "state.h"
 #include "trial.h"
 #include "metric_line.h"
@@ -115,6 +116,23 @@ static void print_line(FILE *out, const char *label, const json_t *line)
     free(text);
 }
 
+/* Says what the rerun runs with that differs from the sweep's latest run
+ * (provenance.h), so that a difference below is explained. */
+static void report_provenance(const struct sweep_state *state, const struct space *space,
+                              const char *trainer_path, FILE *out)
+{
+    json_t *now = provenance_collect(space, trainer_path, NULL);
+    if (!state->provenance)
+        fprintf(out, "provenance: the sweep recorded none (an older hpsearch); cannot tell "
+                     "what changed since\n");
+    else if (now && provenance_print_changes(state->provenance, now,
+                                             "provenance: changed since the sweep ran:",
+                                             out) == 0)
+        fprintf(out, "provenance: unchanged since the sweep ran (hpsearch version, host, "
+                     "trainer files, git commit and diff, numerics environment)\n");
+    json_decref(now);
+}
+
 enum hp_exit_code rerun_trial(const struct space *space, const char *dir,
                               const char *trial_id, const char *trainer_path, FILE *out,
                               struct hp_error *err)
@@ -150,6 +168,7 @@ enum hp_exit_code rerun_trial(const struct space *space, const char *dir,
     recorded = recorded_lines(dir, trial_id, err);
     if (!recorded)
         goto out;
+    report_provenance(&state, space, trainer_path, out);
 
     /* A fresh directory beside the original: rerun-1, rerun-2, ... */
     char rerun_dir[HP_PATH_MAX];

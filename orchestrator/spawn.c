@@ -23,11 +23,8 @@
 
 #include "path.h"
 
-/* Resolves a program name through PATH the way execvp does, before the vfork
- * (the child must not allocate). Returns 0 with path filled, -ENAMETOOLONG
- * for a name with a '/' too long for path[size], or -ENOENT (-EACCES). A
- * directory of PATH too long to hold the name is skipped, as execvp does. */
-static int resolve(const char *file, char *path, size_t size)
+/* Resolved before the vfork: the child must not allocate. */
+int spawn_resolve(const char *file, char *path, size_t size)
 {
     if (file[0] != '/' && strchr(file, '/')) {
         /* Relative to hpsearch's directory, also for a trial run elsewhere. */
@@ -63,7 +60,7 @@ int spawn_trial(char *const argv[], char *const env[], const char *cwd, int join
                 struct spawned *out)
 {
     char path[HP_PATH_MAX];
-    int rc = resolve(argv[0], path, sizeof path);
+    int rc = spawn_resolve(argv[0], path, sizeof path);
     if (rc < 0)
         return rc;
     int out_pipe[2] = {-1, -1};

@@ -20,6 +20,7 @@
 #ifndef SPAWN_H
 #define SPAWN_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 struct spawned {
@@ -37,6 +38,13 @@ struct spawned {
  * the program could not be run, e.g. -ENOENT, -EACCES, or the cgroup's when it
  * could not be joined), in which case nothing is left open and no child
  * remains. */
+/* Resolves a program name the way spawn_trial will: through PATH the way
+ * execvp does when it has no '/', else from hpsearch's own directory. Returns
+ * 0 with path[size] filled, -ENAMETOOLONG for a name with a '/' too long for
+ * it, or -ENOENT (-EACCES). A directory of PATH too long to hold the name is
+ * skipped, as execvp does. */
+int spawn_resolve(const char *file, char *path, size_t size);
+
 int spawn_trial(char *const argv[], char *const env[], const char *cwd, int join_fd,
                 struct spawned *out);
 

@@ -30,8 +30,10 @@
 #include "path.h"
 #include "proctree.h"
 #include "progress.h"
+#include "provenance.h"
 #include "results.h"
 #include "retention.h"
+#include "seedcheck.h"
 #include "state.h"
 #include "trial.h"
 #include "trial_protocol.h"
@@ -997,6 +999,7 @@ static enum hp_exit_code run_loop(struct sweep *sweep, struct hp_error *err)
     hp_error_init(&results_err);
     int results_rc = results_write(&view, &results_err);
     results_print_summary(&view, stdout);
+    seedcheck_warn(state, sweep->opts->out_dir, stdout);
     /* The first fatal error is the one to report: a full disk shows first in
      * the journal, and results.json failing after it says nothing new. */
     if (sweep->fatal) {
@@ -1030,6 +1033,27 @@ static void retry_failed(struct sweep *sweep)
         }
     }
     printf("retrying %zu failed trial%s\n", count, count == 1 ? "" : "s");
+}
+
+/* Journals what the sweep runs with now (provenance.h); on a resume, first
+ * warns about what changed since the run before. */
+static void record_provenance(struct sweep *sweep, int resumed)
+{
+    json_t *now = provenance_collect(sweep->space, sweep->opts->trainer_path, NULL);
+    if (!now)
+        return;
+    if (resumed) {
+        if (!sweep->state.provenance)
+            fprintf(stderr, "hpsearch: note: this sweep's earlier runs recorded no "
+                            "provenance (an older hpsearch); recording it from now on\n");
+        else
+            provenance_print_changes(sweep->state.provenance, now,
+                                     "hpsearch: warning: what the sweep runs with changed "
+                                     "since its last run (results may differ for these "
+                                     "reasons):",
+                                     stderr);
+    }
+    note(sweep, provenance_record(now));
 }
 
 static enum hp_exit_code sweep_main(const struct space *space,
@@ -1116,6 +1140,7 @@ static enum hp_exit_code sweep_main(const struct space *space,
                    opts->out_dir, done, sweep.state.trials_failed);
             struct results_view view = {&sweep.state, 0.0, NULL};
             results_print_summary(&view, stdout);
+            seedcheck_warn(&sweep.state, opts->out_dir, stdout);
             code = HP_EXIT_OK;
             goto out;
         }
@@ -1124,6 +1149,7 @@ static enum hp_exit_code sweep_main(const struct space *space,
                sweep.state.trials_failed, sweep.state.queue_len - sweep.state.queue_head);
         note(&sweep, json_pack("{s:s, s:i, s:f}", "event", "resume", "jobs", opts->jobs,
                                "time", unix_time()));
+        record_provenance(&sweep, 1);
     } else {
         char hash[24];
         if (write_space(&sweep, hash, err) < 0 ||
@@ -1136,6 +1162,7 @@ static enum hp_exit_code sweep_main(const struct space *space,
                                "sweep_start", "version", 2, "name", space->name,
                                "space_hash", hash, "jobs", opts->jobs, "planned_trials",
                                (json_int_t)sweep.state.trials_planned, "time", unix_time()));
+        record_provenance(&sweep, 0);
     }
     if (sweep.fatal) {
         *err = sweep.fatal_err;
