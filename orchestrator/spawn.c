@@ -54,7 +54,8 @@ int spawn_resolve(const char *file, char *path, size_t size)
 }
 
 /* The signals hpsearch handles or ignores; a trainer starts with the defaults. */
-static const int HANDLED_SIGNALS[] = {SIGINT, SIGTERM, SIGCHLD, SIGHUP, SIGPIPE, SIGXFSZ};
+static const int HANDLED_SIGNALS[] = {SIGINT,  SIGTERM, SIGCHLD, SIGHUP,
+                                      SIGPIPE, SIGXFSZ, SIGWINCH};
 
 int spawn_trial(char *const argv[], char *const env[], const char *cwd, int join_fd,
                 struct spawned *out)

@@ -53,6 +53,7 @@ struct sweep {
     struct progress progress;
     uv_signal_t sigint;
     uv_signal_t sigterm;
+    uv_signal_t sigwinch;      /* the terminal was resized: refit the live line */
     uv_timer_t tick;
     int handles_open;          /* signal and tick handles initialised */
     int stopping;              /* no new launches */
@@ -716,6 +717,7 @@ static void close_loop_handles(struct sweep *sweep)
     uv_close((uv_handle_t *)&sweep->tick, NULL);
     uv_close((uv_handle_t *)&sweep->sigint, NULL);
     uv_close((uv_handle_t *)&sweep->sigterm, NULL);
+    uv_close((uv_handle_t *)&sweep->sigwinch, NULL);
 }
 
 static void pump(struct sweep *sweep)
@@ -760,6 +762,14 @@ static void on_signal(uv_signal_t *handle, int signum)
     stop_all(sweep);
     if (sweep->running_count == 0)
         pump(sweep);
+}
+
+static void on_resize(uv_signal_t *handle, int signum)
+{
+    (void)signum;
+    struct sweep *sweep = handle->data;
+    progress_set_width(&sweep->progress, progress_terminal_width(STDOUT_FILENO));
+    progress_redraw(&sweep->progress, &sweep->state);
 }
 
 static void on_tick(uv_timer_t *timer)
@@ -954,14 +964,17 @@ static enum hp_exit_code run_loop(struct sweep *sweep, struct hp_error *err)
     sweep->progress.done_at_start = sweep->state.trials_ok + sweep->state.trials_failed;
     uv_signal_init(&sweep->loop, &sweep->sigint);
     uv_signal_init(&sweep->loop, &sweep->sigterm);
+    uv_signal_init(&sweep->loop, &sweep->sigwinch);
     uv_timer_init(&sweep->loop, &sweep->tick);
     sweep->handles_open = 1;
-    sweep->sigint.data = sweep->sigterm.data = sweep->tick.data = sweep;
+    sweep->sigint.data = sweep->sigterm.data = sweep->sigwinch.data = sweep->tick.data = sweep;
     uv_signal_start(&sweep->sigint, on_signal, SIGINT);
     uv_signal_start(&sweep->sigterm, on_signal, SIGTERM);
     trial_init_loop(&sweep->loop);
-    if (sweep->opts->live_progress)
+    if (sweep->opts->live_progress) {
         uv_timer_start(&sweep->tick, on_tick, 1000, 1000);
+        uv_signal_start(&sweep->sigwinch, on_resize, SIGWINCH);
+    }
 
     pump(sweep);
     uv_run(&sweep->loop, UV_RUN_DEFAULT);
