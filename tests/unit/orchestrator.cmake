@@ -9,3 +9,6 @@ hp_add_check_test(check_trial SOURCES unit/check_trial.c LIBS hp_orchestrator)
 add_dependencies(check_trial fake_trainer)
 hp_add_check_test(check_journal SOURCES unit/check_journal.c LIBS hp_orchestrator)
 hp_add_check_test(check_state SOURCES unit/check_state.c LIBS hp_orchestrator)
+# issue 10: the live line's width, provenance and its SHA-256.
+hp_add_check_test(check_progress SOURCES unit/check_progress.c LIBS hp_orchestrator)
+hp_add_check_test(check_provenance SOURCES unit/check_provenance.c LIBS hp_orchestrator)
