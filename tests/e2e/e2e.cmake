@@ -55,3 +55,9 @@ set_tests_properties(full_disk PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77)
 hp_add_check_test(check_e2e_schedule SOURCES e2e/check_e2e_schedule.c LIBS PkgConfig::JANSSON
                   TIMEOUT 600)
 add_dependencies(check_e2e_schedule hpsearch fake_trainer)
+
+# Trainers as people write them: store_true booleans, "workdir": "trial", the
+# seed-ignoring trainer's warning, provenance and what `rerun` says changed.
+hp_add_check_test(check_e2e_ergonomics SOURCES e2e/check_e2e_ergonomics.c
+                  LIBS PkgConfig::JANSSON TIMEOUT 300)
+add_dependencies(check_e2e_ergonomics hpsearch fake_trainer)
