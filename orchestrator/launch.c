@@ -80,6 +80,8 @@ int launch_absolute_paths(char *const *template_argv, char **argv, const char *c
     for (size_t i = 0; template_argv[i] && argv[i]; i++) {
         if (strchr(template_argv[i], '{') || strchr(template_argv[i], '}'))
             continue; /* placeholders: params, or hpsearch's own absolute paths */
+        if (i == 0 && !strchr(argv[0], '/'))
+            continue; /* a program name: found in PATH, wherever the trial runs */
         char *whole = absolute_if_exists(cwd, argv[i], &oom);
         const char *equals = strchr(argv[i], '=');
         char *value = !whole && argv[i][0] == '-' && equals

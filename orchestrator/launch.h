@@ -63,7 +63,8 @@ void launch_spec_free(struct launch_spec *spec);
  * element up to the template's end), each literal template element that is a
  * relative path naming an existing file or directory under `cwd`, or a
  * --name=VALUE element whose VALUE is one, into the absolute path. Params
- * (appended or from placeholders) are never touched. Returns 0 or -1 (out of
+ * (appended or from placeholders) are never touched, nor a program name
+ * without a '/' (PATH finds it). Returns 0 or -1 (out of
  * memory). */
 int launch_absolute_paths(char *const *template_argv, char **argv, const char *cwd);
 
