@@ -185,6 +185,48 @@ START_TEST(test_provenance_of_a_git_checkout_and_rerun_names_a_changed_variable)
 }
 END_TEST
 
+START_TEST(test_resume_warns_when_provenance_changed)
+{
+    const char *dir = WORK "/resume";
+    fresh_dir(dir);
+    write_text(WORK "/resume/fail", "");
+    char text[1024];
+    snprintf(text, sizeof text,
+             "{\"name\": \"resume\", \"command\": [\"%s/fake_trainer\", \"failwhile\"],\n"
+             " \"strategy\": {\"type\": \"grid\"}, \"seeds\": [0], \"max_failures\": 1,\n"
+             " \"params\": {\"x\": {\"type\": \"choice\", \"values\": [0.1, 0.3]}}}\n",
+             BIN);
+    write_text(WORK "/resume/space.json", text);
+    /* The first trial fails while the marker exists: max_failures stops it. */
+    ck_assert_int_eq(
+        run("cd '%s' && FAKE_TRAINER_FAIL_WHILE='%s/fail' env -u OMP_SCHEDULE "
+            "'%s/hpsearch' run space.json --out out -j 1 > run.txt 2>&1",
+            dir, dir, BIN),
+        4);
+    ck_assert_int_eq(
+        run("cd '%s' && rm fail && OMP_SCHEDULE=guided '%s/hpsearch' resume out -j 1 "
+            "--retry-failed > resume.txt 2>&1",
+            dir, BIN),
+        0);
+    ck_assert_int_eq(
+        run("grep -q 'warning: what the sweep runs with changed' '%s/resume.txt' "
+            "&& grep -q '^  env.OMP_SCHEDULE: (unset) -> guided$' '%s/resume.txt'",
+            dir, dir),
+        0);
+    /* Each run journals its own; results.json shows the latest. */
+    ck_assert_int_eq(
+        run("grep -c '\"event\":\"provenance\"' '%s/out/journal.jsonl' | grep -qx 2",
+            dir),
+        0);
+    json_t *results = load_json(WORK "/resume/out/results.json");
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_object_get(json_object_get(results, "provenance"), "env"),
+                         "OMP_SCHEDULE")),
+                     "guided");
+    json_decref(results);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("e2e_ergonomics");
@@ -194,6 +236,7 @@ int main(void)
     tcase_add_test(tc, test_summary_warns_about_a_trainer_that_ignores_its_seed);
     tcase_add_test(tc,
                    test_provenance_of_a_git_checkout_and_rerun_names_a_changed_variable);
+    tcase_add_test(tc, test_resume_warns_when_provenance_changed);
     suite_add_tcase(s, tc);
     return hp_check_run(s);
 }
