@@ -45,7 +45,8 @@ int launch_context_init(struct launch_context *ctx, const struct space *space,
         if (!is_protocol_variable(environ[i]))
             ctx->base_env[ctx->base_env_count++] = environ[i];
     char here[HP_PATH_MAX];
-    if (space->workdir_trial && (!getcwd(here, sizeof here) || !(ctx->cwd = strdup(here)))) {
+    if (space->workdir_trial &&
+        (!getcwd(here, sizeof here) || !(ctx->cwd = strdup(here)))) {
         launch_context_free(ctx);
         return -1;
     }
@@ -67,7 +68,8 @@ static char *absolute_if_exists(const char *cwd, const char *value, int *oom)
 {
     char path[HP_PATH_MAX];
     if (!*value || value[0] == '/' ||
-        hp_path_join(path, sizeof path, NULL, cwd, value, NULL) < 0 || access(path, F_OK) != 0)
+        hp_path_join(path, sizeof path, NULL, cwd, value, NULL) < 0 ||
+        access(path, F_OK) != 0)
         return NULL;
     char *copy = strdup(path);
     *oom |= copy == NULL;
@@ -153,7 +155,8 @@ int launch_spec_build(const struct launch_context *ctx, const json_t *params,
     int built = command_build(space->command, budgeted ? budget_params : params, &who,
                               ctx->trainer_path, &out->argv, err);
     json_decref(budget_params);
-    if (built == 0 && ctx->cwd && launch_absolute_paths(space->command, out->argv, ctx->cwd) < 0) {
+    if (built == 0 && ctx->cwd &&
+        launch_absolute_paths(space->command, out->argv, ctx->cwd) < 0) {
         command_argv_free(out->argv);
         out->argv = NULL;
         built = hp_error_set(err, "", "out of memory starting trial %s", trial_id);

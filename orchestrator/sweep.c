@@ -967,7 +967,8 @@ static enum hp_exit_code run_loop(struct sweep *sweep, struct hp_error *err)
     uv_signal_init(&sweep->loop, &sweep->sigwinch);
     uv_timer_init(&sweep->loop, &sweep->tick);
     sweep->handles_open = 1;
-    sweep->sigint.data = sweep->sigterm.data = sweep->sigwinch.data = sweep->tick.data = sweep;
+    sweep->sigint.data = sweep->sigterm.data = sweep->tick.data = sweep;
+    sweep->sigwinch.data = sweep;
     uv_signal_start(&sweep->sigint, on_signal, SIGINT);
     uv_signal_start(&sweep->sigterm, on_signal, SIGTERM);
     trial_init_loop(&sweep->loop);
