@@ -163,6 +163,20 @@ int command_build(char *const *template_argv, const json_t *params,
     const json_t *v;
     json_object_foreach((json_t *)params, key, v) {
         if (!used[index++]) {
+            /* argparse's store_true: true is a bare flag, false no flag. */
+            if (json_is_false(v))
+                continue;
+            if (json_is_true(v)) {
+                size_t size = strlen(key) + 3;
+                argv[argc] = malloc(size);
+                if (argv[argc])
+                    snprintf(argv[argc], size, "--%s", key);
+                if (!argv[argc++]) {
+                    hp_error_set(err, "command", "out of memory");
+                    goto fail;
+                }
+                continue;
+            }
             char *value = command_format_value(v);
             size_t size = strlen(key) + (value ? strlen(value) : 0) + 4;
             argv[argc] = value ? malloc(size) : NULL;

@@ -3,9 +3,11 @@
  *
  * Each template element may hold {name} placeholders: any param, plus {seed},
  * {trial_id} and {trial_dir}. Params that no placeholder uses are appended as
- * --name=value; a doubled brace ({{ or }}) stands for a literal one. No shell
- * is involved: every element is one argv entry and a
- * value is never re-split, whatever spaces or quotes it holds.
+ * --name=value, except booleans (JSON true/false), which follow argparse's
+ * store_true: true is a bare --name and false passes nothing; a boolean that
+ * a placeholder uses is written "true" or "false" there. A doubled brace ({{ or
+ * }}) stands for a literal one. No shell is involved: every element is one argv
+ * entry and a value is never re-split, whatever spaces or quotes it holds.
  */
 #ifndef COMMAND_H
 #define COMMAND_H

@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "command.h"
 #include "metric_line.h"
+#include "path.h"
 
 extern char **environ;
 
@@ -42,6 +44,12 @@ int launch_context_init(struct launch_context *ctx, const struct space *space,
     for (size_t i = 0; i < n; i++)
         if (!is_protocol_variable(environ[i]))
             ctx->base_env[ctx->base_env_count++] = environ[i];
+    char here[HP_PATH_MAX];
+    if (space->workdir_trial &&
+        (!getcwd(here, sizeof here) || !(ctx->cwd = strdup(here)))) {
+        launch_context_free(ctx);
+        return -1;
+    }
     return 0;
 }
 
@@ -49,6 +57,54 @@ void launch_context_free(struct launch_context *ctx)
 {
     free(ctx->base_env);
     ctx->base_env = NULL;
+    free(ctx->cwd);
+    ctx->cwd = NULL;
+}
+
+/* `value` made absolute against `cwd` when it is a relative path that
+ * exists there: a new string, or NULL when it stays as it is (*oom on
+ * failure). */
+static char *absolute_if_exists(const char *cwd, const char *value, int *oom)
+{
+    char path[HP_PATH_MAX];
+    if (!*value || value[0] == '/' ||
+        hp_path_join(path, sizeof path, NULL, cwd, value, NULL) < 0 ||
+        access(path, F_OK) != 0)
+        return NULL;
+    char *copy = strdup(path);
+    *oom |= copy == NULL;
+    return copy;
+}
+
+int launch_absolute_paths(char *const *template_argv, char **argv, const char *cwd)
+{
+    int oom = 0;
+    for (size_t i = 0; template_argv[i] && argv[i]; i++) {
+        if (strchr(template_argv[i], '{') || strchr(template_argv[i], '}'))
+            continue; /* placeholders: params, or hpsearch's own absolute paths */
+        if (i == 0 && !strchr(argv[0], '/'))
+            continue; /* a program name: found in PATH, wherever the trial runs */
+        char *whole = absolute_if_exists(cwd, argv[i], &oom);
+        const char *equals = strchr(argv[i], '=');
+        char *value = !whole && argv[i][0] == '-' && equals
+                          ? absolute_if_exists(cwd, equals + 1, &oom)
+                          : NULL;
+        if (value) {
+            size_t flag = (size_t)(equals + 1 - argv[i]);
+            whole = malloc(flag + strlen(value) + 1);
+            if (whole) {
+                memcpy(whole, argv[i], flag);
+                strcpy(whole + flag, value);
+            }
+            oom |= whole == NULL;
+            free(value);
+        }
+        if (whole) {
+            free(argv[i]);
+            argv[i] = whole;
+        }
+    }
+    return oom ? -1 : 0;
 }
 
 static char *env_entry(const char *name, const char *value)
@@ -99,6 +155,12 @@ int launch_spec_build(const struct launch_context *ctx, const json_t *params,
     int built = command_build(space->command, budgeted ? budget_params : params, &who,
                               ctx->trainer_path, &out->argv, err);
     json_decref(budget_params);
+    if (built == 0 && ctx->cwd &&
+        launch_absolute_paths(space->command, out->argv, ctx->cwd) < 0) {
+        command_argv_free(out->argv);
+        out->argv = NULL;
+        built = hp_error_set(err, "", "out of memory starting trial %s", trial_id);
+    }
     if (built < 0) {
         free(budget_text);
         return -1;

@@ -22,6 +22,7 @@ struct launch_context {
     const char *sweep_dir;       /* absolute; borrowed */
     char **base_env;             /* environ minus the protocol's variables (borrowed entries) */
     size_t base_env_count;
+    char *cwd;                   /* hpsearch's directory at init (owned), for workdir trial */
 };
 
 struct launch_spec {
@@ -46,12 +47,25 @@ struct launch_run {
  * `params_text` its compact JSON. Under a scheduler the budget reaches the
  * trainer as the budget parameter (a {epochs} placeholder, else
  * --epochs=N), in HPSEARCH_PARAMS, and as HPSEARCH_BUDGET, with the
- * scheduler's full budget in HPSEARCH_BUDGET_MAX. Returns 0 or -1 with `err`
+ * scheduler's full budget in HPSEARCH_BUDGET_MAX. Under "workdir": "trial"
+ * the trainer runs in `dir`, so each literal element of the command (one
+ * without placeholders) that is a relative path naming an existing file or
+ * directory in hpsearch's directory, whole or as the VALUE of --name=VALUE,
+ * is made absolute (launch_absolute_paths). Returns 0 or -1 with `err`
  * set; on failure `out` holds nothing. */
 int launch_spec_build(const struct launch_context *ctx, const json_t *params,
                       const char *params_text, uint64_t seed, const char *trial_id,
                       const char *dir, const struct launch_run *run,
                       struct launch_spec *out, struct hp_error *err);
 void launch_spec_free(struct launch_spec *spec);
+
+/* workdir trial: rewrites, in `argv` (built from `template`, element for
+ * element up to the template's end), each literal template element that is a
+ * relative path naming an existing file or directory under `cwd`, or a
+ * --name=VALUE element whose VALUE is one, into the absolute path. Params
+ * (appended or from placeholders) are never touched, nor a program name
+ * without a '/' (PATH finds it). Returns 0 or -1 (out of
+ * memory). */
+int launch_absolute_paths(char *const *template_argv, char **argv, const char *cwd);
 
 #endif

@@ -20,6 +20,7 @@
 #include "rerun.h"
 #include "space.h"
 #include "sweep.h"
+#include "version.h"
 
 enum command_id {
     CMD_RUN,
@@ -229,7 +230,7 @@ static int apply_option(struct cli *cli, const struct option_spec *o, const char
         print_help(stdout);
         return 1;
     case OPT_VERSION:
-        printf("hpsearch 0.2\n");
+        printf("hpsearch %s\n", HPSEARCH_VERSION);
         return 1;
     case OPT_MAX_TIME: {
         char why[256];

@@ -5,9 +5,12 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "metric_line.h"
+#include "progress_line.h"
 
 static uint64_t monotonic_ms(void)
 {
@@ -25,6 +28,7 @@ void progress_init(struct progress *p, int live, const struct space *space)
     p->space = space;
     p->best = NAN;
     p->best_trial[0] = '\0';
+    p->width = live ? progress_terminal_width(STDOUT_FILENO) : 0;
 }
 
 void progress_format_duration(double seconds, char *buf, size_t size)
@@ -39,39 +43,32 @@ void progress_format_duration(double seconds, char *buf, size_t size)
 }
 
 /* "done 12/40, running 2, failed 1, best val_accuracy 0.8712 (c0003-s1),
- *  1m02s elapsed, ETA 3m10s" */
-static void status_text(struct progress *p, const struct sweep_state *state, char *buf,
-                        size_t size)
+ *  1m02s elapsed, ETA 3m10s", fitted to `width` columns (0: no limit). */
+static void status_text(struct progress *p, const struct sweep_state *state, size_t width,
+                        char *buf, size_t size)
 {
     double elapsed = (double)(monotonic_ms() - p->start_ms) / 1000.0;
-    char elapsed_text[32];
-    progress_format_duration(elapsed, elapsed_text, sizeof elapsed_text);
     size_t done = state_trials_done(state);
     if (p->done_at_start == (size_t)-1)
         p->done_at_start = done;
     size_t planned = state->trials_planned;
-    char total[32] = "";
-    if (planned)
-        snprintf(total, sizeof total, "/%zu", planned);
-    char best[128] = "";
-    if (!isnan(p->best)) {
-        snprintf(best, sizeof best, ", best %s %.6g (%s)", p->space->objective_metric,
-                 p->best, p->best_trial);
-    }
-    char eta[48] = "";
     size_t done_here = done - p->done_at_start;
-    if (planned && done_here > 0 && done < planned) {
-        /* The remaining trials at this run's observed rate of completion. */
-        char eta_text[32];
-        progress_format_duration(elapsed / (double)done_here * (double)(planned - done),
-                                 eta_text, sizeof eta_text);
-        snprintf(eta, sizeof eta, ", ETA %s", eta_text);
-    }
-    char pruned[48] = "";
-    if (state->scheduler)
-        snprintf(pruned, sizeof pruned, ", pruned %zu", state->trials_pruned);
-    snprintf(buf, size, "done %zu%s, running %zu, failed %zu%s%s, %s elapsed%s", done, total,
-             state->trials_running, state->trials_failed, pruned, best, elapsed_text, eta);
+    /* The remaining trials at this run's observed rate of completion. */
+    double eta = planned && done_here > 0 && done < planned
+                     ? elapsed / (double)done_here * (double)(planned - done)
+                     : -1.0;
+    struct progress_fields fields = {done,
+                                     planned,
+                                     state->trials_running,
+                                     state->trials_failed,
+                                     state->trials_pruned,
+                                     state->scheduler != NULL,
+                                     p->space->objective_metric,
+                                     p->best,
+                                     p->best_trial,
+                                     elapsed,
+                                     eta};
+    progress_line_format(&fields, width, buf, size);
 }
 
 static void clear_line(struct progress *p)
@@ -97,7 +94,7 @@ void progress_trial_done(struct progress *p, const struct sweep_state *state,
         return;
     }
     char status[320];
-    status_text(p, state, status, sizeof status);
+    status_text(p, state, 0, status, sizeof status);
     if (seed->status == SEED_OK) {
         printf("trial %s ok: %s %.6g in %.1f s [%s]\n", trial_id,
                p->space->objective_metric, seed->score, seed->seconds, status);
@@ -173,10 +170,23 @@ void progress_redraw(struct progress *p, const struct sweep_state *state)
     if (!p->live)
         return;
     char status[320];
-    status_text(p, state, status, sizeof status);
+    status_text(p, state, p->width, status, sizeof status);
     printf("\r\033[K%s", status);
     fflush(stdout);
     p->line_shown = 1;
+}
+
+void progress_set_width(struct progress *p, size_t width)
+{
+    p->width = width;
+}
+
+size_t progress_terminal_width(int fd)
+{
+    struct winsize size;
+    if (ioctl(fd, TIOCGWINSZ, &size) < 0 || size.ws_col == 0)
+        return 0;
+    return size.ws_col;
 }
 
 void progress_note(struct progress *p, const char *message)

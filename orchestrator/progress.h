@@ -21,6 +21,7 @@ struct progress {
     const struct space *space;
     double best;               /* best single-trial score so far */
     char best_trial[48];
+    size_t width;              /* the terminal's columns; 0: unknown, no limit */
 };
 
 void progress_init(struct progress *p, int live, const struct space *space);
@@ -44,6 +45,13 @@ void progress_redraw(struct progress *p, const struct sweep_state *state);
 /* A message for the person, on stderr. */
 void progress_note(struct progress *p, const char *message);
 void progress_warn(struct progress *p, const struct hp_error *err);
+
+/* The live line fits `width` columns from its next redraw on
+ * (progress_line.h); 0: no limit. */
+void progress_set_width(struct progress *p, size_t width);
+
+/* The columns of the terminal on `fd`, or 0 when it is not one. */
+size_t progress_terminal_width(int fd);
 
 /* Ends the live line. */
 void progress_finish(struct progress *p);

@@ -13,6 +13,7 @@
 #include "fsutil.h"
 #include "launch.h"
 #include "path.h"
+#include "provenance.h"
 #include "state.h"
 #include "trial.h"
 #include "metric_line.h"
@@ -90,13 +91,14 @@ static const struct trial_callbacks CALLBACKS = {on_object, on_done};
 
 /* Runs the trial to its end in `rerun_dir`. Returns 0 or -1. */
 static int run_again(const struct launch_spec *spec, const char *rerun_dir, double timeout_s,
-                     struct rerun *r, struct hp_error *err)
+                     int in_dir, struct rerun *r, struct hp_error *err)
 {
     uv_loop_t loop;
     if (uv_loop_init(&loop) < 0 || trial_init_loop(&loop) < 0)
         return hp_error_set(err, "", "cannot start the event loop");
     struct trial_spec trial_spec = {spec->argv, spec->env, rerun_dir, timeout_s, 10.0,
-                                    1u << 20, NULL, (uint64_t)64 << 20, NULL};
+                                    1u << 20, NULL, (uint64_t)64 << 20, NULL,
+                                    in_dir ? rerun_dir : NULL};
     struct trial *trial = trial_start(&loop, &trial_spec, &CALLBACKS, r);
     int rc = trial ? 0 : hp_error_set(err, "", "out of memory");
     while (trial && !r->done)
@@ -112,6 +114,23 @@ static void print_line(FILE *out, const char *label, const json_t *line)
     char *text = line ? hp_json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     fprintf(out, "  %s %s\n", label, text ? text : "(no line)");
     free(text);
+}
+
+/* Says what the rerun runs with that differs from the sweep's latest run
+ * (provenance.h), so that a difference below is explained. */
+static void report_provenance(const struct sweep_state *state, const struct space *space,
+                              const char *trainer_path, FILE *out)
+{
+    json_t *now = provenance_collect(space, trainer_path, NULL);
+    if (!state->provenance)
+        fprintf(out, "provenance: the sweep recorded none (an older hpsearch); cannot tell "
+                     "what changed since\n");
+    else if (now && provenance_print_changes(state->provenance, now,
+                                             "provenance: changed since the sweep ran:",
+                                             out) == 0)
+        fprintf(out, "provenance: unchanged since the sweep ran (hpsearch version, host, "
+                     "trainer files, git commit and diff, numerics environment)\n");
+    json_decref(now);
 }
 
 enum hp_exit_code rerun_trial(const struct space *space, const char *dir,
@@ -149,6 +168,7 @@ enum hp_exit_code rerun_trial(const struct space *space, const char *dir,
     recorded = recorded_lines(dir, trial_id, err);
     if (!recorded)
         goto out;
+    report_provenance(&state, space, trainer_path, out);
 
     /* A fresh directory beside the original: rerun-1, rerun-2, ... */
     char rerun_dir[HP_PATH_MAX];
@@ -170,7 +190,7 @@ enum hp_exit_code rerun_trial(const struct space *space, const char *dir,
         launch_context_init(&ctx, space, trainer_path, dir) < 0 ||
         launch_spec_build(&ctx, params, config->params_text, seed->seed, trial_id, rerun_dir,
                           &run, &spec, err) < 0 ||
-        run_again(&spec, rerun_dir, space->timeout_s, &r, err) < 0)
+        run_again(&spec, rerun_dir, space->timeout_s, space->workdir_trial, &r, err) < 0)
         goto out;
 
     size_t n_recorded = json_array_size(recorded);

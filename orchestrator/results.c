@@ -187,6 +187,8 @@ static json_t *results_head(const struct results_view *view, size_t ranked)
     json_t *schedule = head ? pbt_schedule_json(state) : NULL;
     if (schedule)
         json_object_set_new(head, "pbt_schedule", schedule);
+    if (head && state->provenance) /* of the latest run: provenance.h */
+        json_object_set(head, "provenance", state->provenance);
     return head;
 }
 

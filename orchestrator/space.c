@@ -579,6 +579,19 @@ static int load_keep(struct loader *ld, const json_t *v, const char *path)
                         KEEP_TOP_MAX, got);
 }
 
+/* "workdir": where each trainer runs, "cwd" (hpsearch's directory, the
+ * default) or "trial" (its own trial directory). */
+static int load_workdir(struct loader *ld, const json_t *v, const char *path)
+{
+    const char *text = json_string_value(v);
+    ld->out->workdir_trial = text && strcmp(text, "trial") == 0;
+    if (!v || ld->out->workdir_trial || (text && strcmp(text, "cwd") == 0))
+        return 0;
+    char got[128];
+    search_space_describe(v, got, sizeof got);
+    return hp_error_set(ld->err, path, "must be \"cwd\" or \"trial\" (got %s)", got);
+}
+
 /* ---- params ------------------------------------------------------------- */
 
 struct param_type {
@@ -1174,6 +1187,7 @@ static const struct top_key top_keys[] = {
     {"max_time_grace", load_max_time_grace, 0},
     {"max_trials", load_max_trials, 0},
     {"params", load_params, 0},
+    {"workdir", load_workdir, 0},
 };
 
 enum { TOP_KEY_COUNT = sizeof top_keys / sizeof top_keys[0] };

@@ -63,6 +63,8 @@ struct space {
     double max_time_grace_s;     /* "max_time_grace", default 60 */
     long max_trials;             /* "max_trials", 0 = none */
     struct search_space params;  /* "params" */
+    int workdir_trial;           /* "workdir": "trial" runs each trainer in its trial
+                                    directory; "cwd" (default) in hpsearch's */
     json_t *document;            /* the whole parsed file (owned reference) */
 };
 

@@ -23,12 +23,16 @@
 
 #include "path.h"
 
-/* Resolves a program name through PATH the way execvp does, before the vfork
- * (the child must not allocate). Returns 0 with path filled, -ENAMETOOLONG
- * for a name with a '/' too long for path[size], or -ENOENT (-EACCES). A
- * directory of PATH too long to hold the name is skipped, as execvp does. */
-static int resolve(const char *file, char *path, size_t size)
+/* Resolved before the vfork: the child must not allocate. */
+int spawn_resolve(const char *file, char *path, size_t size)
 {
+    if (file[0] != '/' && strchr(file, '/')) {
+        /* Relative to hpsearch's directory, also for a trial run elsewhere. */
+        char here[HP_PATH_MAX];
+        if (!getcwd(here, sizeof here))
+            return -errno;
+        return hp_path_join(path, size, NULL, here, file, NULL) == 0 ? 0 : -ENAMETOOLONG;
+    }
     if (strchr(file, '/'))
         return hp_path_join(path, size, NULL, file, NULL) == 0 ? 0 : -ENAMETOOLONG;
     const char *search = getenv("PATH");
@@ -50,12 +54,14 @@ static int resolve(const char *file, char *path, size_t size)
 }
 
 /* The signals hpsearch handles or ignores; a trainer starts with the defaults. */
-static const int HANDLED_SIGNALS[] = {SIGINT, SIGTERM, SIGCHLD, SIGHUP, SIGPIPE, SIGXFSZ};
+static const int HANDLED_SIGNALS[] = {SIGINT,  SIGTERM, SIGCHLD, SIGHUP,
+                                      SIGPIPE, SIGXFSZ, SIGWINCH};
 
-int spawn_trial(char *const argv[], char *const env[], int join_fd, struct spawned *out)
+int spawn_trial(char *const argv[], char *const env[], const char *cwd, int join_fd,
+                struct spawned *out)
 {
     char path[HP_PATH_MAX];
-    int rc = resolve(argv[0], path, sizeof path);
+    int rc = spawn_resolve(argv[0], path, sizeof path);
     if (rc < 0)
         return rc;
     int out_pipe[2] = {-1, -1};
@@ -87,7 +93,8 @@ int spawn_trial(char *const argv[], char *const env[], int join_fd, struct spawn
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent)
             _exit(127); /* hpsearch died before the line above took effect */
-        if (dup2(null_fd, 0) < 0 || dup2(out_pipe[1], 1) < 0 || dup2(err_pipe[1], 2) < 0) {
+        if ((cwd && chdir(cwd) < 0) || dup2(null_fd, 0) < 0 || dup2(out_pipe[1], 1) < 0 ||
+            dup2(err_pipe[1], 2) < 0) {
             exec_errno = errno;
             _exit(127);
         }

@@ -20,6 +20,7 @@
 #ifndef SPAWN_H
 #define SPAWN_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 struct spawned {
@@ -28,13 +29,23 @@ struct spawned {
     int stderr_fd;
 };
 
-/* Starts argv[0] (searched in PATH when it has no '/') with `env`, stdin from
+/* Starts argv[0] (searched in PATH when it has no '/') with `env` in the
+ * directory `cwd` (NULL: hpsearch's own; a relative argv[0] with a '/' is
+ * found from hpsearch's own either way), stdin from
  * /dev/null and stdout and stderr to new pipes. With `join_fd` >= 0 (an open
  * cgroup.procs, borrowed), the child first writes "0" to it, which moves it
  * into that cgroup. Returns 0, or a negative errno (the exec's own error when
  * the program could not be run, e.g. -ENOENT, -EACCES, or the cgroup's when it
  * could not be joined), in which case nothing is left open and no child
  * remains. */
-int spawn_trial(char *const argv[], char *const env[], int join_fd, struct spawned *out);
+/* Resolves a program name the way spawn_trial will: through PATH the way
+ * execvp does when it has no '/', else from hpsearch's own directory. Returns
+ * 0 with path[size] filled, -ENAMETOOLONG for a name with a '/' too long for
+ * it, or -ENOENT (-EACCES). A directory of PATH too long to hold the name is
+ * skipped, as execvp does. */
+int spawn_resolve(const char *file, char *path, size_t size);
+
+int spawn_trial(char *const argv[], char *const env[], const char *cwd, int join_fd,
+                struct spawned *out);
 
 #endif

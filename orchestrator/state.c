@@ -167,6 +167,7 @@ void state_free(struct sweep_state *state)
     for (size_t i = 0; i < state->decision_count; i++)
         sched_decision_clear(&state->decisions[i]);
     free(state->decisions);
+    json_decref(state->provenance);
     memset(state, 0, sizeof *state);
 }
 
@@ -1274,6 +1275,10 @@ int state_apply(struct sweep_state *state, const json_t *record, struct hp_error
         const char *why = json_string_value(json_object_get(record, "reason"));
         snprintf(state->end_reason, sizeof state->end_reason, "%s", why ? why : "");
         state->elapsed_closed += json_number_value(json_object_get(record, "elapsed_s"));
+    } else if (strcmp(event, "provenance") == 0) {
+        json_t *provenance = json_object_get(record, "provenance");
+        json_decref(state->provenance);
+        state->provenance = json_is_object(provenance) ? json_incref(provenance) : NULL;
     }
     return 0; /* resume, config, sweep_end: for people and tools */
 }

@@ -185,6 +185,8 @@ struct sweep_state {
                                       run had no time to delete) */
     size_t drop_count;
     size_t drop_cap;
+    json_t *provenance;            /* the latest "provenance" record's object (owned),
+                                      NULL when none (provenance.h) */
     /* Called after a config completes (not while replaying); may be NULL. */
     void (*on_config_complete)(struct sweep_state *state, size_t config, void *ctx);
     void *ctx;

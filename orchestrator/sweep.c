@@ -31,8 +31,10 @@
 #include "path.h"
 #include "proctree.h"
 #include "progress.h"
+#include "provenance.h"
 #include "results.h"
 #include "retention.h"
+#include "seedcheck.h"
 #include "state.h"
 #include "trial.h"
 #include "trial_protocol.h"
@@ -52,6 +54,7 @@ struct sweep {
     struct progress progress;
     uv_signal_t sigint;
     uv_signal_t sigterm;
+    uv_signal_t sigwinch;      /* the terminal was resized: refit the live line */
     uv_timer_t tick;
     int handles_open;          /* signal and tick handles initialised */
     int stopping;              /* no new launches */
@@ -756,7 +759,8 @@ static void launch(struct sweep *sweep, struct seed_ref ref)
                                         MAX_METRIC_LINE,
                                         note,
                                         (uint64_t)(sweep->space->log_limit_mb * 1048576.0),
-                                        &sweep->tree};
+                                        &sweep->tree,
+                                        sweep->space->workdir_trial ? dir : NULL};
         trial = trial_start(&sweep->loop, &trial_spec, &TRIAL_CALLBACKS, owner);
         launch_spec_free(&spec);
     }
@@ -788,6 +792,7 @@ static void close_loop_handles(struct sweep *sweep)
     uv_close((uv_handle_t *)&sweep->deadline, NULL);
     uv_close((uv_handle_t *)&sweep->sigint, NULL);
     uv_close((uv_handle_t *)&sweep->sigterm, NULL);
+    uv_close((uv_handle_t *)&sweep->sigwinch, NULL);
 }
 
 /* A budget (max_time, max_trials) forbids the next launch: launch nothing
@@ -886,6 +891,14 @@ static void on_deadline(uv_timer_t *timer)
              sweep->opts->out_dir);
     progress_note(&sweep->progress, message);
     stop_all(sweep);
+}
+
+static void on_resize(uv_signal_t *handle, int signum)
+{
+    (void)signum;
+    struct sweep *sweep = handle->data;
+    progress_set_width(&sweep->progress, progress_terminal_width(STDOUT_FILENO));
+    progress_redraw(&sweep->progress, &sweep->state);
 }
 
 static void on_tick(uv_timer_t *timer)
@@ -1017,11 +1030,13 @@ static enum hp_exit_code run_loop(struct sweep *sweep, struct hp_error *err)
     sweep->progress.done_at_start = sweep->state.trials_ok + sweep->state.trials_failed;
     uv_signal_init(&sweep->loop, &sweep->sigint);
     uv_signal_init(&sweep->loop, &sweep->sigterm);
+    uv_signal_init(&sweep->loop, &sweep->sigwinch);
     uv_timer_init(&sweep->loop, &sweep->tick);
     uv_timer_init(&sweep->loop, &sweep->deadline);
     sweep->handles_open = 1;
     sweep->sigint.data = sweep->sigterm.data = sweep->tick.data = sweep;
     sweep->deadline.data = sweep;
+    sweep->sigwinch.data = sweep;
     budget_init(&sweep->budget, &sweep->opts->limits);
     if (sweep->budget.limits.max_time_s > 0)
         uv_timer_start(&sweep->deadline, on_deadline,
@@ -1029,8 +1044,10 @@ static enum hp_exit_code run_loop(struct sweep *sweep, struct hp_error *err)
     uv_signal_start(&sweep->sigint, on_signal, SIGINT);
     uv_signal_start(&sweep->sigterm, on_signal, SIGTERM);
     trial_init_loop(&sweep->loop);
-    if (sweep->opts->live_progress)
+    if (sweep->opts->live_progress) {
         uv_timer_start(&sweep->tick, on_tick, 1000, 1000);
+        uv_signal_start(&sweep->sigwinch, on_resize, SIGWINCH);
+    }
 
     pump(sweep);
     uv_run(&sweep->loop, UV_RUN_DEFAULT);
@@ -1068,6 +1085,7 @@ static enum hp_exit_code run_loop(struct sweep *sweep, struct hp_error *err)
     hp_error_init(&results_err);
     int results_rc = results_write(&view, &results_err);
     results_print_summary(&view, stdout);
+    seedcheck_warn(state, sweep->opts->out_dir, stdout);
     /* The first fatal error is the one to report: a full disk shows first in
      * the journal, and results.json failing after it says nothing new. */
     if (sweep->fatal) {
@@ -1119,6 +1137,27 @@ static void retry_failed(struct sweep *sweep)
         }
     }
     printf("retrying %zu failed trial%s\n", count, count == 1 ? "" : "s");
+}
+
+/* Journals what the sweep runs with now (provenance.h); on a resume, first
+ * warns about what changed since the run before. */
+static void record_provenance(struct sweep *sweep, int resumed)
+{
+    json_t *now = provenance_collect(sweep->space, sweep->opts->trainer_path, NULL);
+    if (!now)
+        return;
+    if (resumed) {
+        if (!sweep->state.provenance)
+            fprintf(stderr, "hpsearch: note: this sweep's earlier runs recorded no "
+                            "provenance (an older hpsearch); recording it from now on\n");
+        else
+            provenance_print_changes(sweep->state.provenance, now,
+                                     "hpsearch: warning: what the sweep runs with changed "
+                                     "since its last run (results may differ for these "
+                                     "reasons):",
+                                     stderr);
+    }
+    note(sweep, provenance_record(now));
 }
 
 static enum hp_exit_code sweep_main(const struct space *space,
@@ -1217,6 +1256,7 @@ static enum hp_exit_code sweep_main(const struct space *space,
                    opts->out_dir, done, sweep.state.trials_failed);
             struct results_view view = {&sweep.state, 0.0, NULL};
             results_print_summary(&view, stdout);
+            seedcheck_warn(&sweep.state, opts->out_dir, stdout);
             code = HP_EXIT_OK;
             goto out;
         }
@@ -1225,6 +1265,7 @@ static enum hp_exit_code sweep_main(const struct space *space,
                sweep.state.trials_failed, sweep.state.queue_len - sweep.state.queue_head);
         note(&sweep, json_pack("{s:s, s:i, s:f}", "event", "resume", "jobs", opts->jobs,
                                "time", unix_time()));
+        record_provenance(&sweep, 1);
     } else {
         char hash[24];
         if (write_space(&sweep, hash, err) < 0 ||
@@ -1238,6 +1279,7 @@ static enum hp_exit_code sweep_main(const struct space *space,
                                "space_hash", hash, "jobs", opts->jobs, "planned_trials",
                                (json_int_t)sweep.state.trials_planned, "time",
                                unix_time(), "trials", growth_trials_value(space)));
+        record_provenance(&sweep, 0);
     }
     if (sweep.fatal) {
         *err = sweep.fatal_err;

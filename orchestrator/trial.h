@@ -66,6 +66,7 @@ struct trial_spec {
     uint64_t log_cap;         /* bytes per log (stdout.log, stderr.log); 0 = no cap */
     struct proctree *tree;    /* keeps every process the trial starts (borrowed,
                                  outlives the trial); NULL: its process group */
+    const char *cwd;          /* the trainer's working directory; NULL: hpsearch's */
 };
 
 /* How many of the trainer's last stderr lines a trial remembers, and how much

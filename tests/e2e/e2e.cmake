@@ -67,3 +67,9 @@ add_dependencies(check_e2e_when hpsearch fake_trainer)
 hp_add_check_test(check_e2e_run_control SOURCES e2e/check_e2e_run_control.c
                   LIBS PkgConfig::JANSSON TIMEOUT 300)
 add_dependencies(check_e2e_run_control hpsearch fake_trainer)
+
+# Trainers as people write them: store_true booleans, "workdir": "trial", the
+# seed-ignoring trainer's warning, provenance and what `rerun` says changed.
+hp_add_check_test(check_e2e_ergonomics SOURCES e2e/check_e2e_ergonomics.c
+                  LIBS PkgConfig::JANSSON TIMEOUT 300)
+add_dependencies(check_e2e_ergonomics hpsearch fake_trainer)

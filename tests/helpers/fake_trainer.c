@@ -53,6 +53,11 @@
  *             what hpsearch has recorded, when hpsearch is killed)
  *   argv      writes its arguments after the mode, one a line, to
  *             $HPSEARCH_TRIAL_DIR/argv.txt, then like ok
+ *   seedless  like ok, but ignores its seed: every seed reports the same lines
+ *   cwdfiles  an argparse script as people write it: opens the file named by
+ *             --data=PATH (exit 2 if it cannot), writes its argv (one element
+ *             a line) to argv.txt and a model.pt into its working directory,
+ *             then like ok
  *   escape_hang  like escape, but before reporting it waits while the file
  *             named by $FAKE_TRAINER_HANG_WHILE exists (a test SIGKILLs
  *             hpsearch meanwhile, then removes the file and resumes)
@@ -236,6 +241,8 @@ int main(int argc, char **argv)
     const char *seed_text = getenv("HPSEARCH_SEED");
     const char *dir = getenv("HPSEARCH_TRIAL_DIR");
     double seed = seed_text ? strtod(seed_text, NULL) : 0;
+    if (strcmp(mode, "seedless") == 0)
+        seed = 0;
     double x = param(argc, argv, "x", 0.5);
     double acc = 1.0 - (x - 0.3) * (x - 0.3) + seed / 1000.0;
     if (strcmp(mode, "noisy") == 0)
@@ -336,6 +343,28 @@ int main(int argc, char **argv)
             sleep_ms(50);
         printf("{\"epoch\": 1, \"val_accuracy\": %.6f}\n", acc);
         return 0;
+    }
+    if (strcmp(mode, "cwdfiles") == 0) {
+        const char *data = NULL;
+        for (int i = 2; i < argc; i++)
+            if (strncmp(argv[i], "--data=", 7) == 0)
+                data = argv[i] + 7;
+        FILE *in = data ? fopen(data, "r") : NULL;
+        if (!in) {
+            fprintf(stderr, "fake_trainer: cannot open --data=%s\n", data ? data : "");
+            return 2;
+        }
+        fclose(in);
+        FILE *out = fopen("argv.txt", "w");
+        for (int i = 0; out && i < argc; i++)
+            fprintf(out, "%s\n", argv[i]);
+        if (out)
+            fclose(out);
+        out = fopen("model.pt", "w");
+        if (out) {
+            fprintf(out, "weights of %s\n", getenv("HPSEARCH_TRIAL_ID"));
+            fclose(out);
+        }
     }
     if (strcmp(mode, "silent") == 0) {
         printf("training without reporting anything\n");

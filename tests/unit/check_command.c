@@ -20,10 +20,29 @@ START_TEST(test_command_expands_placeholders_and_appends_the_rest)
     hp_error_init(&err);
     ck_assert_int_eq(command_build(tmpl, params, &who, NULL, &argv, &err), 0);
     const char *expected[] = {"train.py", "--lr", "0.001", "--out=/runs/x/trials/c0001-s7/m",
-                              "7", "--batch=64", "--hidden=256,128", "--augment=true", NULL};
+                              "7", "--batch=64", "--hidden=256,128", "--augment", NULL};
     for (size_t i = 0; expected[i]; i++)
         ck_assert_str_eq(argv[i], expected[i]);
     ck_assert_ptr_null(argv[8]);
+    command_argv_free(argv);
+    json_decref(params);
+}
+END_TEST
+
+START_TEST(test_command_booleans_are_store_true_flags_unless_a_placeholder_uses_them)
+{
+    char *tmpl[] = {"train.py", "--amp={amp}", NULL};
+    json_t *params = json_pack("{s:b, s:b, s:b, s:i}", "augment", 1, "nesterov", 0, "amp", 0,
+                               "batch", 8);
+    struct trial_identity who = {0, "t", "/d"};
+    char **argv = NULL;
+    struct hp_error err;
+    hp_error_init(&err);
+    ck_assert_int_eq(command_build(tmpl, params, &who, NULL, &argv, &err), 0);
+    const char *expected[] = {"train.py", "--amp=false", "--augment", "--batch=8", NULL};
+    for (size_t i = 0; expected[i]; i++)
+        ck_assert_str_eq(argv[i], expected[i]);
+    ck_assert_ptr_null(argv[4]);
     command_argv_free(argv);
     json_decref(params);
 }
@@ -106,6 +125,7 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_command_expands_placeholders_and_appends_the_rest);
     tcase_add_test(tc, test_command_never_resplits_a_value);
+    tcase_add_test(tc, test_command_booleans_are_store_true_flags_unless_a_placeholder_uses_them);
     tcase_add_test(tc, test_command_replaces_bare_trainer_name_and_rejects_unknown_placeholder);
     tcase_add_test(tc, test_command_formats_reals_in_shortest_round_trip_form);
     tcase_add_test(tc, test_command_doubled_braces_are_literal);

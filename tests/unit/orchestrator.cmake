@@ -12,3 +12,7 @@ hp_add_check_test(check_state SOURCES unit/check_state.c LIBS hp_orchestrator)
 
 # The sweep's budgets: durations, max_failures values, when launching stops.
 hp_add_check_test(check_budget SOURCES unit/check_budget.c LIBS hp_orchestrator)
+
+# issue 10: the live line's width, provenance and its SHA-256.
+hp_add_check_test(check_progress SOURCES unit/check_progress.c LIBS hp_orchestrator)
+hp_add_check_test(check_provenance SOURCES unit/check_provenance.c LIBS hp_orchestrator)
