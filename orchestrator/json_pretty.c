@@ -15,7 +15,8 @@ static int holds_object(const json_t *json)
         return 1;
     size_t i;
     json_t *item;
-    json_array_foreach((json_t *)json, i, item) {
+    json_array_foreach((json_t *)json, i, item)
+    {
         if (holds_object(item))
             return 1;
     }
@@ -39,7 +40,8 @@ static int write_value(FILE *out, const json_t *json, int indent)
         fputs("[", out);
         size_t i;
         json_t *item;
-        json_array_foreach((json_t *)json, i, item) {
+        json_array_foreach((json_t *)json, i, item)
+        {
             fprintf(out, "%s\n%*s", i ? "," : "", indent + 2, "");
             if (write_value(out, item, indent + 2) < 0)
                 return -1;
@@ -53,7 +55,8 @@ static int write_value(FILE *out, const json_t *json, int indent)
     const char *key;
     json_t *value;
     int first = 1;
-    json_object_foreach((json_t *)json, key, value) {
+    json_object_foreach((json_t *)json, key, value)
+    {
         json_t *name = json_string(key);
         fprintf(out, "%s\n%*s", first ? "" : ",", indent + 2, "");
         int rc = name ? write_flat(out, name) : -1;

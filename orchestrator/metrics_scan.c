@@ -26,12 +26,13 @@ static void trial_reset(struct trial_metrics *t, size_t count)
 }
 
 /* The seed index of the record's (config, seed) in `state`, or NULL. */
-static struct trial_metrics *trial_of(struct metrics_scan *scan,
-                                      const struct sweep_state *state, const json_t *record)
+static struct trial_metrics *
+trial_of(struct metrics_scan *scan, const struct sweep_state *state, const json_t *record)
 {
     json_t *config = json_object_get(record, "config");
     json_t *seed = json_object_get(record, "seed");
-    if (!json_is_integer(config) || !json_is_integer(seed) || json_integer_value(config) < 0 ||
+    if (!json_is_integer(config) || !json_is_integer(seed) ||
+        json_integer_value(config) < 0 ||
         (size_t)json_integer_value(config) >= scan->config_count)
         return NULL;
     size_t c = (size_t)json_integer_value(config);
@@ -62,8 +63,8 @@ static void take_line(struct metrics_scan *scan, struct trial_metrics *t, json_t
         if (is_seconds(o) || hp_metric_line_number(line, o->metric, &value) < 0)
             continue;
         t->last_value[k] = value;
-        if (!isfinite(value) ||
-            (!isnan(t->best_value[k]) && !state_better(value, t->best_value[k], o->maximize)))
+        if (!isfinite(value) || (!isnan(t->best_value[k]) &&
+                                 !state_better(value, t->best_value[k], o->maximize)))
             continue;
         t->best_value[k] = value;
         if (k == 0) {
@@ -98,7 +99,8 @@ static void add_names(json_t *names, const json_t *line, int numeric_only)
 {
     const char *key;
     json_t *value;
-    json_object_foreach((json_t *)line, key, value) {
+    json_object_foreach((json_t *)line, key, value)
+    {
         if (strcmp(key, "final") == 0 || (numeric_only && !json_is_number(value)))
             continue;
         if (!json_object_get(names, key))
@@ -151,7 +153,8 @@ static int scan_alloc(struct metrics_scan *scan, const struct sweep_state *state
     scan->best_names = json_object();
     scan->final_names = json_object();
     scan->numeric_names = json_object();
-    return scan->last_names && scan->best_names && scan->final_names && scan->numeric_names
+    return scan->last_names && scan->best_names && scan->final_names &&
+                   scan->numeric_names
                ? 0
                : -1;
 }
@@ -210,8 +213,9 @@ void metrics_scan_free(struct metrics_scan *scan)
     memset(scan, 0, sizeof *scan);
 }
 
-double metrics_scan_score(const struct metrics_scan *scan, const struct sweep_state *state,
-                          size_t config, size_t seed, size_t k)
+double metrics_scan_score(const struct metrics_scan *scan,
+                          const struct sweep_state *state, size_t config, size_t seed,
+                          size_t k)
 {
     const struct objective_spec *o = &scan->objectives[k];
     if (is_seconds(o))
@@ -231,7 +235,8 @@ void metrics_scan_list(const struct metrics_scan *scan, char *buf, size_t size)
     const char *key;
     json_t *value;
     buf[0] = '\0';
-    json_object_foreach(scan->numeric_names, key, value) {
+    json_object_foreach(scan->numeric_names, key, value)
+    {
         int n = snprintf(buf + used, size - used, "%s%s", used ? ", " : "", key);
         if (n < 0 || (size_t)n >= size - used)
             return;

@@ -26,9 +26,9 @@
 
 /* One (config, seed) pair's lines. */
 struct trial_metrics {
-    json_t *last;    /* its last metric line, or NULL (owned) */
-    json_t *best;    /* its line best by objective 0, or NULL (owned) */
-    json_t *final;   /* its {"final": true} line, or NULL (owned) */
+    json_t *last;       /* its last metric line, or NULL (owned) */
+    json_t *best;       /* its line best by objective 0, or NULL (owned) */
+    json_t *final;      /* its {"final": true} line, or NULL (owned) */
     double *best_value; /* (objective_count) best finite value of each; NaN if none */
     double *last_value; /* (objective_count) last value of each; NaN if none */
 };
@@ -61,8 +61,9 @@ void metrics_scan_free(struct metrics_scan *scan);
 
 /* The trial's score by objective k under its rule (a "seconds" objective:
  * the trial's wall time); NaN when it has none. */
-double metrics_scan_score(const struct metrics_scan *scan, const struct sweep_state *state,
-                          size_t config, size_t seed, size_t k);
+double metrics_scan_score(const struct metrics_scan *scan,
+                          const struct sweep_state *state, size_t config, size_t seed,
+                          size_t k);
 
 /* Whether any line of the sweep reported `metric` as a number. */
 int metrics_scan_has(const struct metrics_scan *scan, const char *metric);

@@ -10,10 +10,10 @@
 /* What ordering a config needs, copied out so that qsort needs no context. */
 struct rank_entry {
     size_t index;
-    int ok;       /* has a value */
+    int ok; /* has a value */
     int pruned;
     long reached;
-    double key;   /* the mean, oriented so that smaller is better */
+    double key; /* the mean, oriented so that smaller is better */
 };
 
 static int compare_entries(const void *pa, const void *pb)
@@ -45,8 +45,9 @@ size_t ranking_order(const struct config_record *configs, size_t count, int maxi
         return n; /* unsorted, but complete: the config order */
     for (size_t r = 0; r < n; r++) {
         const struct config_record *c = &configs[order[r]];
-        entries[r] = (struct rank_entry){c->index, c->summary.n > 0, c->pruned, c->reached,
-                                         maximize ? -c->summary.mean : c->summary.mean};
+        entries[r] =
+            (struct rank_entry){c->index, c->summary.n > 0, c->pruned, c->reached,
+                                maximize ? -c->summary.mean : c->summary.mean};
     }
     qsort(entries, n, sizeof *entries, compare_entries);
     for (size_t r = 0; r < n; r++)
@@ -88,8 +89,8 @@ void ranking_rescore(struct sweep_state *state, const struct metrics_scan *scan,
         if (config->summary.n == 0 || config->pruned)
             continue;
         if (!state->has_best ||
-            state_better(config->summary.mean, state->configs[state->best_config].summary.mean,
-                         maximize)) {
+            state_better(config->summary.mean,
+                         state->configs[state->best_config].summary.mean, maximize)) {
             state->best_config = c;
             state->has_best = 1;
         }

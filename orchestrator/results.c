@@ -819,8 +819,9 @@ void results_print_summary(const struct results_view *view, FILE *out)
     results_print_pbt_schedule(state, out);
     print_summary_front(state, out);
     double mib = (double)fsutil_disk_usage(state->out_dir) / (1024.0 * 1024.0);
-    fprintf(out, "results: %s/results.json, results.csv, configs.csv; the sweep directory uses %.1f "
-                 "MiB\n",
+    fprintf(out,
+            "results: %s/results.json, results.csv, configs.csv; the sweep directory uses "
+            "%.1f MiB\n",
             state->out_dir, mib);
     free(order);
 }
