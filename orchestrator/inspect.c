@@ -236,9 +236,9 @@ struct ranked {
     int has_pareto;
     struct objective_spec one; /* the objective of a single-objective ranking */
     int maximize;
-    int reranked;              /* ranked by --metric, --mode or --score */
+    int reranked; /* ranked by --metric, --mode or --score */
     size_t *order;
-    size_t count;              /* complete configs, ranked, in order[] */
+    size_t count; /* complete configs, ranked, in order[] */
 };
 
 static void ranked_free(struct ranked *r)
@@ -301,7 +301,8 @@ static enum hp_exit_code load_ranked(struct ranked *r, const struct space *space
     if (r->reranked && !metrics_scan_has(&r->scan, r->one.metric)) {
         char list[1024];
         metrics_scan_list(&r->scan, list, sizeof list);
-        hp_error_set(err, "", "option --metric %s: no trial reported it; the metrics are: %s",
+        hp_error_set(err, "",
+                     "option --metric %s: no trial reported it; the metrics are: %s",
                      r->one.metric, list);
         code = HP_EXIT_USAGE;
     } else if (r->reranked) {
@@ -325,8 +326,9 @@ static enum hp_exit_code load_ranked(struct ranked *r, const struct space *space
 }
 
 enum hp_exit_code inspect_report(const struct space *space, const char *dir, size_t top,
-                                 enum report_format format, const struct inspect_ranking *by,
-                                 FILE *out, struct hp_error *err)
+                                 enum report_format format,
+                                 const struct inspect_ranking *by, FILE *out,
+                                 struct hp_error *err)
 {
     struct ranked r;
     enum hp_exit_code loaded = load_ranked(&r, space, dir, by, err);
@@ -340,15 +342,17 @@ enum hp_exit_code inspect_report(const struct space *space, const char *dir, siz
         json_t *configs = json_array();
         for (size_t i = 0; i < shown; i++) {
             json_t *config = results_config_json(&r.state.configs[r.order[i]], i + 1);
-            results_mark_pareto(config, r.has_pareto ? &r.pareto : NULL, &r.scan, r.order[i]);
+            results_mark_pareto(config, r.has_pareto ? &r.pareto : NULL, &r.scan,
+                                r.order[i]);
             json_array_append_new(configs, config);
         }
         print_json(configs, out);
         json_decref(configs);
     } else {
         if (r.reranked && format == REPORT_TABLE)
-            fprintf(out, "ranked by %s (%s, %s value per trial), from the journal's metric "
-                         "lines\n",
+            fprintf(out,
+                    "ranked by %s (%s, %s value per trial), from the journal's metric "
+                    "lines\n",
                     r.one.metric, r.one.maximize ? "max" : "min",
                     r.one.score == SCORE_LAST ? "last" : "best");
         if (format == REPORT_MARKDOWN) {
@@ -388,15 +392,16 @@ static json_t *best_json(const struct ranked *r, size_t index, const char *dir,
     json_object_set_new(doc, "best_trial", json_string(trial_id));
     char path[HP_PATH_MAX];
     const char *slash = seed->checkpoint ? strrchr(seed->checkpoint, '/') : NULL;
-    if (seed->checkpoint && hp_path_join(path, sizeof path, err, dir, "best",
-                                         slash ? slash + 1 : seed->checkpoint, NULL) < 0) {
+    if (seed->checkpoint &&
+        hp_path_join(path, sizeof path, err, dir, "best",
+                     slash ? slash + 1 : seed->checkpoint, NULL) < 0) {
         json_decref(doc);
         return NULL;
     }
     /* best/ holds the copy of the sweep's own best only. */
     int own_best = r->state.has_best && index == r->state.best_config && !r->reranked &&
                    !r->has_pareto;
-    const char *kept = !seed->checkpoint                        ? NULL
+    const char *kept = !seed->checkpoint                     ? NULL
                        : own_best && access(path, R_OK) == 0 ? path
                                                              : seed->checkpoint;
     json_object_set_new(doc, "checkpoint", kept ? json_string(kept) : json_null());

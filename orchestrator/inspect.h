@@ -37,8 +37,9 @@ struct inspect_ranking {
 /* The ranked configs (all, or the top `top` when > 0) in `format`; under a
  * list of objectives, the Pareto front too. */
 enum hp_exit_code inspect_report(const struct space *space, const char *dir, size_t top,
-                                 enum report_format format, const struct inspect_ranking *by,
-                                 FILE *out, struct hp_error *err);
+                                 enum report_format format,
+                                 const struct inspect_ranking *by, FILE *out,
+                                 struct hp_error *err);
 
 /* The best config as JSON, with the path of its checkpoint; under a list of
  * objectives, every config of the Pareto front. */

@@ -93,7 +93,8 @@ static const struct option_spec OPTIONS[] = {
     {OPT_MODE, 0, "mode", "MODE", ONLY(CMD_REPORT) | ONLY(CMD_BEST),
      "report, best: min or max (default: the objective's)"},
     {OPT_SCORE, 0, "score", "RULE", ONLY(CMD_REPORT) | ONLY(CMD_BEST),
-     "report, best: a trial's score is its best or last value (default: the objective's)"},
+     "report, best: a trial's score is its best or last value (default: the "
+     "objective's)"},
 };
 enum { OPTION_COUNT = sizeof OPTIONS / sizeof OPTIONS[0] };
 
@@ -227,7 +228,8 @@ static int apply_option(struct cli *cli, const struct option_spec *o, const char
         int first = strcmp(value, o->id == OPT_MODE ? "min" : "best") == 0;
         if (!first && strcmp(value, o->id == OPT_MODE ? "max" : "last") != 0) {
             char expected[160];
-            snprintf(expected, sizeof expected, "expected %s, got \"%.100s\"", words, value);
+            snprintf(expected, sizeof expected, "expected %s, got \"%.100s\"", words,
+                     value);
             return usage_error("option %s: %s", name, expected);
         }
         if (o->id == OPT_MODE)
@@ -404,8 +406,8 @@ static enum hp_exit_code run_command(const struct cli *cli, const struct space *
         code = inspect_status(space, dir, stdout, err);
         break;
     case CMD_REPORT:
-        code = inspect_report(space, dir, (size_t)cli->top, cli->format, &cli->ranking, stdout,
-                              err);
+        code = inspect_report(space, dir, (size_t)cli->top, cli->format, &cli->ranking,
+                              stdout, err);
         break;
     case CMD_BEST:
         code = inspect_best(space, dir, &cli->ranking, stdout, err);

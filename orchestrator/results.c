@@ -193,10 +193,10 @@ static json_t *results_head(const struct results_input *in, size_t ranked)
         json_t *list = json_array();
         for (size_t k = 0; k < space->objective_count; k++) {
             const struct objective_spec *o = &space->objectives[k];
-            json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "metric", o->metric,
-                                                  "mode", o->maximize ? "max" : "min",
-                                                  "score",
-                                                  o->score == SCORE_LAST ? "last" : "best"));
+            json_array_append_new(list,
+                                  json_pack("{s:s, s:s, s:s}", "metric", o->metric,
+                                            "mode", o->maximize ? "max" : "min", "score",
+                                            o->score == SCORE_LAST ? "last" : "best"));
         }
         json_object_set_new(head, "objective", list);
     }
@@ -316,7 +316,8 @@ static void csv_value(FILE *out, const json_t *value)
 }
 
 /* A header column "<prefix><name><suffix>". */
-static void csv_column(FILE *out, const char *prefix, const char *name, const char *suffix)
+static void csv_column(FILE *out, const char *prefix, const char *name,
+                       const char *suffix)
 {
     size_t size = strlen(prefix) + strlen(name) + strlen(suffix) + 1;
     char *text = malloc(size);
@@ -332,7 +333,8 @@ static void csv_line_values(FILE *out, const json_t *names, const json_t *line)
 {
     const char *key;
     json_t *unused;
-    json_object_foreach((json_t *)names, key, unused) {
+    json_object_foreach((json_t *)names, key, unused)
+    {
         csv_value(out, line ? json_object_get(line, key) : NULL);
     }
 }
@@ -341,7 +343,8 @@ static void csv_line_columns(FILE *out, const json_t *names, const char *prefix)
 {
     const char *key;
     json_t *unused;
-    json_object_foreach((json_t *)names, key, unused) {
+    json_object_foreach((json_t *)names, key, unused)
+    {
         csv_column(out, prefix, key, "");
     }
 }
@@ -354,7 +357,8 @@ static void csv_params(FILE *out, const struct search_space *space_params,
 }
 
 static void csv_row(FILE *out, const struct sweep_state *state,
-                    const struct metrics_scan *scan, size_t c, const json_t *params, size_t s)
+                    const struct metrics_scan *scan, size_t c, const json_t *params,
+                    size_t s)
 {
     const struct config_record *config = &state->configs[c];
     const struct seed_record *seed = &config->seeds[s];
@@ -376,7 +380,8 @@ static void csv_row(FILE *out, const struct sweep_state *state,
     csv_number(out, seed->seconds);
     snprintf(text, sizeof text, "%ld", config->reached);
     csv_field(out, seed->status == SEED_PRUNED ? text : "", 0);
-    const char *resource = state->space->resource_key ? state->space->resource_key : "epoch";
+    const char *resource =
+        state->space->resource_key ? state->space->resource_key : "epoch";
     csv_value(out, t->last ? json_object_get(t->last, resource) : NULL);
     csv_params(out, &state->space->params, params);
     csv_line_values(out, scan->last_names, t->last);
@@ -388,8 +393,8 @@ static void csv_row(FILE *out, const struct sweep_state *state,
 void results_write_csv(const struct sweep_state *state, const struct metrics_scan *scan,
                        const size_t *configs, size_t count, FILE *out)
 {
-    static const char *const columns[] = {"trial",   "config",  "seed",     "status",
-                                          "value",   "failure", "reason",   "attempts",
+    static const char *const columns[] = {"trial",   "config",    "seed",      "status",
+                                          "value",   "failure",   "reason",    "attempts",
                                           "seconds", "pruned_at", "epochs_run"};
     for (size_t c = 0; c < sizeof columns / sizeof columns[0]; c++)
         csv_field(out, columns[c], c == 0);
@@ -428,8 +433,9 @@ static void csv_summary(FILE *out, const struct stats_summary *s)
 }
 
 /* The summary of a final line's numeric key over a config's ok seeds. */
-static void final_summary(const struct sweep_state *state, const struct metrics_scan *scan,
-                          size_t c, const char *key, struct stats_summary *out)
+static void final_summary(const struct sweep_state *state,
+                          const struct metrics_scan *scan, size_t c, const char *key,
+                          struct stats_summary *out)
 {
     const struct config_record *config = &state->configs[c];
     double *values = malloc((config->seed_count + 1) * sizeof *values);
@@ -467,13 +473,15 @@ static void configs_csv_row(FILE *out, const struct results_input *in, size_t c,
     snprintf(text, sizeof text, "%zu", config->failed);
     csv_field(out, text, 0);
     for (size_t k = 0; pareto && k < pareto->objective_count; k++)
-        csv_summary(out, config->complete ? &pareto->summaries[c * pareto->objective_count + k]
-                                          : &none);
+        csv_summary(out, config->complete
+                             ? &pareto->summaries[c * pareto->objective_count + k]
+                             : &none);
     if (pareto)
         csv_field(out, pareto->on_front[c] ? "1" : "0", 0);
     const char *key;
     json_t *unused;
-    json_object_foreach((json_t *)final_numeric, key, unused) {
+    json_object_foreach((json_t *)final_numeric, key, unused)
+    {
         struct stats_summary s;
         final_summary(state, in->scan, c, key, &s);
         csv_summary(out, &s);
@@ -489,7 +497,8 @@ static json_t *final_numeric_names(const struct metrics_scan *scan,
     json_t *names = json_object();
     const char *key;
     json_t *unused;
-    json_object_foreach(scan->final_names, key, unused) {
+    json_object_foreach(scan->final_names, key, unused)
+    {
         for (size_t c = 0; names && c < state->config_count; c++)
             for (size_t s = 0; s < state->configs[c].seed_count; s++)
                 if (json_is_number(json_object_get(scan->trials[c][s].final, key)))
@@ -525,7 +534,8 @@ void results_write_configs_csv(const struct results_input *in, FILE *out)
         csv_field(out, "pareto", 0);
     const char *key;
     json_t *unused;
-    json_object_foreach(final_numeric, key, unused) {
+    json_object_foreach(final_numeric, key, unused)
+    {
         for (size_t i = 0; i < 5; i++)
             csv_column(out, "final_", key, stats[i]);
     }
@@ -548,7 +558,8 @@ const struct objective_spec *results_objectives(const struct space *space,
         *count = space->objective_count;
         return space->objectives;
     }
-    *one = (struct objective_spec){space->objective_metric, space->maximize, space->score};
+    *one =
+        (struct objective_spec){space->objective_metric, space->maximize, space->score};
     *count = 1;
     return one;
 }
@@ -560,13 +571,14 @@ void results_mark_pareto(json_t *config_json, const struct pareto *pareto,
         return;
     json_t *objectives = json_object();
     for (size_t k = 0; k < pareto->objective_count; k++) {
-        const struct stats_summary *s = &pareto->summaries[config * pareto->objective_count + k];
+        const struct stats_summary *s =
+            &pareto->summaries[config * pareto->objective_count + k];
         json_object_set_new(objectives, scan->objectives[k].metric,
                             json_pack("{s:o, s:o, s:[o, o], s:I}", "mean",
                                       number_or_null(s->n > 0 ? s->mean : NAN), "std",
                                       number_or_null(s->n > 0 ? s->std : NAN), "ci95",
-                                      number_or_null(s->ci_low), number_or_null(s->ci_high),
-                                      "n", (json_int_t)s->n));
+                                      number_or_null(s->ci_low),
+                                      number_or_null(s->ci_high), "n", (json_int_t)s->n));
     }
     json_object_set_new(config_json, "pareto", json_boolean(pareto->on_front[config]));
     json_object_set_new(config_json, "objectives", objectives);
@@ -639,9 +651,12 @@ void results_params_text(const struct config_record *config, char *buf, size_t s
         char short_number[32];
         char *v = json_is_real(value) ? NULL : command_format_value(value);
         if (json_is_real(value))
-            results_format_short(short_number, sizeof short_number, json_real_value(value));
+            results_format_short(short_number, sizeof short_number,
+                                 json_real_value(value));
         int n = snprintf(buf + used, size - used, "%s%s=%s", used ? " " : "", key,
-                         json_is_real(value) ? short_number : v ? v : "?");
+                         json_is_real(value) ? short_number
+                         : v                 ? v
+                                             : "?");
         free(v);
         if (n < 0 || (size_t)n >= size - used)
             break;
@@ -677,13 +692,15 @@ static void print_first_failure(const struct sweep_state *state, FILE *out)
 }
 
 /* "val_accuracy 0.88123 ± 0.012345" for each objective of the front. */
-static void describe_objectives(const struct metrics_scan *scan, const struct pareto *pareto,
-                                size_t config, char *buf, size_t size)
+static void describe_objectives(const struct metrics_scan *scan,
+                                const struct pareto *pareto, size_t config, char *buf,
+                                size_t size)
 {
     size_t used = 0;
     buf[0] = '\0';
     for (size_t k = 0; k < pareto->objective_count; k++) {
-        const struct stats_summary *s = &pareto->summaries[config * pareto->objective_count + k];
+        const struct stats_summary *s =
+            &pareto->summaries[config * pareto->objective_count + k];
         char mean[32], half[32] = "-";
         results_format_short(mean, sizeof mean, s->mean);
         results_format_short(half, sizeof half, (s->ci_high - s->ci_low) / 2);
@@ -722,7 +739,8 @@ static void print_summary_front(const struct sweep_state *state, FILE *out)
         return;
     struct metrics_scan scan;
     struct pareto pareto;
-    if (metrics_scan_run(&scan, state, space->objectives, space->objective_count, NULL) < 0)
+    if (metrics_scan_run(&scan, state, space->objectives, space->objective_count, NULL) <
+        0)
         return;
     if (ranking_pareto(&pareto, state, &scan) == 0) {
         results_print_front(state, &scan, &pareto, out);
@@ -819,9 +837,10 @@ void results_print_summary(const struct results_view *view, FILE *out)
     results_print_pbt_schedule(state, out);
     print_summary_front(state, out);
     double mib = (double)fsutil_disk_usage(state->out_dir) / (1024.0 * 1024.0);
-    fprintf(out,
-            "results: %s/results.json, results.csv, configs.csv; the sweep directory uses "
-            "%.1f MiB\n",
-            state->out_dir, mib);
+    fprintf(
+        out,
+        "results: %s/results.json, results.csv, configs.csv; the sweep directory uses "
+        "%.1f MiB\n",
+        state->out_dir, mib);
     free(order);
 }

@@ -39,8 +39,8 @@ int results_write(const struct results_view *view, struct hp_error *err);
 
 /* The objectives a scan of the space tracks: its list, or its one objective
  * copied into *one (borrowing its metric). Sets *count. */
-const struct objective_spec *results_objectives(const struct space *space,
-                                                struct objective_spec *one, size_t *count);
+const struct objective_spec *
+results_objectives(const struct space *space, struct objective_spec *one, size_t *count);
 
 /* Adds "pareto" (on the front or not) and "objectives" (each objective's
  * mean, std, ci95 and n) to a config's JSON object; nothing without a

@@ -402,10 +402,11 @@ static int check_objectives_use(struct loader *ld, const char *path)
     const json_t *scheduler = json_object_get(ld->out->document, "scheduler");
     type = json_string_value(json_object_get(scheduler, "type"));
     if (scheduler && !json_is_null(scheduler) && !(type && strcmp(type, "none") == 0))
-        return hp_error_set(ld->err, path,
-                            "a list of objectives (a Pareto front) cannot drive a "
-                            "scheduler, which needs one scalar score; remove \"scheduler\" "
-                            "or use a single objective");
+        return hp_error_set(
+            ld->err, path,
+            "a list of objectives (a Pareto front) cannot drive a "
+            "scheduler, which needs one scalar score; remove \"scheduler\" "
+            "or use a single objective");
     return 0;
 }
 
@@ -434,18 +435,20 @@ static int load_objective(struct loader *ld, const json_t *v, const char *path)
             char where[256];
             const char *name = NULL;
             path_index(where, sizeof where, path, i);
-            if (load_one_objective(ld, json_array_get(v, i), where, 1, &name, &o->maximize,
-                                   &o->score) != 0)
+            if (load_one_objective(ld, json_array_get(v, i), where, 1, &name,
+                                   &o->maximize, &o->score) != 0)
                 return -1;
             for (size_t k = 0; k < i; k++)
                 if (strcmp(out->objectives[k].metric, name) == 0)
                     return hp_error_set(ld->err, where,
-                                        "metric \"%s\" is already objective[%zu]", name, k);
+                                        "metric \"%s\" is already objective[%zu]", name,
+                                        k);
             if (i == 0 && strcmp(name, "seconds") == 0)
-                return hp_error_set(ld->err, where,
-                                    "\"seconds\" (a trial's wall time) cannot come first: "
-                                    "the first objective is the metric every trial must "
-                                    "report");
+                return hp_error_set(
+                    ld->err, where,
+                    "\"seconds\" (a trial's wall time) cannot come first: "
+                    "the first objective is the metric every trial must "
+                    "report");
             o->metric = strdup(name);
             if (!o->metric)
                 return out_of_memory(ld, where);

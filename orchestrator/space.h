@@ -31,8 +31,8 @@ enum score_rule {
 
 /* One objective of a list (a Pareto front). */
 struct objective_spec {
-    char *metric;                /* a metric of the lines, or "seconds": the
-                                    trial's wall time from its end record */
+    char *metric; /* a metric of the lines, or "seconds": the
+                     trial's wall time from its end record */
     int maximize;
     enum score_rule score;
 };
@@ -70,7 +70,7 @@ struct space {
     json_t *document;            /* the whole parsed file (owned reference) */
     struct objective_spec *objectives; /* "objective" as a list, in its order; the
                                     first is also objective_metric, maximize, score */
-    size_t objective_count;      /* 0 for a single objective (not a list) */
+    size_t objective_count;            /* 0 for a single objective (not a list) */
 };
 
 /* Loads and validates the space file at `path` into `out` (caller storage).

@@ -198,8 +198,9 @@ static int metrics_trainer(double x, double seed, double acc)
     for (int epoch = 1; epoch <= 3; epoch++)
         printf("{\"epoch\": %d, \"val_accuracy\": %.17g, \"val_loss\": %.17g}\n", epoch,
                acc - 0.1 * (3 - epoch), base + extra[epoch - 1]);
-    printf("{\"final\": true, \"test_accuracy\": %.17g, \"confusion\": [[9, 1], [2, 8]]}\n",
-           acc - 0.01);
+    printf(
+        "{\"final\": true, \"test_accuracy\": %.17g, \"confusion\": [[9, 1], [2, 8]]}\n",
+        acc - 0.01);
     return 0;
 }
 
