@@ -9,3 +9,7 @@ hp_add_check_test(check_trial SOURCES unit/check_trial.c LIBS hp_orchestrator)
 add_dependencies(check_trial fake_trainer)
 hp_add_check_test(check_journal SOURCES unit/check_journal.c LIBS hp_orchestrator)
 hp_add_check_test(check_state SOURCES unit/check_state.c LIBS hp_orchestrator)
+# Ranking, re-ranking by another metric and Pareto fronts; the journal's
+# metric lines per trial.
+hp_add_check_test(check_ranking SOURCES unit/check_ranking.c LIBS hp_orchestrator)
+hp_add_check_test(check_metrics_scan SOURCES unit/check_metrics_scan.c LIBS hp_orchestrator)
