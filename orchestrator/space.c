@@ -438,17 +438,18 @@ static int load_objective(struct loader *ld, const json_t *v, const char *path)
             if (load_one_objective(ld, json_array_get(v, i), where, 1, &name,
                                    &o->maximize, &o->score) != 0)
                 return -1;
+            char metric_path[300];
+            snprintf(metric_path, sizeof metric_path, "%s.metric", where);
             for (size_t k = 0; k < i; k++)
                 if (strcmp(out->objectives[k].metric, name) == 0)
-                    return hp_error_set(ld->err, where,
-                                        "metric \"%s\" is already objective[%zu]", name,
-                                        k);
+                    return hp_error_set(ld->err, metric_path,
+                                        "\"%s\" is already the metric of objective[%zu]",
+                                        name, k);
             if (i == 0 && strcmp(name, "seconds") == 0)
-                return hp_error_set(
-                    ld->err, where,
-                    "\"seconds\" (a trial's wall time) cannot come first: "
-                    "the first objective is the metric every trial must "
-                    "report");
+                return hp_error_set(ld->err, metric_path,
+                                    "\"seconds\" (a trial's wall time) cannot come first: "
+                                    "the first objective is the metric every trial must "
+                                    "report");
             o->metric = strdup(name);
             if (!o->metric)
                 return out_of_memory(ld, where);
