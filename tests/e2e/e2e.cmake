@@ -55,3 +55,9 @@ set_tests_properties(full_disk PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77)
 hp_add_check_test(check_e2e_schedule SOURCES e2e/check_e2e_schedule.c LIBS PkgConfig::JANSSON
                   TIMEOUT 600)
 add_dependencies(check_e2e_schedule hpsearch fake_trainer)
+
+# Results for analysis: results.csv and configs.csv columns, report --top,
+# re-ranking by another metric, short numbers in tables, Pareto fronts.
+hp_add_check_test(check_e2e_results SOURCES e2e/check_e2e_results.c LIBS PkgConfig::JANSSON
+                  TIMEOUT 300)
+add_dependencies(check_e2e_results hpsearch fake_trainer)
