@@ -222,9 +222,9 @@ static void print_row(FILE *out, enum report_format format, size_t rank,
                 rank, config->index, mean, std, lo, hi, s->n, config->failed, min, max,
                 values, params);
     else
-        fprintf(out, "%4zu %6zu %10s %10s %10s %10s %3zu %6zu %10s %10s  %-24s %s\n", rank,
-                config->index, mean, std, lo, hi, s->n, config->failed, min, max, values,
-                params);
+        fprintf(out, "%4zu %6zu %10s %10s %10s %10s %3zu %6zu %10s %10s  %-24s %s\n",
+                rank, config->index, mean, std, lo, hi, s->n, config->failed, min, max,
+                values, params);
 }
 
 /* A sweep loaded for report and best: its state, its trials' metric lines,
@@ -360,9 +360,9 @@ enum hp_exit_code inspect_report(const struct space *space, const char *dir, siz
                          "seeds | params |\n");
             fprintf(out, "|---:|---:|---:|---:|---|---:|---:|---:|---:|---|---|\n");
         } else {
-            fprintf(out, "%4s %6s %10s %10s %10s %10s %3s %6s %10s %10s  %-24s %s\n", "rank",
-                    "config", "mean", "std", "ci_low", "ci_high", "n", "failed", "min",
-                    "max", "seeds", "params");
+            fprintf(out, "%4s %6s %10s %10s %10s %10s %3s %6s %10s %10s  %-24s %s\n",
+                    "rank", "config", "mean", "std", "ci_low", "ci_high", "n", "failed",
+                    "min", "max", "seeds", "params");
         }
         for (size_t i = 0; i < shown; i++)
             print_row(out, format, i + 1, &r.state.configs[r.order[i]]);
