@@ -224,7 +224,8 @@ static void write_indented(FILE *out, const char *text, int indent)
 
 /* results.json, streamed one config at a time so that a sweep of 100,000
  * configs never holds the whole document in memory. The layout is what
- * json_dumps with JSON_INDENT(2) would write for the whole document. */
+ * json_pretty_dumps would write for the whole document: indented, with
+ * arrays of numbers (a CI, a confusion matrix) on one line. */
 void results_write_json(const struct results_input *in, FILE *out)
 {
     const struct sweep_state *state = in->view->state;
