@@ -13,6 +13,7 @@
 #include "command.h"
 #include "journal.h"
 #include "journal_line.h"
+#include "json_pretty.h"
 #include "metric_line.h"
 #include "path.h"
 #include "progress.h"
@@ -22,7 +23,7 @@
 /* Prints a document for people, numbers in their shortest exact form. */
 static void print_json(const json_t *doc, FILE *out)
 {
-    char *text = hp_json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    char *text = json_pretty_dumps(doc);
     fprintf(out, "%s\n", text ? text : "null");
     free(text);
 }
@@ -73,15 +74,20 @@ static void format_metrics(const json_t *line, char *buf, size_t size)
     }
 }
 
-/* "mean 0.8812 ± 0.0123 (95% CI [0.8689, 0.8935], n=3)" */
+/* "mean 0.88123, 95% CI ± 0.012345 [0.86889, 0.89358], n=3" */
 static void describe_mean(const struct config_record *config, char *buf, size_t size)
 {
     const struct stats_summary *s = &config->summary;
+    char mean[32], half[32], lo[32], hi[32];
+    results_format_short(mean, sizeof mean, s->mean);
+    results_format_short(half, sizeof half, (s->ci_high - s->ci_low) / 2);
+    results_format_short(lo, sizeof lo, s->ci_low);
+    results_format_short(hi, sizeof hi, s->ci_high);
     if (isfinite(s->ci_low))
-        snprintf(buf, size, "mean %.4f ± %.4f (95%% CI [%.4f, %.4f], n=%zu)", s->mean,
-                 (s->ci_high - s->ci_low) / 2, s->ci_low, s->ci_high, s->n);
+        snprintf(buf, size, "mean %s, 95%% CI ± %s [%s, %s], n=%zu", mean, half, lo, hi,
+                 s->n);
     else
-        snprintf(buf, size, "mean %.4f (n=%zu, no interval from one value)", s->mean, s->n);
+        snprintf(buf, size, "mean %s (n=%zu, no interval from one value)", mean, s->n);
 }
 
 enum hp_exit_code inspect_status(const struct space *space, const char *dir, FILE *out,
@@ -179,7 +185,7 @@ static void seed_values(const struct config_record *config, char *buf, size_t si
     for (size_t s = 0; s < config->seed_count && used < size; s++) {
         char number[40] = "-";
         if (config->seeds[s].status == SEED_OK || config->seeds[s].status == SEED_PRUNED)
-            hp_format_number(number, sizeof number, config->seeds[s].score);
+            results_format_short(number, sizeof number, config->seeds[s].score);
         int n = snprintf(buf + used, size - used, "%s%s", s ? " " : "", number);
         if (n < 0)
             break;
@@ -202,103 +208,238 @@ static void print_row(FILE *out, enum report_format format, size_t rank,
     char mean[24] = "-", std[24] = "-", lo[24] = "-", hi[24] = "-", min[24] = "-",
          max[24] = "-";
     if (s->n > 0) {
-        snprintf(mean, sizeof mean, "%.4f", s->mean);
-        snprintf(std, sizeof std, "%.4f", s->std);
-        snprintf(min, sizeof min, "%.4f", s->min);
-        snprintf(max, sizeof max, "%.4f", s->max);
+        results_format_short(mean, sizeof mean, s->mean);
+        results_format_short(std, sizeof std, s->std);
+        results_format_short(min, sizeof min, s->min);
+        results_format_short(max, sizeof max, s->max);
     }
     if (isfinite(s->ci_low)) {
-        snprintf(lo, sizeof lo, "%.4f", s->ci_low);
-        snprintf(hi, sizeof hi, "%.4f", s->ci_high);
+        results_format_short(lo, sizeof lo, s->ci_low);
+        results_format_short(hi, sizeof hi, s->ci_high);
     }
     if (format == REPORT_MARKDOWN)
         fprintf(out, "| %zu | %zu | %s | %s | [%s, %s] | %zu | %zu | %s | %s | %s | `%s` |\n",
                 rank, config->index, mean, std, lo, hi, s->n, config->failed, min, max,
                 values, params);
     else
-        fprintf(out, "%4zu %6zu %8s %8s %8s %8s %3zu %6zu %8s %8s  %-24s %s\n", rank,
-                config->index, mean, std, lo, hi, s->n, config->failed, min, max, values,
-                params);
+        fprintf(out, "%4zu %6zu %10s %10s %10s %10s %3zu %6zu %10s %10s  %-24s %s\n",
+                rank, config->index, mean, std, lo, hi, s->n, config->failed, min, max,
+                values, params);
+}
+
+/* A sweep loaded for report and best: its state, its trials' metric lines,
+ * its ranking and, under a list of objectives, its Pareto front. */
+struct ranked {
+    struct sweep_state state;
+    struct metrics_scan scan;
+    struct pareto pareto;
+    int has_pareto;
+    struct objective_spec one; /* the objective of a single-objective ranking */
+    int maximize;
+    int reranked; /* ranked by --metric, --mode or --score */
+    size_t *order;
+    size_t count; /* complete configs, ranked, in order[] */
+};
+
+static void ranked_free(struct ranked *r)
+{
+    ranking_pareto_free(&r->pareto);
+    metrics_scan_free(&r->scan);
+    free(r->order);
+    state_free(&r->state);
+}
+
+/* The objective --metric, --mode and --score ask for, with the space's mode
+ * and score rule where they name one of its own objectives. Returns 0, or -1
+ * with `err` set. */
+static int chosen_objective(const struct space *space, const struct inspect_ranking *by,
+                            struct objective_spec *out, struct hp_error *err)
+{
+    struct objective_spec one;
+    size_t count;
+    const struct objective_spec *own = results_objectives(space, &one, &count);
+    *out = own[0];
+    if (by->metric) {
+        size_t k = 0;
+        while (k < count && strcmp(own[k].metric, by->metric) != 0)
+            k++;
+        if (k == count && by->mode < 0)
+            return hp_error_set(err, "",
+                                "option --metric %s: not the space's objective, so its "
+                                "direction is not known: give --mode min or --mode max",
+                                by->metric);
+        *out = k < count ? own[k] : (struct objective_spec){NULL, 1, space->score};
+        out->metric = (char *)by->metric;
+    }
+    if (by->mode >= 0)
+        out->maximize = by->mode;
+    if (by->score >= 0)
+        out->score = (enum score_rule)by->score;
+    return 0;
+}
+
+static enum hp_exit_code load_ranked(struct ranked *r, const struct space *space,
+                                     const char *dir, const struct inspect_ranking *by,
+                                     struct hp_error *err)
+{
+    memset(r, 0, sizeof *r);
+    r->reranked = by->metric || by->mode >= 0 || by->score >= 0;
+    if (r->reranked && chosen_objective(space, by, &r->one, err) < 0)
+        return HP_EXIT_USAGE;
+    enum hp_exit_code loaded = load(&r->state, space, dir, err);
+    if (loaded != HP_EXIT_OK)
+        return loaded;
+    size_t count = 1;
+    const struct objective_spec *objectives =
+        r->reranked ? &r->one : results_objectives(space, &r->one, &count);
+    r->maximize = objectives[0].maximize;
+    if (metrics_scan_run(&r->scan, &r->state, objectives, count, err) < 0) {
+        state_free(&r->state);
+        return HP_EXIT_RUNTIME;
+    }
+    enum hp_exit_code code = HP_EXIT_OK;
+    if (r->reranked && !metrics_scan_has(&r->scan, r->one.metric)) {
+        char list[1024];
+        metrics_scan_list(&r->scan, list, sizeof list);
+        hp_error_set(err, "",
+                     "option --metric %s: no trial reported it; the metrics are: %s",
+                     r->one.metric, list);
+        code = HP_EXIT_USAGE;
+    } else if (r->reranked) {
+        ranking_rescore(&r->state, &r->scan, r->maximize);
+    } else if (count > 1) {
+        if (ranking_pareto(&r->pareto, &r->state, &r->scan) < 0)
+            code = HP_EXIT_RUNTIME;
+        r->has_pareto = code == HP_EXIT_OK;
+    }
+    r->order = malloc((r->state.config_count + 1) * sizeof *r->order);
+    if (code == HP_EXIT_OK && !r->order)
+        code = HP_EXIT_RUNTIME;
+    if (code == HP_EXIT_RUNTIME)
+        hp_error_set(err, "", "out of memory");
+    if (code != HP_EXIT_OK) {
+        ranked_free(r);
+        return code;
+    }
+    r->count = state_rank(r->state.configs, r->state.config_count, r->maximize, r->order);
+    return HP_EXIT_OK;
 }
 
 enum hp_exit_code inspect_report(const struct space *space, const char *dir, size_t top,
-                                 enum report_format format, FILE *out, struct hp_error *err)
+                                 enum report_format format,
+                                 const struct inspect_ranking *by, FILE *out,
+                                 struct hp_error *err)
 {
-    struct sweep_state state;
-    enum hp_exit_code loaded = load(&state, space, dir, err);
+    struct ranked r;
+    enum hp_exit_code loaded = load_ranked(&r, space, dir, by, err);
     if (loaded != HP_EXIT_OK)
         return loaded;
-    size_t *order = malloc((state.config_count + 1) * sizeof *order);
-    if (!order) {
-        state_free(&state);
-        hp_error_set(err, "", "out of memory");
-        return HP_EXIT_RUNTIME;
-    }
-    size_t ranked = state_rank(state.configs, state.config_count, space->maximize, order);
-    size_t shown = top > 0 && top < ranked ? top : ranked;
+    size_t shown = top > 0 && top < r.count ? top : r.count;
     if (format == REPORT_CSV) {
-        results_write_csv(&state, out);
+        /* --top: the trials of the top configs, best first. */
+        results_write_csv(&r.state, &r.scan, top > 0 ? r.order : NULL, shown, out);
     } else if (format == REPORT_JSON) {
         json_t *configs = json_array();
-        for (size_t r = 0; r < shown; r++)
-            json_array_append_new(configs, results_config_json(&state.configs[order[r]], r + 1));
+        for (size_t i = 0; i < shown; i++) {
+            json_t *config = results_config_json(&r.state.configs[r.order[i]], i + 1);
+            results_mark_pareto(config, r.has_pareto ? &r.pareto : NULL, &r.scan,
+                                r.order[i]);
+            json_array_append_new(configs, config);
+        }
         print_json(configs, out);
         json_decref(configs);
     } else {
+        if (r.reranked && format == REPORT_TABLE)
+            fprintf(out,
+                    "ranked by %s (%s, %s value per trial), from the journal's metric "
+                    "lines\n",
+                    r.one.metric, r.one.maximize ? "max" : "min",
+                    r.one.score == SCORE_LAST ? "last" : "best");
         if (format == REPORT_MARKDOWN) {
             fprintf(out, "| rank | config | mean | std | 95%% CI | n | failed | min | max | "
                          "seeds | params |\n");
             fprintf(out, "|---:|---:|---:|---:|---|---:|---:|---:|---:|---|---|\n");
         } else {
-            fprintf(out, "%4s %6s %8s %8s %8s %8s %3s %6s %8s %8s  %-24s %s\n", "rank",
-                    "config", "mean", "std", "ci_low", "ci_high", "n", "failed", "min",
-                    "max", "seeds", "params");
+            fprintf(out, "%4s %6s %10s %10s %10s %10s %3s %6s %10s %10s  %-24s %s\n",
+                    "rank", "config", "mean", "std", "ci_low", "ci_high", "n", "failed",
+                    "min", "max", "seeds", "params");
         }
-        for (size_t r = 0; r < shown; r++)
-            print_row(out, format, r + 1, &state.configs[order[r]]);
-        if (format != REPORT_MARKDOWN)
-            results_print_pbt_schedule(&state, out);
+        for (size_t i = 0; i < shown; i++)
+            print_row(out, format, i + 1, &r.state.configs[r.order[i]]);
+        if (format != REPORT_MARKDOWN) {
+            results_print_pbt_schedule(&r.state, out);
+            if (r.has_pareto)
+                results_print_front(&r.state, &r.scan, &r.pareto, out);
+        }
     }
-    free(order);
-    state_free(&state);
+    ranked_free(&r);
     return HP_EXIT_OK;
 }
 
-enum hp_exit_code inspect_best(const struct space *space, const char *dir, FILE *out,
+/* One config for `best`: its JSON with its best trial and the path of that
+ * trial's checkpoint (the copy in best/ when there is one). Returns a new
+ * object, or NULL with `err` set. */
+static json_t *best_json(const struct ranked *r, size_t index, const char *dir,
+                         struct hp_error *err)
+{
+    const struct config_record *config = &r->state.configs[index];
+    const struct seed_record *seed = &config->seeds[state_best_seed(config, r->maximize)];
+    char trial_id[48];
+    state_trial_id(config, seed, trial_id, sizeof trial_id);
+    json_t *doc = results_config_json(config, 1);
+    json_object_del(doc, "rank");
+    results_mark_pareto(doc, r->has_pareto ? &r->pareto : NULL, &r->scan, index);
+    json_object_set_new(doc, "best_trial", json_string(trial_id));
+    char path[HP_PATH_MAX];
+    const char *slash = seed->checkpoint ? strrchr(seed->checkpoint, '/') : NULL;
+    if (seed->checkpoint &&
+        hp_path_join(path, sizeof path, err, dir, "best",
+                     slash ? slash + 1 : seed->checkpoint, NULL) < 0) {
+        json_decref(doc);
+        return NULL;
+    }
+    /* best/ holds the copy of the sweep's own best only. */
+    int own_best = r->state.has_best && index == r->state.best_config && !r->reranked &&
+                   !r->has_pareto;
+    const char *kept = !seed->checkpoint                     ? NULL
+                       : own_best && access(path, R_OK) == 0 ? path
+                                                             : seed->checkpoint;
+    json_object_set_new(doc, "checkpoint", kept ? json_string(kept) : json_null());
+    return doc;
+}
+
+enum hp_exit_code inspect_best(const struct space *space, const char *dir,
+                               const struct inspect_ranking *by, FILE *out,
                                struct hp_error *err)
 {
-    struct sweep_state state;
-    enum hp_exit_code loaded = load(&state, space, dir, err);
+    struct ranked r;
+    enum hp_exit_code loaded = load_ranked(&r, space, dir, by, err);
     if (loaded != HP_EXIT_OK)
         return loaded;
     enum hp_exit_code code = HP_EXIT_OK;
-    if (!state.has_best) {
+    if (r.has_pareto && r.pareto.front_count > 0) {
+        json_t *front = json_array();
+        for (size_t f = 0; f < r.pareto.front_count && code == HP_EXIT_OK; f++) {
+            json_t *doc = best_json(&r, r.pareto.front[f], dir, err);
+            if (!doc)
+                code = HP_EXIT_RUNTIME;
+            json_array_append_new(front, doc);
+        }
+        json_t *doc = json_pack("{s:o}", "pareto_front", front);
+        if (code == HP_EXIT_OK)
+            print_json(doc, out);
+        json_decref(doc);
+    } else if (!r.state.has_best) {
         hp_error_set(err, "", "%s: no configuration has succeeded yet", dir);
         code = HP_EXIT_ALL_FAILED;
     } else {
-        const struct config_record *best = &state.configs[state.best_config];
-        const struct seed_record *seed = &best->seeds[state_best_seed(best, space->maximize)];
-        char trial_id[48];
-        state_trial_id(best, seed, trial_id, sizeof trial_id);
-        json_t *doc = results_config_json(best, 1);
-        json_object_del(doc, "rank");
-        json_object_set_new(doc, "best_trial", json_string(trial_id));
-        char path[HP_PATH_MAX];
-        const char *slash = seed->checkpoint ? strrchr(seed->checkpoint, '/') : NULL;
-        if (seed->checkpoint &&
-            hp_path_join(path, sizeof path, err, dir, "best",
-                         slash ? slash + 1 : seed->checkpoint, NULL) < 0) {
-            code = HP_EXIT_RUNTIME;
-        } else {
-            /* The retained copy in best/ when there is one, else the trial's. */
-            const char *kept = !seed->checkpoint             ? NULL
-                               : access(path, R_OK) == 0 ? path
-                                                         : seed->checkpoint;
-            json_object_set_new(doc, "checkpoint", kept ? json_string(kept) : json_null());
+        json_t *doc = best_json(&r, r.state.best_config, dir, err);
+        if (doc)
             print_json(doc, out);
-        }
+        else
+            code = HP_EXIT_RUNTIME;
         json_decref(doc);
     }
-    state_free(&state);
+    ranked_free(&r);
     return code;
 }

@@ -65,6 +65,9 @@ enum option_id {
     OPT_MAX_TRIALS,
     OPT_MAX_FAILURES,
     OPT_TRIALS,
+    OPT_METRIC,
+    OPT_MODE,
+    OPT_SCORE,
 };
 
 #define ONLY(c) (1u << (c))
@@ -100,6 +103,13 @@ static const struct option_spec OPTIONS[] = {
      "auto, null or N: when failed trials stop the sweep; overrides max_failures"},
     {OPT_TRIALS, 0, "trials", "N", ONLY(CMD_RESUME),
      "resume: grow the sweep to N configs (strategy.trials), the same sequence"},
+    {OPT_METRIC, 0, "metric", "M", ONLY(CMD_REPORT) | ONLY(CMD_BEST),
+     "report, best: rank by metric M of the journal's lines (nothing is run)"},
+    {OPT_MODE, 0, "mode", "MODE", ONLY(CMD_REPORT) | ONLY(CMD_BEST),
+     "report, best: min or max (default: the objective's)"},
+    {OPT_SCORE, 0, "score", "RULE", ONLY(CMD_REPORT) | ONLY(CMD_BEST),
+     "report, best: a trial's score is its best or last value (default: the "
+     "objective's)"},
 };
 enum { OPTION_COUNT = sizeof OPTIONS / sizeof OPTIONS[0] };
 
@@ -118,6 +128,7 @@ struct cli {
     int max_failures;      /* valid when max_failures_given */
     int max_failures_given;
     long trials;           /* resume --trials; 0 = not given */
+    struct inspect_ranking ranking; /* report, best: --metric, --mode, --score */
 };
 
 static void print_help(FILE *out)
@@ -226,6 +237,27 @@ static int apply_option(struct cli *cli, const struct option_spec *o, const char
         return usage_error("option %s: expected table, csv, json or markdown, got \"%s\"",
                            name, value);
     }
+    case OPT_METRIC:
+        if (!*value)
+            return usage_error("option %s: expected a metric name%s", name, "");
+        cli->ranking.metric = value;
+        return 0;
+    case OPT_MODE:
+    case OPT_SCORE: {
+        const char *words = o->id == OPT_MODE ? "min or max" : "best or last";
+        int first = strcmp(value, o->id == OPT_MODE ? "min" : "best") == 0;
+        if (!first && strcmp(value, o->id == OPT_MODE ? "max" : "last") != 0) {
+            char expected[160];
+            snprintf(expected, sizeof expected, "expected %s, got \"%.100s\"", words,
+                     value);
+            return usage_error("option %s: %s", name, expected);
+        }
+        if (o->id == OPT_MODE)
+            cli->ranking.mode = !first;
+        else
+            cli->ranking.score = first ? SCORE_BEST : SCORE_LAST;
+        return 0;
+    }
     case OPT_HELP:
         print_help(stdout);
         return 1;
@@ -260,6 +292,8 @@ static int apply_option(struct cli *cli, const struct option_spec *o, const char
 static int parse_cli(int argc, char **argv, struct cli *cli)
 {
     memset(cli, 0, sizeof *cli);
+    cli->ranking.mode = -1;
+    cli->ranking.score = -1;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (arg[0] != '-' || arg[1] == '\0') {
@@ -416,10 +450,11 @@ static enum hp_exit_code run_command(const struct cli *cli, const struct space *
         code = inspect_status(space, dir, stdout, err);
         break;
     case CMD_REPORT:
-        code = inspect_report(space, dir, (size_t)cli->top, cli->format, stdout, err);
+        code = inspect_report(space, dir, (size_t)cli->top, cli->format, &cli->ranking,
+                              stdout, err);
         break;
     case CMD_BEST:
-        code = inspect_best(space, dir, stdout, err);
+        code = inspect_best(space, dir, &cli->ranking, stdout, err);
         break;
     case CMD_RERUN:
         code = rerun_trial(space, dir, cli->operand2, trainer, stdout, err);

@@ -12,6 +12,7 @@
 #include "command.h"
 #include "durable.h"
 #include "fsutil.h"
+#include "json_pretty.h"
 #include "metric_line.h"
 #include "path.h"
 
@@ -152,8 +153,9 @@ void results_print_pbt_schedule(const struct sweep_state *state, FILE *out)
 }
 
 /* The document's head: everything but the configs. Returns a new object. */
-static json_t *results_head(const struct results_view *view, size_t ranked)
+static json_t *results_head(const struct results_input *in, size_t ranked)
 {
+    const struct results_view *view = in->view;
     const struct sweep_state *state = view->state;
     const struct space *space = state->space;
     json_t *best = json_null();
@@ -189,6 +191,23 @@ static json_t *results_head(const struct results_view *view, size_t ranked)
         json_object_set_new(head, "pbt_schedule", schedule);
     if (head && state->provenance) /* of the latest run: provenance.h */
         json_object_set(head, "provenance", state->provenance);
+    if (head && space->objective_count > 0) {
+        json_t *list = json_array();
+        for (size_t k = 0; k < space->objective_count; k++) {
+            const struct objective_spec *o = &space->objectives[k];
+            json_array_append_new(list,
+                                  json_pack("{s:s, s:s, s:s}", "metric", o->metric,
+                                            "mode", o->maximize ? "max" : "min", "score",
+                                            o->score == SCORE_LAST ? "last" : "best"));
+        }
+        json_object_set_new(head, "objective", list);
+    }
+    if (head && in->pareto) {
+        json_t *front = json_array();
+        for (size_t f = 0; f < in->pareto->front_count; f++)
+            json_array_append_new(front, json_integer((json_int_t)in->pareto->front[f]));
+        json_object_set_new(head, "pareto_front", front);
+    }
     return head;
 }
 
@@ -207,17 +226,18 @@ static void write_indented(FILE *out, const char *text, int indent)
 
 /* results.json, streamed one config at a time so that a sweep of 100,000
  * configs never holds the whole document in memory. The layout is what
- * json_dumps with JSON_INDENT(2) would write for the whole document. */
-void results_write_json(const struct results_view *view, FILE *out)
+ * json_pretty_dumps would write for the whole document: indented, with
+ * arrays of numbers (a CI, a confusion matrix) on one line. */
+void results_write_json(const struct results_input *in, FILE *out)
 {
-    const struct sweep_state *state = view->state;
+    const struct sweep_state *state = in->view->state;
     size_t *order = malloc((state->config_count + 1) * sizeof *order);
     if (!order)
         return;
     size_t ranked = state_rank(state->configs, state->config_count,
                                state->space->maximize, order);
-    json_t *head = results_head(view, ranked);
-    char *head_text = head ? hp_json_dumps(head, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    json_t *head = results_head(in, ranked);
+    char *head_text = head ? json_pretty_dumps(head) : NULL;
     json_decref(head);
     if (!head_text) {
         free(order);
@@ -236,7 +256,9 @@ void results_write_json(const struct results_view *view, FILE *out)
     fputs(",\n  \"configs\": [", out);
     for (size_t r = 0; r < ranked; r++) {
         json_t *config = results_config_json(&state->configs[order[r]], r + 1);
-        char *text = config ? hp_json_dumps(config, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+        if (config)
+            results_mark_pareto(config, in->pareto, in->scan, order[r]);
+        char *text = config ? json_pretty_dumps(config) : NULL;
         json_decref(config);
         fputs(r ? ",\n    " : "\n    ", out);
         write_indented(out, text ? text : "null", 4);
@@ -272,10 +294,78 @@ static void csv_number(FILE *out, double value)
     csv_field(out, buf, 0);
 }
 
-static void csv_row(FILE *out, const struct search_space *space_params,
-                    const struct config_record *config, const json_t *params,
-                    const struct seed_record *seed)
+/* A line's value as a CSV field's text: numbers in their shortest exact
+ * form, strings as they are, arrays and objects as one-line JSON. Returns a
+ * new string, or NULL for none. */
+static char *value_text(const json_t *value)
 {
+    if (!value || json_is_null(value))
+        return NULL;
+    if (json_is_string(value))
+        return strdup(json_string_value(value));
+    if (json_is_real(value)) {
+        char buf[40];
+        hp_format_number(buf, sizeof buf, json_real_value(value));
+        return strdup(buf);
+    }
+    return hp_json_dumps(value, JSON_ENCODE_ANY | JSON_PRESERVE_ORDER | JSON_COMPACT);
+}
+
+static void csv_value(FILE *out, const json_t *value)
+{
+    char *text = value_text(value);
+    csv_field(out, text ? text : "", 0);
+    free(text);
+}
+
+/* A header column "<prefix><name><suffix>". */
+static void csv_column(FILE *out, const char *prefix, const char *name,
+                       const char *suffix)
+{
+    size_t size = strlen(prefix) + strlen(name) + strlen(suffix) + 1;
+    char *text = malloc(size);
+    if (!text)
+        return;
+    snprintf(text, size, "%s%s%s", prefix, name, suffix);
+    csv_field(out, text, 0);
+    free(text);
+}
+
+/* One value per key of `names`, taken from `line` (may be NULL). */
+static void csv_line_values(FILE *out, const json_t *names, const json_t *line)
+{
+    const char *key;
+    json_t *unused;
+    json_object_foreach((json_t *)names, key, unused)
+    {
+        csv_value(out, line ? json_object_get(line, key) : NULL);
+    }
+}
+
+static void csv_line_columns(FILE *out, const json_t *names, const char *prefix)
+{
+    const char *key;
+    json_t *unused;
+    json_object_foreach((json_t *)names, key, unused)
+    {
+        csv_column(out, prefix, key, "");
+    }
+}
+
+static void csv_params(FILE *out, const struct search_space *space_params,
+                       const json_t *params)
+{
+    for (size_t p = 0; p < space_params->count; p++)
+        csv_value(out, json_object_get(params, space_params->params[p].name));
+}
+
+static void csv_row(FILE *out, const struct sweep_state *state,
+                    const struct metrics_scan *scan, size_t c, const json_t *params,
+                    size_t s)
+{
+    const struct config_record *config = &state->configs[c];
+    const struct seed_record *seed = &config->seeds[s];
+    const struct trial_metrics *t = &scan->trials[c][s];
     char text[48];
     state_trial_id(config, seed, text, sizeof text);
     csv_field(out, text, 1);
@@ -293,45 +383,214 @@ static void csv_row(FILE *out, const struct search_space *space_params,
     csv_number(out, seed->seconds);
     snprintf(text, sizeof text, "%ld", config->reached);
     csv_field(out, seed->status == SEED_PRUNED ? text : "", 0);
-    for (size_t p = 0; p < space_params->count; p++) {
-        json_t *value = json_object_get(params, space_params->params[p].name);
-        char *value_text = value ? command_format_value(value) : NULL;
-        csv_field(out, value_text ? value_text : "", 0);
-        free(value_text);
-    }
+    const char *resource =
+        state->space->resource_key ? state->space->resource_key : "epoch";
+    csv_value(out, t->last ? json_object_get(t->last, resource) : NULL);
+    csv_params(out, &state->space->params, params);
+    csv_line_values(out, scan->last_names, t->last);
+    csv_line_values(out, scan->best_names, t->best);
+    csv_line_values(out, scan->final_names, t->final);
     fputc('\n', out);
 }
 
-void results_write_csv(const struct sweep_state *state, FILE *out)
+void results_write_csv(const struct sweep_state *state, const struct metrics_scan *scan,
+                       const size_t *configs, size_t count, FILE *out)
 {
-    static const char *const columns[] = {"trial",  "config",   "seed",
-                                          "status", "value",    "failure",
-                                          "reason", "attempts", "seconds",
-                                          "pruned_at"};
+    static const char *const columns[] = {"trial",   "config",    "seed",      "status",
+                                          "value",   "failure",   "reason",    "attempts",
+                                          "seconds", "pruned_at", "epochs_run"};
     for (size_t c = 0; c < sizeof columns / sizeof columns[0]; c++)
         csv_field(out, columns[c], c == 0);
     const struct search_space *space_params = &state->space->params;
     for (size_t p = 0; p < space_params->count; p++)
-        csv_field(out, space_params->params[p].name, 0);
+        csv_column(out, "param_", space_params->params[p].name, "");
+    csv_line_columns(out, scan->last_names, "last_");
+    csv_line_columns(out, scan->best_names, "best_");
+    csv_line_columns(out, scan->final_names, "final_");
     fputc('\n', out);
-    for (size_t i = 0; i < state->config_count; i++) {
-        const struct config_record *config = &state->configs[i];
-        json_t *params = state_params(config);
-        for (size_t s = 0; s < config->seed_count; s++)
-            csv_row(out, space_params, config, params, &config->seeds[s]);
+    size_t n = configs ? count : state->config_count;
+    for (size_t i = 0; i < n; i++) {
+        size_t c = configs ? configs[i] : i;
+        json_t *params = state_params(&state->configs[c]);
+        for (size_t s = 0; s < state->configs[c].seed_count; s++)
+            csv_row(out, state, scan, c, params, s);
         json_decref(params);
     }
 }
 
-static void write_csv(const struct results_view *view, FILE *out)
+static void write_csv(const struct results_input *in, FILE *out)
 {
-    results_write_csv(view->state, out);
+    results_write_csv(in->view->state, in->scan, NULL, 0, out);
+}
+
+/* mean, std, ci_low, ci_high and n of a summary ("" where there is none). */
+static void csv_summary(FILE *out, const struct stats_summary *s)
+{
+    char text[32];
+    csv_number(out, s->n > 0 ? s->mean : NAN);
+    csv_number(out, s->n > 0 ? s->std : NAN);
+    csv_number(out, s->ci_low);
+    csv_number(out, s->ci_high);
+    snprintf(text, sizeof text, "%zu", s->n);
+    csv_field(out, text, 0);
+}
+
+/* The summary of a final line's numeric key over a config's ok seeds. */
+static void final_summary(const struct sweep_state *state,
+                          const struct metrics_scan *scan, size_t c, const char *key,
+                          struct stats_summary *out)
+{
+    const struct config_record *config = &state->configs[c];
+    double *values = malloc((config->seed_count + 1) * sizeof *values);
+    size_t n = 0;
+    for (size_t s = 0; values && s < config->seed_count; s++) {
+        double v;
+        const json_t *line = scan->trials[c][s].final;
+        if (config->seeds[s].status == SEED_OK && line &&
+            hp_metric_line_number(line, key, &v) == 0 && isfinite(v))
+            values[n++] = v;
+    }
+    stats_summarize(values, n, out);
+    free(values);
+}
+
+static void configs_csv_row(FILE *out, const struct results_input *in, size_t c,
+                            size_t rank, const json_t *final_numeric)
+{
+    const struct sweep_state *state = in->view->state;
+    const struct config_record *config = &state->configs[c];
+    const struct pareto *pareto = in->pareto;
+    char text[32] = "";
+    if (rank > 0)
+        snprintf(text, sizeof text, "%zu", rank);
+    csv_field(out, text, 1);
+    snprintf(text, sizeof text, "%zu", config->index);
+    csv_field(out, text, 0);
+    csv_field(out, config->complete ? results_config_status(config) : "incomplete", 0);
+    json_t *params = state_params(config);
+    csv_params(out, &state->space->params, params);
+    json_decref(params);
+    struct stats_summary none;
+    stats_summarize(NULL, 0, &none);
+    csv_summary(out, config->complete ? &config->summary : &none);
+    snprintf(text, sizeof text, "%zu", config->failed);
+    csv_field(out, text, 0);
+    for (size_t k = 0; pareto && k < pareto->objective_count; k++)
+        csv_summary(out, config->complete
+                             ? &pareto->summaries[c * pareto->objective_count + k]
+                             : &none);
+    if (pareto)
+        csv_field(out, pareto->on_front[c] ? "1" : "0", 0);
+    const char *key;
+    json_t *unused;
+    json_object_foreach((json_t *)final_numeric, key, unused)
+    {
+        struct stats_summary s;
+        final_summary(state, in->scan, c, key, &s);
+        csv_summary(out, &s);
+    }
+    fputc('\n', out);
+}
+
+/* The keys of the final lines that hold a number in some trial, in their
+ * column order. Returns a new object {"name": true}. */
+static json_t *final_numeric_names(const struct metrics_scan *scan,
+                                   const struct sweep_state *state)
+{
+    json_t *names = json_object();
+    const char *key;
+    json_t *unused;
+    json_object_foreach(scan->final_names, key, unused)
+    {
+        for (size_t c = 0; names && c < state->config_count; c++)
+            for (size_t s = 0; s < state->configs[c].seed_count; s++)
+                if (json_is_number(json_object_get(scan->trials[c][s].final, key)))
+                    json_object_set_new(names, key, json_true());
+    }
+    return names;
+}
+
+void results_write_configs_csv(const struct results_input *in, FILE *out)
+{
+    static const char *const stats[] = {"_mean", "_std", "_ci_low", "_ci_high", "_n"};
+    const struct sweep_state *state = in->view->state;
+    const struct pareto *pareto = in->pareto;
+    size_t *order = malloc((state->config_count + 1) * sizeof *order);
+    json_t *final_numeric = final_numeric_names(in->scan, state);
+    if (!order || !final_numeric) {
+        free(order);
+        json_decref(final_numeric);
+        return;
+    }
+    csv_field(out, "rank", 1);
+    csv_field(out, "config", 0);
+    csv_field(out, "status", 0);
+    for (size_t p = 0; p < state->space->params.count; p++)
+        csv_column(out, "param_", state->space->params.params[p].name, "");
+    for (size_t i = 0; i < 5; i++)
+        csv_field(out, stats[i] + 1, 0);
+    csv_field(out, "failed", 0);
+    for (size_t k = 0; pareto && k < pareto->objective_count; k++)
+        for (size_t i = 0; i < 5; i++)
+            csv_column(out, "", in->scan->objectives[k].metric, stats[i]);
+    if (pareto)
+        csv_field(out, "pareto", 0);
+    const char *key;
+    json_t *unused;
+    json_object_foreach(final_numeric, key, unused)
+    {
+        for (size_t i = 0; i < 5; i++)
+            csv_column(out, "final_", key, stats[i]);
+    }
+    fputc('\n', out);
+    size_t ranked =
+        state_rank(state->configs, state->config_count, state->space->maximize, order);
+    for (size_t r = 0; r < ranked; r++)
+        configs_csv_row(out, in, order[r], r + 1, final_numeric);
+    for (size_t c = 0; c < state->config_count; c++)
+        if (!state->configs[c].complete)
+            configs_csv_row(out, in, c, 0, final_numeric);
+    json_decref(final_numeric);
+    free(order);
+}
+
+const struct objective_spec *results_objectives(const struct space *space,
+                                                struct objective_spec *one, size_t *count)
+{
+    if (space->objective_count > 0) {
+        *count = space->objective_count;
+        return space->objectives;
+    }
+    *one =
+        (struct objective_spec){space->objective_metric, space->maximize, space->score};
+    *count = 1;
+    return one;
+}
+
+void results_mark_pareto(json_t *config_json, const struct pareto *pareto,
+                         const struct metrics_scan *scan, size_t config)
+{
+    if (!pareto || !scan)
+        return;
+    json_t *objectives = json_object();
+    for (size_t k = 0; k < pareto->objective_count; k++) {
+        const struct stats_summary *s =
+            &pareto->summaries[config * pareto->objective_count + k];
+        json_object_set_new(objectives, scan->objectives[k].metric,
+                            json_pack("{s:o, s:o, s:[o, o], s:I}", "mean",
+                                      number_or_null(s->n > 0 ? s->mean : NAN), "std",
+                                      number_or_null(s->n > 0 ? s->std : NAN), "ci95",
+                                      number_or_null(s->ci_low),
+                                      number_or_null(s->ci_high), "n", (json_int_t)s->n));
+    }
+    json_object_set_new(config_json, "pareto", json_boolean(pareto->on_front[config]));
+    json_object_set_new(config_json, "objectives", objectives);
 }
 
 /* Writes one results file, `name` in the sweep's directory, durably, its
  * contents by `write`. Returns 0 or -1 with `err` set. */
-static int write_one(const struct results_view *view, const char *name,
-                     void (*write)(const struct results_view *, FILE *),
+static int write_one(const struct results_input *in, const char *name,
+                     void (*write)(const struct results_input *, FILE *),
                      struct hp_error *err)
 {
     struct hp_durable *d = malloc(sizeof *d);
@@ -339,9 +598,9 @@ static int write_one(const struct results_view *view, const char *name,
         return hp_error_set(err, "", "out of memory writing %s", name);
     char path[HP_PATH_MAX];
     int rc = -1;
-    if (hp_path_join(path, sizeof path, err, view->state->out_dir, name, NULL) == 0 &&
+    if (hp_path_join(path, sizeof path, err, in->view->state->out_dir, name, NULL) == 0 &&
         hp_durable_open(d, path, err) == 0) {
-        write(view, d->stream);
+        write(in, d->stream);
         rc = hp_durable_commit(d, err);
     }
     free(d);
@@ -350,9 +609,38 @@ static int write_one(const struct results_view *view, const char *name,
 
 int results_write(const struct results_view *view, struct hp_error *err)
 {
-    if (write_one(view, "results.json", results_write_json, err) < 0)
-        return -1;
-    return write_one(view, "results.csv", write_csv, err);
+    const struct space *space = view->state->space;
+    struct metrics_scan scan;
+    struct pareto pareto;
+    struct objective_spec one;
+    size_t count;
+    const struct objective_spec *objectives = results_objectives(space, &one, &count);
+    memset(&pareto, 0, sizeof pareto);
+    struct results_input full = {view, &scan, NULL};
+    int rc = metrics_scan_run(&scan, view->state, objectives, count, err);
+    if (rc == 0 && count > 1) {
+        rc = ranking_pareto(&pareto, view->state, &scan);
+        if (rc < 0)
+            hp_error_set(err, "", "out of memory computing the Pareto front");
+        full.pareto = &pareto;
+    }
+    if (rc == 0)
+        rc = write_one(&full, "results.json", results_write_json, err);
+    if (rc == 0)
+        rc = write_one(&full, "results.csv", write_csv, err);
+    if (rc == 0)
+        rc = write_one(&full, "configs.csv", results_write_configs_csv, err);
+    ranking_pareto_free(&pareto);
+    metrics_scan_free(&scan);
+    return rc;
+}
+
+void results_format_short(char *buf, size_t size, double value)
+{
+    if (!isfinite(value))
+        snprintf(buf, size, "-");
+    else
+        snprintf(buf, size, "%.5g", value);
 }
 
 void results_params_text(const struct config_record *config, char *buf, size_t size)
@@ -363,9 +651,15 @@ void results_params_text(const struct config_record *config, char *buf, size_t s
     const char *key;
     json_t *value;
     json_object_foreach(params, key, value) {
-        char *v = command_format_value(value);
+        char short_number[32];
+        char *v = json_is_real(value) ? NULL : command_format_value(value);
+        if (json_is_real(value))
+            results_format_short(short_number, sizeof short_number,
+                                 json_real_value(value));
         int n = snprintf(buf + used, size - used, "%s%s=%s", used ? " " : "", key,
-                         v ? v : "?");
+                         json_is_real(value) ? short_number
+                         : v                 ? v
+                                             : "?");
         free(v);
         if (n < 0 || (size_t)n >= size - used)
             break;
@@ -398,6 +692,64 @@ static void print_first_failure(const struct sweep_state *state, FILE *out)
         }
     }
     fprintf(out, "no configuration succeeded\n");
+}
+
+/* "val_accuracy 0.88123 ± 0.012345" for each objective of the front. */
+static void describe_objectives(const struct metrics_scan *scan,
+                                const struct pareto *pareto, size_t config, char *buf,
+                                size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < pareto->objective_count; k++) {
+        const struct stats_summary *s =
+            &pareto->summaries[config * pareto->objective_count + k];
+        char mean[32], half[32] = "-";
+        results_format_short(mean, sizeof mean, s->mean);
+        results_format_short(half, sizeof half, (s->ci_high - s->ci_low) / 2);
+        int n = snprintf(buf + used, size - used, "%s%s %s ± %s", k ? ", " : "",
+                         scan->objectives[k].metric, mean, half);
+        if (n < 0 || (size_t)n >= size - used)
+            return;
+        used += (size_t)n;
+    }
+}
+
+void results_print_front(const struct sweep_state *state, const struct metrics_scan *scan,
+                         const struct pareto *pareto, FILE *out)
+{
+    fprintf(out, "\nPareto front (%zu config%s, seed means ± 95%% CI half-width; ",
+            pareto->front_count, pareto->front_count == 1 ? "" : "s");
+    for (size_t k = 0; k < pareto->objective_count; k++)
+        fprintf(out, "%s%s %s", k ? ", " : "", scan->objectives[k].metric,
+                scan->objectives[k].maximize ? "max" : "min");
+    fprintf(out, "):\n");
+    for (size_t f = 0; f < pareto->front_count; f++) {
+        const struct config_record *config = &state->configs[pareto->front[f]];
+        char values[512];
+        char params[512];
+        describe_objectives(scan, pareto, config->index, values, sizeof values);
+        results_params_text(config, params, sizeof params);
+        fprintf(out, "  config %zu: %s  %s\n", config->index, values, params);
+    }
+}
+
+/* Under a list of objectives: the Pareto front, from the journal's lines. */
+static void print_summary_front(const struct sweep_state *state, FILE *out)
+{
+    const struct space *space = state->space;
+    if (space->objective_count < 2)
+        return;
+    struct metrics_scan scan;
+    struct pareto pareto;
+    if (metrics_scan_run(&scan, state, space->objectives, space->objective_count, NULL) <
+        0)
+        return;
+    if (ranking_pareto(&pareto, state, &scan) == 0) {
+        results_print_front(state, &scan, &pareto, out);
+        ranking_pareto_free(&pareto);
+    }
+    metrics_scan_free(&scan);
 }
 
 void results_print_summary(const struct results_view *view, FILE *out)
@@ -451,21 +803,23 @@ void results_print_summary(const struct results_view *view, FILE *out)
         const struct config_record *config = &state->configs[order[r]];
         const struct stats_summary *s = &config->summary;
         char params[512];
-        char ci[64] = "-";
+        char ci[80] = "-";
+        char mean[32], std[32], lo[32], hi[32];
         results_params_text(config, params, sizeof params);
+        results_format_short(mean, sizeof mean, s->n > 0 ? s->mean : NAN);
+        results_format_short(std, sizeof std, s->n > 0 ? s->std : NAN);
+        results_format_short(lo, sizeof lo, s->ci_low);
+        results_format_short(hi, sizeof hi, s->ci_high);
         if (isfinite(s->ci_low))
-            snprintf(ci, sizeof ci, "[%.4f, %.4f]", s->ci_low, s->ci_high);
+            snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
         if (config->pruned)
-            fprintf(out, "%4zu %6zu %10.4f %10.4f %22s %3zu %6zu  %s at %s %ld: %s\n",
-                    r + 1, config->index, s->mean, s->std, ci, s->n, config->failed,
+            fprintf(out, "%4zu %6zu %10s %10s %22s %3zu %6zu  %s at %s %ld: %s\n", r + 1,
+                    config->index, mean, std, ci, s->n, config->failed,
                     config->retired ? "retired" : "pruned", space->resource_key,
                     config->reached, params);
-        else if (s->n > 0)
-            fprintf(out, "%4zu %6zu %10.4f %10.4f %22s %3zu %6zu  %s\n", r + 1,
-                    config->index, s->mean, s->std, ci, s->n, config->failed, params);
         else
             fprintf(out, "%4zu %6zu %10s %10s %22s %3zu %6zu  %s\n", r + 1, config->index,
-                    "-", "-", "-", s->n, config->failed, params);
+                    mean, std, ci, s->n, config->failed, params);
     }
     if (ranked > SHOWN)
         fprintf(out, "... %zu more in %s/results.json\n", ranked - SHOWN, state->out_dir);
@@ -474,16 +828,22 @@ void results_print_summary(const struct results_view *view, FILE *out)
         const struct seed_record *seed = &best->seeds[state_best_seed(best, space->maximize)];
         char trial_id[48];
         state_trial_id(best, seed, trial_id, sizeof trial_id);
-        fprintf(out, "best: config %zu, trial %s (%s %.4f); checkpoint in %s/best/\n",
-                best->index, trial_id, space->objective_metric, seed->score, state->out_dir);
+        char score[32];
+        results_format_short(score, sizeof score, seed->score);
+        fprintf(out, "best: config %zu, trial %s (%s %s); checkpoint in %s/best/\n",
+                best->index, trial_id, space->objective_metric, score, state->out_dir);
     } else if (view->stopped && ranked == 0) {
         fprintf(out, "no configuration has finished all its seeds yet\n");
     } else if (state->trials_ok == 0) {
         print_first_failure(state, out);
     }
     results_print_pbt_schedule(state, out);
+    print_summary_front(state, out);
     double mib = (double)fsutil_disk_usage(state->out_dir) / (1024.0 * 1024.0);
-    fprintf(out, "results: %s/results.json, results.csv; the sweep directory uses %.1f MiB\n",
-            state->out_dir, mib);
+    fprintf(
+        out,
+        "results: %s/results.json, results.csv, configs.csv; the sweep directory uses "
+        "%.1f MiB\n",
+        state->out_dir, mib);
     free(order);
 }

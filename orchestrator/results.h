@@ -14,6 +14,8 @@
 #include <stdio.h>
 
 #include "error.h"
+#include "metrics_scan.h"
+#include "ranking.h"
 #include "state.h"
 
 struct results_view {
@@ -23,14 +25,59 @@ struct results_view {
                                 Ctrl-C"), or NULL when it ran to its end */
 };
 
-/* Writes results.json and results.csv into the state's out_dir. Returns 0 or -1. */
+/* What the results files are written from: the view, the trials' metric
+ * lines, and the Pareto front (NULL without a list of objectives). */
+struct results_input {
+    const struct results_view *view;
+    const struct metrics_scan *scan;
+    const struct pareto *pareto;
+};
+
+/* Writes results.json, results.csv and configs.csv into the state's out_dir,
+ * reading the journal's metric lines for them. Returns 0 or -1. */
 int results_write(const struct results_view *view, struct hp_error *err);
 
-/* Writes results.json's text to `out`, one config at a time. */
-void results_write_json(const struct results_view *view, FILE *out);
+/* The objectives a scan of the space tracks: its list, or its one objective
+ * copied into *one (borrowing its metric). Sets *count. */
+const struct objective_spec *
+results_objectives(const struct space *space, struct objective_spec *one, size_t *count);
 
-/* Writes results.csv's text to `out`. */
-void results_write_csv(const struct sweep_state *state, FILE *out);
+/* Adds "pareto" (on the front or not) and "objectives" (each objective's
+ * mean, std, ci95 and n) to a config's JSON object; nothing without a
+ * front. */
+void results_mark_pareto(json_t *config_json, const struct pareto *pareto,
+                         const struct metrics_scan *scan, size_t config);
+
+/* A number for tables: 5 significant digits ("0.88123", "1234.6", "1e-05");
+ * full precision stays in results.json and the csv files. */
+void results_format_short(char *buf, size_t size, double value);
+
+/* Writes results.json's text to `out`, one config at a time. */
+void results_write_json(const struct results_input *in, FILE *out);
+
+/* Writes results.csv's text to `out`: a header, then one row per trial of
+ * configs[count] (indices into the state's configs, in that order), or of
+ * every config in order when `configs` is NULL. The columns (stable; see the
+ * README): trial, config, seed, status, value, failure, reason, attempts,
+ * seconds, pruned_at, epochs_run, param_<name> for each parameter, then
+ * last_<m> for each key of the trials' last metric lines, best_<m> for each
+ * key of their lines best by the objective, final_<m> for each key of their
+ * {"final": true} lines. Arrays are written as one-line JSON. */
+void results_write_csv(const struct sweep_state *state, const struct metrics_scan *scan,
+                       const size_t *configs, size_t count, FILE *out);
+
+/* Writes configs.csv's text to `out`: one row per config, ranked ones first
+ * in rank order. Columns: rank, config, status, param_<name>..., mean, std,
+ * ci_low, ci_high, n, failed (the objective), then under a list of
+ * objectives <m>_mean, <m>_std, <m>_ci_low, <m>_ci_high, <m>_n for each
+ * objective and pareto (1 on the front), then final_<m>_mean, _std, _ci_low,
+ * _ci_high, _n for each numeric key of the final lines. */
+void results_write_configs_csv(const struct results_input *in, FILE *out);
+
+/* Prints the Pareto front for people: each member's seed means with the
+ * half-width of their 95% CI, and its params. */
+void results_print_front(const struct sweep_state *state, const struct metrics_scan *scan,
+                         const struct pareto *pareto, FILE *out);
 
 /* Prints the ranked summary table (the top configs) to `out`. */
 void results_print_summary(const struct results_view *view, FILE *out);

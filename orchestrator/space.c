@@ -368,41 +368,122 @@ static int load_command(struct loader *ld, const json_t *v, const char *path)
 
 /* ---- objective, seeds and the other top-level scalars ------------------- */
 
-static int load_objective(struct loader *ld, const json_t *v, const char *path)
+/* One objective object at `path` ("objective" or "objective[1]"): metric,
+ * mode and score, with defaults for what is absent. `metric` is borrowed
+ * from the document. */
+static int load_one_objective(struct loader *ld, const json_t *v, const char *path,
+                              int in_list, const char **metric, int *maximize,
+                              enum score_rule *score)
 {
     static const char *const keys[] = {"metric", "mode", "score", NULL};
     static const char *const modes[2] = {"max", "min"};
     static const char *const scores[2] = {"best", "last"};
-    struct space *out = ld->out;
     char got[128];
+    char where[256];
+    if (!json_is_object(v)) {
+        search_space_describe(v, got, sizeof got);
+        return hp_error_set(ld->err, path,
+                            in_list ? "must be an object {\"metric\", \"mode\"} (got %s)"
+                                    : "must be an object (got %s)",
+                            got);
+    }
+    if (check_keys(ld, v, path, keys) != 0)
+        return -1;
+    const json_t *m = json_object_get(v, "metric");
+    snprintf(where, sizeof where, "%s.metric", path);
+    if (!m && in_list)
+        return missing_key(ld, path, "metric");
+    if (m && (!json_is_string(m) || json_string_length(m) == 0)) {
+        search_space_describe(m, got, sizeof got);
+        return hp_error_set(ld->err, where, "must be a non-empty string (got %s)", got);
+    }
+    if (m)
+        *metric = json_string_value(m);
+    int mode = 0;
+    int rule = 0;
+    snprintf(where, sizeof where, "%s.mode", path);
+    if (load_word(ld, json_object_get(v, "mode"), where, modes, &mode) != 0)
+        return -1;
+    snprintf(where, sizeof where, "%s.score", path);
+    if (load_word(ld, json_object_get(v, "score"), where, scores, &rule) != 0)
+        return -1;
+    *maximize = mode == 0;
+    *score = rule == 0 ? SCORE_BEST : SCORE_LAST;
+    return 0;
+}
+
+/* A list of objectives ranks configs by their Pareto front, which gives no
+ * single score: refused where something needs one (tpe's model, a
+ * scheduler's decisions). The strategy and scheduler are read from the
+ * document, since they load after the objective. */
+static int check_objectives_use(struct loader *ld, const char *path)
+{
+    const json_t *strategy = json_object_get(ld->out->document, "strategy");
+    const char *type = json_string_value(json_object_get(strategy, "type"));
+    if (type && strcmp(type, "tpe") == 0)
+        return hp_error_set(ld->err, path,
+                            "a list of objectives (a Pareto front) cannot drive strategy "
+                            "\"tpe\", which needs one scalar score; use \"grid\" or "
+                            "\"random\", or a single objective");
+    const json_t *scheduler = json_object_get(ld->out->document, "scheduler");
+    type = json_string_value(json_object_get(scheduler, "type"));
+    if (scheduler && !json_is_null(scheduler) && !(type && strcmp(type, "none") == 0))
+        return hp_error_set(
+            ld->err, path,
+            "a list of objectives (a Pareto front) cannot drive a "
+            "scheduler, which needs one scalar score; remove \"scheduler\" "
+            "or use a single objective");
+    return 0;
+}
+
+/* "objective": one object, or a list of them (a Pareto front, whose first
+ * metric is also the one each trial must report and the ranking's). */
+static int load_objective(struct loader *ld, const json_t *v, const char *path)
+{
+    struct space *out = ld->out;
     out->maximize = 1;
     out->score = SCORE_BEST;
     const char *metric = "val_accuracy";
-    if (v) {
-        if (!json_is_object(v)) {
-            search_space_describe(v, got, sizeof got);
-            return hp_error_set(ld->err, path, "must be an object (got %s)", got);
+    if (v && !json_is_array(v)) {
+        if (load_one_objective(ld, v, path, 0, &metric, &out->maximize, &out->score) != 0)
+            return -1;
+    } else if (v) {
+        size_t n = json_array_size(v);
+        if (n == 0)
+            return hp_error_set(ld->err, path, "must hold at least one objective");
+        if (check_objectives_use(ld, path) != 0)
+            return -1;
+        out->objectives = calloc(n, sizeof *out->objectives);
+        if (!out->objectives)
+            return out_of_memory(ld, path);
+        for (size_t i = 0; i < n; i++) {
+            struct objective_spec *o = &out->objectives[i];
+            char where[256];
+            const char *name = NULL;
+            path_index(where, sizeof where, path, i);
+            if (load_one_objective(ld, json_array_get(v, i), where, 1, &name,
+                                   &o->maximize, &o->score) != 0)
+                return -1;
+            char metric_path[300];
+            snprintf(metric_path, sizeof metric_path, "%s.metric", where);
+            for (size_t k = 0; k < i; k++)
+                if (strcmp(out->objectives[k].metric, name) == 0)
+                    return hp_error_set(ld->err, metric_path,
+                                        "\"%s\" is already the metric of objective[%zu]",
+                                        name, k);
+            if (i == 0 && strcmp(name, "seconds") == 0)
+                return hp_error_set(ld->err, metric_path,
+                                    "\"seconds\" (a trial's wall time) cannot come first: "
+                                    "the first objective is the metric every trial must "
+                                    "report");
+            o->metric = strdup(name);
+            if (!o->metric)
+                return out_of_memory(ld, where);
+            out->objective_count = i + 1;
         }
-        if (check_keys(ld, v, path, keys) != 0)
-            return -1;
-        const json_t *m = json_object_get(v, "metric");
-        if (m && (!json_is_string(m) || json_string_length(m) == 0)) {
-            search_space_describe(m, got, sizeof got);
-            return hp_error_set(ld->err, "objective.metric",
-                                "must be a non-empty string (got %s)", got);
-        }
-        if (m)
-            metric = json_string_value(m);
-        int mode = 0;
-        int score = 0;
-        if (load_word(ld, json_object_get(v, "mode"), "objective.mode", modes, &mode) !=
-            0)
-            return -1;
-        if (load_word(ld, json_object_get(v, "score"), "objective.score", scores,
-                      &score) != 0)
-            return -1;
-        out->maximize = mode == 0;
-        out->score = score == 0 ? SCORE_BEST : SCORE_LAST;
+        metric = out->objectives[0].metric;
+        out->maximize = out->objectives[0].maximize;
+        out->score = out->objectives[0].score;
     }
     out->objective_metric = strdup(metric);
     return out->objective_metric ? 0 : out_of_memory(ld, path);
@@ -1300,6 +1381,9 @@ void space_free(struct space *space)
         free(space->command[i]);
     free(space->command);
     free(space->objective_metric);
+    for (size_t i = 0; i < space->objective_count; i++)
+        free(space->objectives[i].metric);
+    free(space->objectives);
     json_decref(space->strategy_options);
     json_decref(space->scheduler_options);
     free(space->budget_param);

@@ -29,6 +29,14 @@ enum score_rule {
     SCORE_LAST, /* ... or the last */
 };
 
+/* One objective of a list (a Pareto front). */
+struct objective_spec {
+    char *metric; /* a metric of the lines, or "seconds": the
+                     trial's wall time from its end record */
+    int maximize;
+    enum score_rule score;
+};
+
 struct space {
     char *name;                  /* "name"; defaults to the file's base name */
     char **command;              /* "command" argv template, NULL-terminated */
@@ -66,6 +74,9 @@ struct space {
     int workdir_trial;           /* "workdir": "trial" runs each trainer in its trial
                                     directory; "cwd" (default) in hpsearch's */
     json_t *document;            /* the whole parsed file (owned reference) */
+    struct objective_spec *objectives; /* "objective" as a list, in its order; the
+                                    first is also objective_metric, maximize, score */
+    size_t objective_count;            /* 0 for a single objective (not a list) */
 };
 
 /* Loads and validates the space file at `path` into `out` (caller storage).

@@ -19,6 +19,7 @@
 #include "journal_line.h"
 #include "metric_line.h"
 #include "path.h"
+#include "ranking.h"
 #include "search_space.h"
 
 const char *state_seed_status_name(enum seed_status status)
@@ -1541,38 +1542,8 @@ size_t state_best_seed(const struct config_record *config, int maximize)
     return best;
 }
 
-/* qsort has no context argument in C11: the comparison reads these. */
-static const struct config_record *rank_configs;
-static int rank_maximize;
-
-static int compare_configs(const void *pa, const void *pb)
-{
-    const struct config_record *a = &rank_configs[*(const size_t *)pa];
-    const struct config_record *b = &rank_configs[*(const size_t *)pb];
-    int a_ok = a->summary.n > 0;
-    int b_ok = b->summary.n > 0;
-    if (a_ok != b_ok)
-        return a_ok ? -1 : 1;
-    /* Configs that ran their full budget first; pruned ones after them, the
-     * furthest first: values at different budgets do not compare. */
-    if (a->pruned != b->pruned)
-        return a->pruned ? 1 : -1;
-    if (a->pruned && a->reached != b->reached)
-        return a->reached > b->reached ? -1 : 1;
-    if (a_ok && a->summary.mean != b->summary.mean)
-        return state_better(a->summary.mean, b->summary.mean, rank_maximize) ? -1 : 1;
-    return a->index < b->index ? -1 : (a->index > b->index);
-}
-
 size_t state_rank(const struct config_record *configs, size_t count, int maximize,
                   size_t *order)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < count; i++)
-        if (configs[i].complete)
-            order[n++] = i;
-    rank_configs = configs;
-    rank_maximize = maximize;
-    qsort(order, n, sizeof *order, compare_configs);
-    return n;
+    return ranking_order(configs, count, maximize, order);
 }

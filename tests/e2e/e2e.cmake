@@ -73,3 +73,9 @@ add_dependencies(check_e2e_run_control hpsearch fake_trainer)
 hp_add_check_test(check_e2e_ergonomics SOURCES e2e/check_e2e_ergonomics.c
                   LIBS PkgConfig::JANSSON TIMEOUT 300)
 add_dependencies(check_e2e_ergonomics hpsearch fake_trainer)
+
+# Results for analysis: results.csv and configs.csv columns, report --top,
+# re-ranking by another metric, short numbers in tables, Pareto fronts.
+hp_add_check_test(check_e2e_results SOURCES e2e/check_e2e_results.c LIBS PkgConfig::JANSSON
+                  TIMEOUT 300)
+add_dependencies(check_e2e_results hpsearch fake_trainer)

@@ -61,6 +61,11 @@
  *   escape_hang  like escape, but before reporting it waits while the file
  *             named by $FAKE_TRAINER_HANG_WHILE exists (a test SIGKILLs
  *             hpsearch meanwhile, then removes the file and resumes)
+ *   metrics   three epoch lines with val_accuracy (as ok, best at x = 0.3) and
+ *             val_loss = (x - 0.7)^2 + seed / 1000, plus 0.02 at epoch 1 and
+ *             0.5 x at epoch 3 (so its best, epoch 2, and its last rank
+ *             configs differently), then a final line {"final": true,
+ *             "test_accuracy", "confusion": [[9, 1], [2, 8]]}
  */
 #include <fcntl.h>
 #include <math.h>
@@ -235,6 +240,20 @@ static int write_argv(int argc, char **argv, const char *dir)
     return fclose(f) == 0 ? 0 : -1;
 }
 
+/* The metrics mode: see the top of the file. */
+static int metrics_trainer(double x, double seed, double acc)
+{
+    double base = (x - 0.7) * (x - 0.7) + seed / 1000.0;
+    const double extra[3] = {0.02, 0.0, 0.5 * x};
+    for (int epoch = 1; epoch <= 3; epoch++)
+        printf("{\"epoch\": %d, \"val_accuracy\": %.17g, \"val_loss\": %.17g}\n", epoch,
+               acc - 0.1 * (3 - epoch), base + extra[epoch - 1]);
+    printf(
+        "{\"final\": true, \"test_accuracy\": %.17g, \"confusion\": [[9, 1], [2, 8]]}\n",
+        acc - 0.01);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "ok";
@@ -252,6 +271,8 @@ int main(int argc, char **argv)
         return budget_trainer(argc, argv, dir, x, (long)seed);
     if (strcmp(mode, "argv") == 0 && write_argv(argc, argv, dir) != 0)
         return 2;
+    if (strcmp(mode, "metrics") == 0)
+        return metrics_trainer(x, seed, acc);
 
     if (strcmp(mode, "trivial") == 0) {
         printf("{\"epoch\": 1, \"val_accuracy\": %.6f}\n", acc);

@@ -16,3 +16,8 @@ hp_add_check_test(check_budget SOURCES unit/check_budget.c LIBS hp_orchestrator)
 # issue 10: the live line's width, provenance and its SHA-256.
 hp_add_check_test(check_progress SOURCES unit/check_progress.c LIBS hp_orchestrator)
 hp_add_check_test(check_provenance SOURCES unit/check_provenance.c LIBS hp_orchestrator)
+
+# Ranking, re-ranking by another metric and Pareto fronts; the journal's
+# metric lines per trial.
+hp_add_check_test(check_ranking SOURCES unit/check_ranking.c LIBS hp_orchestrator)
+hp_add_check_test(check_metrics_scan SOURCES unit/check_metrics_scan.c LIBS hp_orchestrator)
