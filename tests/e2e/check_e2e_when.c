@@ -134,8 +134,8 @@ START_TEST(test_grid_sweep_passes_only_active_params_to_the_trainer)
                      0);
     /* results.csv: the adam rows leave momentum and nesterov empty. */
     ck_assert_int_eq(run("cd '%s/out' && head -1 results.csv | grep -q "
-                         "',momentum,optimizer,nesterov$' && "
-                         "test $(grep -c ',,adam,$' results.csv) -eq 2",
+                         "',param_momentum,param_optimizer,param_nesterov,' && "
+                         "test $(grep -c ',,adam,,' results.csv) -eq 2",
                          dir),
                      0);
 }
