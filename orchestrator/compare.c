@@ -335,13 +335,16 @@ static json_t *paired_json(const struct seed_split *s, double tolerance,
     json_t *obj = NULL;
     if (hypothesis_paired_t(d, s->shared_n, t) == 0 &&
         hypothesis_wilcoxon(d, s->shared_n, tolerance, w) == 0) {
-        obj = t_json(t);
-        if (obj) {
-            json_object_set_new(obj, "n", json_integer((json_int_t)s->shared_n));
+        obj = json_pack("{s:I, s:O}", "n", (json_int_t)s->shared_n, "pairs", pairs);
+        json_t *tests = t_json(t);
+        if (obj && tests) {
+            json_object_update(obj, tests);
             json_object_set_new(obj, "wilcoxon", wilcoxon_json(w));
-            json_object_set_new(obj, "pairs", pairs);
-            pairs = NULL;
+        } else {
+            json_decref(obj);
+            obj = NULL;
         }
+        json_decref(tests);
     }
     json_decref(pairs);
     free(d);
@@ -458,6 +461,16 @@ json_t *compare_states_json(const struct sweep_state *state_a, const char *label
                                 "numbers are not measured the same way",
                                 sa->score == SCORE_LAST ? "last" : "best",
                                 sb->score == SCORE_LAST ? "last" : "best"));
+    if (paired && !same_seeds &&
+        (paired_t.p < COMPARE_ALPHA) != (welch_t.p < COMPARE_ALPHA))
+        json_array_append_new(
+            notes,
+            json_sprintf("on the %zu seeds both ran, the paired t-test %s (p = %.3g): "
+                         "part of the unpaired difference may be which seeds each side "
+                         "ran; the same seeds on both sides settle it",
+                         split.shared_n,
+                         paired_t.p < COMPARE_ALPHA ? "finds a difference" : "finds none",
+                         paired_t.p));
     if (a.config->pruned || b.config->pruned)
         json_array_append_new(notes, json_string("a pruned config's values are partial "
                                                  "scores, from before its full budget"));

@@ -55,3 +55,9 @@ set_tests_properties(full_disk PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77)
 hp_add_check_test(check_e2e_schedule SOURCES e2e/check_e2e_schedule.c LIBS PkgConfig::JANSSON
                   TIMEOUT 600)
 add_dependencies(check_e2e_schedule hpsearch fake_trainer)
+
+# Two real sweeps compared: paired on the same seeds, Welch on different
+# ones, every number recomputed from results.json; the refusals.
+hp_add_check_test(check_e2e_compare SOURCES e2e/check_e2e_compare.c
+                  LIBS hp_orchestrator PkgConfig::JANSSON TIMEOUT 300)
+add_dependencies(check_e2e_compare hpsearch fake_trainer)
