@@ -687,15 +687,17 @@ static void print_table(FILE *out, const json_t *doc)
                 num(json_object_get(w, "w_plus"), wp, sizeof wp),
                 num(json_object_get(w, "w_minus"), wm, sizeof wm),
                 json_integer_value(json_object_get(w, "n")));
-        if (json_integer_value(json_object_get(w, "zeros")))
-            fprintf(out, " (%" JSON_INTEGER_FORMAT " zero differences dropped)",
-                    json_integer_value(json_object_get(w, "zeros")));
+        json_int_t zeros = json_integer_value(json_object_get(w, "zeros"));
+        if (zeros)
+            fprintf(out, " (%" JSON_INTEGER_FORMAT " zero difference%s dropped)", zeros,
+                    zeros == 1 ? "" : "s");
         fprintf(out, ", p = %s (%s", num(json_object_get(w, "p"), p, sizeof p), method);
-        if (strcmp(method, "normal") == 0)
-            fprintf(out, " approximation, z = %s, %" JSON_INTEGER_FORMAT " tie groups",
-                    num(json_object_get(w, "z"), z, sizeof z),
-                    json_integer_value(json_object_get(w, "tie_groups")));
-        else if (strcmp(method, "none") == 0)
+        if (strcmp(method, "normal") == 0) {
+            json_int_t ties = json_integer_value(json_object_get(w, "tie_groups"));
+            fprintf(out, " approximation, z = %s, %" JSON_INTEGER_FORMAT " tie group%s",
+                    num(json_object_get(w, "z"), z, sizeof z), ties,
+                    ties == 1 ? "" : "s");
+        } else if (strcmp(method, "none") == 0)
             fprintf(out, ": every difference is zero");
         fprintf(out, ")\n");
     }
