@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,12 +125,13 @@ static json_t *side_json(const struct side *side, int given)
                                                (json_int_t)side->values[i].seed, "value",
                                                number_or_null(side->values[i].value)));
     json_t *params = state_params(config);
-    json_t *obj = json_pack(
-        "{s:s, s:s, s:I, s:s, s:s, s:o, s:I, s:o, s:o, s:o}", "dir", side->label, "name",
-        side->state->space->name, "config", (json_int_t)config->index, "chosen",
-        given ? "given" : "best", "status", results_config_status(config), "params",
-        params ? params : json_null(), "n", (json_int_t)side->n, "mean",
-        number_or_null(mean), "std", number_or_null(std), "seeds", seeds);
+    json_t *obj =
+        json_pack("{s:s, s:s, s:I, s:s, s:s, s:o, s:I, s:o, s:o, s:o}", "dir",
+                  side->label, "name", side->state->space->name, "config",
+                  (json_int_t)config->index, "chosen", given ? "given" : "best", "status",
+                  config->complete ? results_config_status(config) : "running", "params",
+                  params ? params : json_null(), "n", (json_int_t)side->n, "mean",
+                  number_or_null(mean), "std", number_or_null(std), "seeds", seeds);
     if (obj && config->pruned && config->reached > 0)
         json_object_set_new(obj, "pruned_at", json_integer(config->reached));
     return obj;
@@ -165,12 +165,6 @@ static json_t *wilcoxon_json(const struct hypothesis_wilcoxon *w)
                      number_or_null(w->z), "p", json_real(w->p));
 }
 
-/* "higher" or "lower" for a difference, and whether that is better. */
-static const char *direction(double difference)
-{
-    return difference > 0 ? "higher" : difference < 0 ? "lower" : "no different";
-}
-
 /* The verdict: {"alpha", "test", "p", "significant", "better", "a_beats_b",
  * "text"}. `t` is the test that decides. */
 static json_t *verdict_json(const struct side *a, const struct side *b, int paired,
@@ -191,12 +185,13 @@ static json_t *verdict_json(const struct side *a, const struct side *b, int pair
              b->config->index);
     char p_text[32];
     snprintf(p_text, sizeof p_text, "%.3g", t->p);
+    char by[64] = "the same as B's on average";
+    if (t->difference != 0)
+        snprintf(by, sizeof by, "%s than B's by %.6g on average",
+                 t->difference > 0 ? "higher" : "lower", fabs(t->difference));
     char how[256];
-    snprintf(how, sizeof how,
-             "%s is %s than B's by %.6g on average, 95%% CI of A - B [%.6g, %.6g]; %s is "
-             "better",
-             metric, direction(t->difference), fabs(t->difference), t->ci_low, t->ci_high,
-             maximize ? "higher" : "lower");
+    snprintf(how, sizeof how, "%s is %s, 95%% CI of A - B [%.6g, %.6g]; %s is better",
+             metric, by, t->ci_low, t->ci_high, maximize ? "higher" : "lower");
     char text[768];
     if (better && better[0] == 'A')
         snprintf(text, sizeof text,
@@ -236,7 +231,8 @@ static json_t *verdict_json(const struct side *a, const struct side *b, int pair
                      better && better[0] == 'A', "text", text);
 }
 
-/* The seeds of `a` also in `b` (sorted copies), in a's order; the others. */
+/* The seeds both sides ran (with their values, paired by index), and those
+ * only one side ran; each list in increasing seed order. */
 struct seed_split {
     uint64_t *shared;
     size_t shared_n;
@@ -471,6 +467,16 @@ json_t *compare_states_json(const struct sweep_state *state_a, const char *label
                          split.shared_n,
                          paired_t.p < COMPARE_ALPHA ? "finds a difference" : "finds none",
                          paired_t.p));
+    const struct side *sides[] = {&a, &b};
+    for (size_t i = 0; i < 2; i++) {
+        const struct config_record *config = sides[i]->config;
+        if (!config->complete)
+            json_array_append_new(
+                notes, json_sprintf("%s's config %zu is still running: %zu of its "
+                                    "%zu seeds have finished",
+                                    sides[i]->name, config->index, config->finished,
+                                    config->seed_count));
+    }
     if (a.config->pruned || b.config->pruned)
         json_array_append_new(notes, json_string("a pruned config's values are partial "
                                                  "scores, from before its full budget"));
