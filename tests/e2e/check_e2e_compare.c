@@ -20,9 +20,11 @@
 #define BIN HP_BINARY_DIR "/bin"
 #define WORK HP_BINARY_DIR "/e2e-work/compare"
 
-/* Runs a grid sweep of the fake trainer over x in `xs` (a JSON array's
- * text) on `seeds`, with objective mode `mode`, into WORK/<name>. */
-static void sweep(const char *name, const char *xs, const char *seeds, const char *mode)
+/* Runs a grid sweep of the fake trainer in `trainer` mode over x in `xs` (a
+ * JSON array's text) on `seeds`, with objective mode `mode`, into
+ * WORK/<name>; hpsearch must exit with `status`. */
+static void sweep_as(const char *name, const char *trainer, const char *xs,
+                     const char *seeds, const char *mode, int status)
 {
     char dir[512];
     char path[600];
@@ -31,18 +33,23 @@ static void sweep(const char *name, const char *xs, const char *seeds, const cha
     fresh_dir(dir);
     snprintf(space, sizeof space,
              "{\"name\": \"%s\",\n"
-             " \"command\": [\"%s/fake_trainer\", \"ok\", \"--noise=0.01\"],\n"
+             " \"command\": [\"%s/fake_trainer\", \"%s\", \"--noise=0.01\"],\n"
              " \"objective\": {\"metric\": \"val_accuracy\", \"mode\": \"%s\"},\n"
              " \"strategy\": {\"type\": \"grid\"},\n"
              " \"seeds\": %s,\n"
              " \"params\": {\"x\": {\"type\": \"choice\", \"values\": %s}}}\n",
-             name, BIN, mode, seeds, xs);
+             name, BIN, trainer, mode, seeds, xs);
     snprintf(path, sizeof path, "%s/space.json", dir);
     write_text(path, space);
     ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' run space.json --out out -j 2 "
                          ">run.log 2>&1",
                          dir, BIN),
-                     0);
+                     status);
+}
+
+static void sweep(const char *name, const char *xs, const char *seeds, const char *mode)
+{
+    sweep_as(name, "ok", xs, seeds, mode, 0);
 }
 
 /* The sweeps every test reads, run once. */
@@ -56,6 +63,7 @@ static void setup_sweeps(void)
     sweep("one", "[0.3]", "[0]", "max");
     sweep("amin", "[0.3, 0.6]", "[0, 1, 2]", "min");
     sweep("bmin", "[0.35, 0.7]", "[0, 1, 2]", "min");
+    sweep_as("failed", "exit", "[0.3]", "[0, 1]", "max", 3); /* every trial fails */
 }
 
 /* Runs `hpsearch compare ARGS` in WORK; stdout to WORK/out.txt, stderr to
@@ -422,6 +430,17 @@ START_TEST(test_compare_refuses_bad_arguments)
 }
 END_TEST
 
+START_TEST(test_compare_a_sweep_without_a_success_has_no_best)
+{
+    ck_assert_int_eq(compare("a/out failed/out"), 3);
+    ck_assert_ptr_nonnull(strstr(slurp("err.txt"), "B (failed/out): no configuration has "
+                                                   "succeeded yet, so it has no best"));
+    /* Given explicitly, its config has no successful seed to compare. */
+    const char *needles[] = {"successful seeds: none", "at least 2"};
+    expect_refusal("a/out failed/out --config 0 0", needles, 2);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("e2e_compare");
@@ -437,6 +456,7 @@ int main(void)
     tcase_add_test(tc, test_compare_refuses_different_objectives);
     tcase_add_test(tc, test_compare_refuses_fewer_than_two_seeds);
     tcase_add_test(tc, test_compare_refuses_bad_arguments);
+    tcase_add_test(tc, test_compare_a_sweep_without_a_success_has_no_best);
     suite_add_tcase(s, tc);
     return hp_check_run(s);
 }
