@@ -125,13 +125,13 @@ static json_t *side_json(const struct side *side, int given)
                                                (json_int_t)side->values[i].seed, "value",
                                                number_or_null(side->values[i].value)));
     json_t *params = state_params(config);
-    json_t *obj =
-        json_pack("{s:s, s:s, s:I, s:s, s:s, s:o, s:I, s:o, s:o, s:o}", "dir",
-                  side->label, "name", side->state->space->name, "config",
-                  (json_int_t)config->index, "chosen", given ? "given" : "best", "status",
-                  config->complete ? results_config_status(config) : "running", "params",
-                  params ? params : json_null(), "n", (json_int_t)side->n, "mean",
-                  number_or_null(mean), "std", number_or_null(std), "seeds", seeds);
+    json_t *obj = json_pack(
+        "{s:s, s:s, s:I, s:s, s:s, s:o, s:I, s:o, s:o, s:o}", "dir", side->label, "name",
+        side->state->space->name, "config", (json_int_t)config->index, "chosen",
+        given ? "given" : "best", "status",
+        config->complete ? results_config_status(config) : "unfinished", "params",
+        params ? params : json_null(), "n", (json_int_t)side->n, "mean",
+        number_or_null(mean), "std", number_or_null(std), "seeds", seeds);
     if (obj && config->pruned && config->reached > 0)
         json_object_set_new(obj, "pruned_at", json_integer(config->reached));
     return obj;
@@ -472,8 +472,8 @@ json_t *compare_states_json(const struct sweep_state *state_a, const char *label
         const struct config_record *config = sides[i]->config;
         if (!config->complete)
             json_array_append_new(
-                notes, json_sprintf("%s's config %zu is still running: %zu of its "
-                                    "%zu seeds have finished",
+                notes, json_sprintf("%s's config %zu has not finished: only %zu of its "
+                                    "%zu seeds have",
                                     sides[i]->name, config->index, config->finished,
                                     config->seed_count));
     }

@@ -64,6 +64,13 @@ static void setup_sweeps(void)
     sweep("amin", "[0.3, 0.6]", "[0, 1, 2]", "min");
     sweep("bmin", "[0.35, 0.7]", "[0, 1, 2]", "min");
     sweep_as("failed", "exit", "[0.3]", "[0, 1]", "max", 3); /* every trial fails */
+    /* a, as a sweep killed after config 0's third seed ended: its journal
+     * up to that record (a journal's prefix is what a kill leaves). */
+    ck_assert_int_eq(run("cd '%s' && mkdir -p cut && cp -r a/out cut/out && "
+                         "awk '{ print } /\"event\":\"end\",\"trial\":\"c0000-s2\"/ "
+                         "{ exit }' a/out/journal.jsonl >cut/out/journal.jsonl",
+                         WORK),
+                     0);
 }
 
 /* Runs `hpsearch compare ARGS` in WORK; stdout to WORK/out.txt, stderr to
@@ -358,6 +365,26 @@ START_TEST(test_compare_partly_shared_seeds_shows_paired_for_reference)
 }
 END_TEST
 
+START_TEST(test_compare_an_unfinished_config_says_so)
+{
+    /* Config 0 of the cut sweep has seeds 0-2 (others were running or not
+     * started): the seed sets differ, so Welch, with a note. */
+    json_t *doc = compare_json("cut/out b/out --config 0 0");
+    const json_t *a = json_object_get(doc, "a");
+    ck_assert_str_eq(json_string_value(json_object_get(a, "status")), "unfinished");
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "n")), 3);
+    ck_assert_str_eq(json_string_value(json_object_get(doc, "test")), "welch");
+    const json_t *notes = json_object_get(doc, "notes");
+    int found = 0;
+    for (size_t i = 0; i < json_array_size(notes); i++)
+        found |=
+            strstr(json_string_value(json_array_get(notes, i)),
+                   "A's config 0 has not finished: only 3 of its 6 seeds have") != NULL;
+    ck_assert_msg(found, "no note on the unfinished config");
+    json_decref(doc);
+}
+END_TEST
+
 START_TEST(test_compare_table_shows_every_number_and_the_verdict)
 {
     ck_assert_int_eq(compare("a/out b/out --config 1 0"), 0);
@@ -453,6 +480,7 @@ int main(void)
     tcase_add_test(tc, test_compare_different_seeds_is_welch_and_says_so);
     tcase_add_test(tc, test_compare_partly_shared_seeds_shows_paired_for_reference);
     tcase_add_test(tc, test_compare_table_shows_every_number_and_the_verdict);
+    tcase_add_test(tc, test_compare_an_unfinished_config_says_so);
     tcase_add_test(tc, test_compare_refuses_different_objectives);
     tcase_add_test(tc, test_compare_refuses_fewer_than_two_seeds);
     tcase_add_test(tc, test_compare_refuses_bad_arguments);
