@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "budget.h"
+#include "compare.h"
 #include "error.h"
 #include "exit_codes.h"
 #include "growth.h"
@@ -29,6 +30,7 @@ enum command_id {
     CMD_REPORT,
     CMD_BEST,
     CMD_RERUN,
+    CMD_COMPARE,
     CMD_COUNT,
 };
 
@@ -50,6 +52,8 @@ static const struct command_spec COMMANDS[] = {
     {CMD_BEST, "best", "DIR", 1, "the best config as JSON with the path of its checkpoint"},
     {CMD_RERUN, "rerun", "DIR TRIAL", 2,
      "run a finished trial again and check its metric lines are bit-identical"},
+    {CMD_COMPARE, "compare", "DIR_A DIR_B", 2,
+     "does A's best config beat B's beyond seed noise? (paired over shared seeds)"},
 };
 
 enum option_id {
@@ -59,6 +63,7 @@ enum option_id {
     OPT_OUT,
     OPT_TOP,
     OPT_FORMAT,
+    OPT_CONFIG,
     OPT_HELP,
     OPT_VERSION,
     OPT_MAX_TIME,
@@ -91,8 +96,10 @@ static const struct option_spec OPTIONS[] = {
      "parallel trials (default: the space's \"parallel\", else the number of cores)"},
     {OPT_OUT, 0, "out", "DIR", ONLY(CMD_RUN), "run: output directory (default: runs/<name>)"},
     {OPT_TOP, 0, "top", "N", ONLY(CMD_REPORT), "report: only the N best configs"},
-    {OPT_FORMAT, 0, "format", "FMT", ONLY(CMD_REPORT),
-     "report: table (default), csv, json or markdown"},
+    {OPT_FORMAT, 0, "format", "FMT", ONLY(CMD_REPORT) | ONLY(CMD_COMPARE),
+     "report: table (default), csv, json or markdown; compare: table or json"},
+    {OPT_CONFIG, 0, "config", "I J", ONLY(CMD_COMPARE),
+     "compare: config I of DIR_A against config J of DIR_B (default: each one's best)"},
     {OPT_HELP, 'h', "help", NULL, ANY_COMMAND, "show this help and exit"},
     {OPT_VERSION, 0, "version", NULL, ANY_COMMAND, "show the version and exit"},
     {OPT_MAX_TIME, 0, "max-time", "TIME", ONLY(CMD_RUN) | ONLY(CMD_RESUME),
@@ -122,13 +129,14 @@ struct cli {
     enum report_format format;
     const char *out;
     const char *operand;
-    const char *operand2;  /* rerun's TRIAL */
     double max_time_s;     /* 0 = not given */
     long max_trials;       /* 0 = not given */
     int max_failures;      /* valid when max_failures_given */
     int max_failures_given;
     long trials;           /* resume --trials; 0 = not given */
     struct inspect_ranking ranking; /* report, best: --metric, --mode, --score */
+    const char *operand2;  /* rerun's TRIAL, compare's DIR_B */
+    struct compare_pick pick;
 };
 
 static void print_help(FILE *out)
@@ -207,6 +215,21 @@ static int parse_count(const char *name, const char *value, long max, long *out)
     return 0;
 }
 
+/* A config index: a whole number >= 0. */
+static int parse_config_index(const char *name, const char *value, size_t *out)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(value, &end, 10);
+    if (errno || *end || end == value || n < 0) {
+        usage_error("option %s: expected two config indices (whole numbers from 0), got \"%s\"",
+                    name, value);
+        return -1;
+    }
+    *out = (size_t)n;
+    return 0;
+}
+
 static int apply_option(struct cli *cli, const struct option_spec *o, const char *name,
                         const char *value)
 {
@@ -258,6 +281,8 @@ static int apply_option(struct cli *cli, const struct option_spec *o, const char
             cli->ranking.score = first ? SCORE_BEST : SCORE_LAST;
         return 0;
     }
+    case OPT_CONFIG:
+        return 0; /* parsed in parse_cli: it takes two values */
     case OPT_HELP:
         print_help(stdout);
         return 1;
@@ -303,7 +328,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
                         cli->command = &COMMANDS[c];
                 if (!cli->command)
                     return usage_error("unknown command \"%s\"%s (expected: run, resume, "
-                                       "status, report, best or rerun)",
+                                       "status, report, best, rerun or compare)",
                                        arg, "");
             } else if (!cli->operand) {
                 cli->operand = arg;
@@ -332,12 +357,23 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
         } else if (!o->value && value) {
             return usage_error("option %s: takes no value%s", name, "");
         }
+        if (o->id == OPT_CONFIG) {
+            /* Two values: config I of A, config J of B. */
+            if (i + 1 >= argc)
+                return usage_error("option %s: missing value J%s", name, "");
+            if (parse_config_index(name, value, &cli->pick.config_a) < 0 ||
+                parse_config_index(name, argv[++i], &cli->pick.config_b) < 0)
+                return -1;
+            cli->pick.given = 1;
+            continue;
+        }
         int rc = apply_option(cli, o, name, value);
         if (rc != 0)
             return rc;
     }
     if (!cli->command)
-        return usage_error("missing command%s%s (expected: run, resume, status, report, best or rerun)",
+        return usage_error("missing command%s%s (expected: run, resume, status, report, best, rerun or "
+                           "compare)",
                            "", "");
     if (!cli->operand || (cli->command->operand_count == 2 && !cli->operand2))
         return usage_error("%s: missing %s", cli->command->name, cli->command->operands);
@@ -477,11 +513,24 @@ int main(int argc, char **argv)
     if (parsed != 0)
         return parsed > 0 ? HP_EXIT_OK : HP_EXIT_USAGE;
 
-    /* `run` reads the space file it is given; the others read the space the
-     * sweep directory was run with. */
     struct hp_error err;
     hp_error_init(&err);
     char message[4096];
+    if (cli.command->id == CMD_COMPARE) {
+        /* Two sweeps, each with its own space: compare.c loads both. */
+        if (cli.format != REPORT_TABLE && cli.format != REPORT_JSON) {
+            fprintf(stderr, "hpsearch: option --format: compare writes table or json\n");
+            return HP_EXIT_USAGE;
+        }
+        enum hp_exit_code code =
+            compare_print(cli.operand, cli.operand2, &cli.pick,
+                          cli.format == REPORT_JSON ? COMPARE_JSON : COMPARE_TABLE, stdout, &err);
+        if (code != HP_EXIT_OK)
+            fprintf(stderr, "hpsearch: %s\n", hp_error_format(&err, message, sizeof message));
+        return code;
+    }
+    /* `run` reads the space file it is given; the others read the space the
+     * sweep directory was run with. */
     char *dir = NULL;
     char space_path[HP_PATH_MAX];
     if (cli.command->id == CMD_RUN) {

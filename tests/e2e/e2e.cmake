@@ -79,3 +79,9 @@ add_dependencies(check_e2e_ergonomics hpsearch fake_trainer)
 hp_add_check_test(check_e2e_results SOURCES e2e/check_e2e_results.c LIBS PkgConfig::JANSSON
                   TIMEOUT 300)
 add_dependencies(check_e2e_results hpsearch fake_trainer)
+
+# Two real sweeps compared: paired on the same seeds, Welch on different
+# ones, every number recomputed from results.json; the refusals.
+hp_add_check_test(check_e2e_compare SOURCES e2e/check_e2e_compare.c
+                  LIBS hp_orchestrator PkgConfig::JANSSON TIMEOUT 300)
+add_dependencies(check_e2e_compare hpsearch fake_trainer)

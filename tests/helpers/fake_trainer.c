@@ -4,7 +4,9 @@
  * params arrive as --name=value after it, as the trial protocol says.
  *
  *   ok        three epoch lines; val_accuracy = 1 - (x - 0.3)^2 + seed / 1000
- *             (x from --x=, default 0.5); writes and reports best.ckpt
+ *             (x from --x=, default 0.5); writes and reports best.ckpt;
+ *             --noise=S adds S * sin(12.9898 seed + 78.233 x) (every mode
+ *             but budget)
  *   nan       one good epoch, then a NaN loss, exit 3
  *   crash     one epoch line, then abort()
  *   exit      one epoch line, then exit status 7
@@ -264,6 +266,10 @@ int main(int argc, char **argv)
         seed = 0;
     double x = param(argc, argv, "x", 0.5);
     double acc = 1.0 - (x - 0.3) * (x - 0.3) + seed / 1000.0;
+    /* --noise=S: seed-to-seed noise that also depends on x, so that two
+     * configs differ by a different amount on each seed (a paired test then
+     * has a spread to measure); reproducible, unlike `noisy`. */
+    acc += param(argc, argv, "noise", 0.0) * sin(12.9898 * seed + 78.233 * x);
     if (strcmp(mode, "noisy") == 0)
         acc -= (double)(getpid() % 997) * 1e-6;
     setvbuf(stdout, NULL, _IOLBF, 0);
