@@ -18,6 +18,7 @@
 #include "progress.h"
 #include "results.h"
 #include "state.h"
+#include "tensorboard.h"
 
 /* Prints a document for people, numbers in their shortest exact form. */
 static void print_json(const json_t *doc, FILE *out)
@@ -224,6 +225,8 @@ static void print_row(FILE *out, enum report_format format, size_t rank,
 enum hp_exit_code inspect_report(const struct space *space, const char *dir, size_t top,
                                  enum report_format format, FILE *out, struct hp_error *err)
 {
+    if (format == REPORT_TENSORBOARD)
+        return tensorboard_report(space, dir, out, err);
     struct sweep_state state;
     enum hp_exit_code loaded = load(&state, space, dir, err);
     if (loaded != HP_EXIT_OK)

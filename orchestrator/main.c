@@ -82,7 +82,7 @@ static const struct option_spec OPTIONS[] = {
     {OPT_OUT, 0, "out", "DIR", ONLY(CMD_RUN), "run: output directory (default: runs/<name>)"},
     {OPT_TOP, 0, "top", "N", ONLY(CMD_REPORT), "report: only the N best configs"},
     {OPT_FORMAT, 0, "format", "FMT", ONLY(CMD_REPORT),
-     "report: table (default), csv, json or markdown"},
+     "report: table (default), csv, json, markdown or tensorboard"},
     {OPT_HELP, 'h', "help", NULL, ANY_COMMAND, "show this help and exit"},
     {OPT_VERSION, 0, "version", NULL, ANY_COMMAND, "show the version and exit"},
 };
@@ -196,15 +196,17 @@ static int apply_option(struct cli *cli, const struct option_spec *o, const char
         cli->out = value;
         return 0;
     case OPT_FORMAT: {
-        static const char *const formats[] = {"table", "csv", "json", "markdown"};
+        static const char *const formats[] = {"table", "csv", "json", "markdown",
+                                              "tensorboard"};
         for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
             if (strcmp(value, formats[i]) == 0) {
                 cli->format = (enum report_format)i;
                 return 0;
             }
         }
-        return usage_error("option %s: expected table, csv, json or markdown, got \"%s\"",
-                           name, value);
+        return usage_error(
+            "option %s: expected table, csv, json, markdown or tensorboard, got \"%s\"", name,
+            value);
     }
     case OPT_HELP:
         print_help(stdout);

@@ -58,6 +58,7 @@ struct space {
                                     stderr.log of a trial, default 64 */
     double min_free_mb;          /* "min_free_mb": stop launching below this much
                                     free space on the sweep's disk, default 100 */
+    int tensorboard;             /* "tensorboard": write TensorBoard files live */
     struct search_space params;  /* "params" */
     json_t *document;            /* the whole parsed file (owned reference) */
 };
