@@ -2,7 +2,8 @@
  * TensorBoard's event files and HParams summaries, encoded. See tfevents.h.
  *
  * Every field is written through a named constant whose comment cites the
- * .proto it comes from. Fields at their proto3 default (0, "") outside a
+ * .proto it comes from, and in field-number order, as protobuf's own
+ * serializers write them. Fields at their proto3 default (0, "") outside a
  * oneof are left out, as protobuf's own serializers do; members of a oneof
  * are always written, since setting one is what chooses it.
  */
@@ -169,8 +170,8 @@ void tfevents_hparams_value(struct hp_pb *summary, const char *tag,
     hp_pb_varint(&tensor, TENSOR_DTYPE, DT_FLOAT);
     hp_pb_message(&tensor, TENSOR_TENSOR_SHAPE, &shape);
     hp_pb_string(&v, VALUE_TAG, tag);
-    hp_pb_message(&v, VALUE_METADATA, &metadata);
     hp_pb_message(&v, VALUE_TENSOR, &tensor);
+    hp_pb_message(&v, VALUE_METADATA, &metadata);
     hp_pb_message(summary, SUMMARY_VALUE, &v);
     hp_pb_free(&plugin);
     hp_pb_free(&metadata);
