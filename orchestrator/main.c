@@ -205,8 +205,8 @@ static int apply_option(struct cli *cli, const struct option_spec *o, const char
             }
         }
         return usage_error(
-            "option %s: expected table, csv, json, markdown or tensorboard, got \"%s\"", name,
-            value);
+            "option %s: expected table, csv, json, markdown or tensorboard, got \"%s\"",
+            name, value);
     }
     case OPT_HELP:
         print_help(stdout);
