@@ -223,16 +223,18 @@ static int write_event(struct tensorboard *tb, struct tb_trial *t, const char *i
                        struct hp_error *err)
 {
     tfevents_frame(&tb->frame, &tb->event);
-    int ok = !tb->frame.failed &&
+    int no_memory = tb->frame.failed;
+    int ok = !no_memory &&
              fwrite(tb->frame.data, 1, tb->frame.len, t->file) == tb->frame.len &&
              (!tb->live || fflush(t->file) == 0);
+    int saved = errno;
     hp_pb_reset(&tb->frame);
     if (ok)
         return 0;
     char path[HP_PATH_MAX];
     event_file_path(tb, id, path, sizeof path, NULL);
     return hp_error_set(err, "", "%s: cannot write: %s", path,
-                        tb->frame.failed ? "out of memory" : strerror(errno));
+                        no_memory ? "out of memory" : strerror(saved));
 }
 
 /* Writes an event holding one HParams value (tb->plugin under `tag`). */

@@ -12,8 +12,9 @@
 #
 #   sweep     the real trainer (synthetic data): 3 configs x 2 seeds, params of
 #             every kind (loguniform, int, choice, constant); also checks that
-#             the checker rejects a file with one byte changed, and that the
-#             report's output names the directory to open
+#             the checker rejects a file with one byte changed, that the
+#             report's output names the directory to open, and that files that
+#             cannot be written are said once and do not stop the sweep
 #   failures  fake trainers that crash, exit non-zero (one retry) or print
 #             garbage around their lines: FAILURE sessions, and every good line
 #   schedule  ASHA over the promotable fake trainer: trials paused, promoted
@@ -92,6 +93,18 @@ EOF
         fail "an unknown format was accepted"
     grep -q "expected table, csv, json, markdown or tensorboard" "$work/bad.out" ||
         { cat "$work/bad.out"; fail "an unknown format's message"; }
+    # Files that cannot be written are said once and end the live files, not
+    # the sweep; the report then fails naming the path.
+    mkdir -p "$work/blocked"
+    : >"$work/blocked/tensorboard"
+    "$hpsearch" run "$work/real.json" --out "$work/blocked" >"$work/blocked.out" 2>&1 ||
+        { cat "$work/blocked.out"; fail "a sweep whose TensorBoard files cannot be written failed"; }
+    [ "$(grep -c 'no more TensorBoard files are written live' "$work/blocked.out")" -eq 1 ] ||
+        { cat "$work/blocked.out"; fail "the unwritable TensorBoard files were not said once"; }
+    "$hpsearch" report "$work/blocked" --format tensorboard >"$work/blocked.report" 2>&1 &&
+        fail "the report wrote into a file that is not a directory"
+    grep -q "$work/blocked/tensorboard" "$work/blocked.report" ||
+        { cat "$work/blocked.report"; fail "the report's error does not name the path"; }
     echo "ok: live files of the real trainer, the report's the same bytes, a changed byte caught"
     ;;
 failures)
