@@ -11,7 +11,7 @@ cd "$(dirname "$0")"
 
 # Everything hpsearch needs, all from Debian's own archive.
 PACKAGES=(build-essential cmake pkg-config libuv1-dev libjansson-dev libopenblas-dev
-          check zlib1g-dev dataset-fashion-mnist python3-numpy)
+          check zlib1g-dev dataset-fashion-mnist python3-numpy python3-protobuf)
 
 say() { printf '== %s\n' "$*"; }
 

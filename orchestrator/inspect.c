@@ -19,6 +19,7 @@
 #include "progress.h"
 #include "results.h"
 #include "state.h"
+#include "tensorboard.h"
 
 /* Prints a document for people, numbers in their shortest exact form. */
 static void print_json(const json_t *doc, FILE *out)
@@ -330,6 +331,8 @@ enum hp_exit_code inspect_report(const struct space *space, const char *dir, siz
                                  const struct inspect_ranking *by, FILE *out,
                                  struct hp_error *err)
 {
+    if (format == REPORT_TENSORBOARD)
+        return tensorboard_report(space, dir, out, err);
     struct ranked r;
     enum hp_exit_code loaded = load_ranked(&r, space, dir, by, err);
     if (loaded != HP_EXIT_OK)

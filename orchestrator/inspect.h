@@ -18,6 +18,7 @@ enum report_format {
     REPORT_CSV,
     REPORT_JSON,
     REPORT_MARKDOWN,
+    REPORT_TENSORBOARD, /* event files under DIR/tensorboard (tensorboard.h) */
 };
 
 /* Counts, each running trial's latest metrics, the best config so far with

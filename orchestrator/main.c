@@ -97,7 +97,7 @@ static const struct option_spec OPTIONS[] = {
     {OPT_OUT, 0, "out", "DIR", ONLY(CMD_RUN), "run: output directory (default: runs/<name>)"},
     {OPT_TOP, 0, "top", "N", ONLY(CMD_REPORT), "report: only the N best configs"},
     {OPT_FORMAT, 0, "format", "FMT", ONLY(CMD_REPORT) | ONLY(CMD_COMPARE),
-     "report: table (default), csv, json or markdown; compare: table or json"},
+     "report: table (default), csv, json, markdown or tensorboard; compare: table or json"},
     {OPT_CONFIG, 0, "config", "I J", ONLY(CMD_COMPARE),
      "compare: config I of DIR_A against config J of DIR_B (default: each one's best)"},
     {OPT_HELP, 'h', "help", NULL, ANY_COMMAND, "show this help and exit"},
@@ -250,15 +250,17 @@ static int apply_option(struct cli *cli, const struct option_spec *o, const char
         cli->out = value;
         return 0;
     case OPT_FORMAT: {
-        static const char *const formats[] = {"table", "csv", "json", "markdown"};
+        static const char *const formats[] = {"table", "csv", "json", "markdown",
+                                              "tensorboard"};
         for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
             if (strcmp(value, formats[i]) == 0) {
                 cli->format = (enum report_format)i;
                 return 0;
             }
         }
-        return usage_error("option %s: expected table, csv, json or markdown, got \"%s\"",
-                           name, value);
+        return usage_error(
+            "option %s: expected table, csv, json, markdown or tensorboard, got \"%s\"",
+            name, value);
     }
     case OPT_METRIC:
         if (!*value)

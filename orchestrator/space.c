@@ -627,6 +627,20 @@ static int load_min_free(struct loader *ld, const json_t *v, const char *path)
     return load_number(ld, v, path, 0, 1e9, MIN_FREE_MB_DEFAULT, &ld->out->min_free_mb);
 }
 
+static int load_tensorboard(struct loader *ld, const json_t *v, const char *path)
+{
+    ld->out->tensorboard = 0;
+    if (!v)
+        return 0;
+    if (!json_is_boolean(v)) {
+        char got[128];
+        search_space_describe(v, got, sizeof got);
+        return hp_error_set(ld->err, path, "must be true or false (got %s)", got);
+    }
+    ld->out->tensorboard = json_is_true(v);
+    return 0;
+}
+
 enum { KEEP_TOP_MAX = 1000 };
 
 static int load_keep(struct loader *ld, const json_t *v, const char *path)
@@ -1267,6 +1281,7 @@ static const struct top_key top_keys[] = {
     {"max_time", load_max_time, 0},
     {"max_time_grace", load_max_time_grace, 0},
     {"max_trials", load_max_trials, 0},
+    {"tensorboard", load_tensorboard, 0},
     {"params", load_params, 0},
     {"workdir", load_workdir, 0},
 };

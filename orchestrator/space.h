@@ -70,6 +70,7 @@ struct space {
     double max_time_s;           /* "max_time" in seconds, 0 = none (budget.h) */
     double max_time_grace_s;     /* "max_time_grace", default 60 */
     long max_trials;             /* "max_trials", 0 = none */
+    int tensorboard;             /* "tensorboard": write TensorBoard files live */
     struct search_space params;  /* "params" */
     int workdir_trial;           /* "workdir": "trial" runs each trainer in its trial
                                     directory; "cwd" (default) in hpsearch's */

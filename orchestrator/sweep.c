@@ -36,6 +36,7 @@
 #include "retention.h"
 #include "seedcheck.h"
 #include "state.h"
+#include "tensorboard.h"
 #include "trial.h"
 #include "trial_protocol.h"
 
@@ -70,6 +71,7 @@ struct sweep {
     uint64_t start_ms;
     struct launch_context launch;
     struct proctree tree;      /* every process of every trial */
+    struct tensorboard *tb;    /* "tensorboard": true; NULL otherwise or after a failure */
 };
 
 /* The trial's owner data: which seed it runs. */
@@ -111,6 +113,52 @@ static void fail_sweep(struct sweep *sweep, const struct hp_error *err)
     stop_all(sweep);
 }
 
+/* The live TensorBoard files are a view, not the sweep's truth: a failure to
+ * write them is said once and ends them, never the sweep (`hpsearch report
+ * DIR --format tensorboard` rebuilds them from the journal). */
+static void drop_tensorboard(struct sweep *sweep, const struct hp_error *err)
+{
+    char text[2048];
+    fprintf(stderr, "hpsearch: %s; no more TensorBoard files are written live\n",
+            hp_error_format(err, text, sizeof text));
+    tensorboard_free(sweep->tb);
+    sweep->tb = NULL;
+}
+
+static void feed_tensorboard(struct sweep *sweep, const json_t *record)
+{
+    struct hp_error err;
+    hp_error_init(&err);
+    if (sweep->tb && tensorboard_record(sweep->tb, record, &err) < 0)
+        drop_tensorboard(sweep, &err);
+}
+
+/* Starts the live TensorBoard files when the space asks for them; a resume
+ * first rewrites them from the journal so far. */
+static void open_tensorboard(struct sweep *sweep, int resume)
+{
+    if (!sweep->space->tensorboard)
+        return;
+    struct hp_error err;
+    hp_error_init(&err);
+    sweep->tb = tensorboard_new(sweep->space, sweep->opts->out_dir, 1);
+    if (!sweep->tb)
+        hp_error_set(&err, "", "out of memory");
+    if (!sweep->tb || (resume && tensorboard_replay(sweep->tb, &err) < 0))
+        drop_tensorboard(sweep, &err);
+}
+
+/* Writes the HParams experiment and closes the live files. */
+static void close_tensorboard(struct sweep *sweep)
+{
+    struct hp_error err;
+    hp_error_init(&err);
+    if (sweep->tb && tensorboard_finish(sweep->tb, &err) < 0)
+        drop_tensorboard(sweep, &err);
+    tensorboard_free(sweep->tb);
+    sweep->tb = NULL;
+}
+
 /* Journals `record` (stolen), then applies it. Returns 0, or -1 when the
  * journal could not take it: then nothing was applied and the sweep stops. */
 static int commit(struct sweep *sweep, json_t *record)
@@ -125,6 +173,8 @@ static int commit(struct sweep *sweep, json_t *record)
         rc = 0;
     if (rc < 0)
         fail_sweep(sweep, &err);
+    else
+        feed_tensorboard(sweep, record);
     json_decref(record);
     if (rc == 0)
         journal_decisions(sweep);
@@ -1211,6 +1261,7 @@ static enum hp_exit_code sweep_main(const struct space *space,
             journal_open(&sweep.journal, opts->out_dir, good_bytes, &sweep.loop,
                          on_journal_failed, &sweep, err) < 0)
             goto out;
+        open_tensorboard(&sweep, 1);
         /* Processes: once the journal's lock says no other hpsearch runs this
          * sweep, kill what a killed run's trials left behind (proctree.h). */
         int leftovers = proctree_kill_leftovers(opts->out_dir, err);
@@ -1272,6 +1323,7 @@ static enum hp_exit_code sweep_main(const struct space *space,
             journal_open(&sweep.journal, opts->out_dir, -1, &sweep.loop, on_journal_failed,
                          &sweep, err) < 0)
             goto out;
+        open_tensorboard(&sweep, 0);
         sweep.state.on_config_complete = on_config_complete;
         /* Version 2: every line carries its checksum (journal_line.h). */
         note(&sweep, json_pack("{s:s, s:i, s:s, s:s, s:i, s:I, s:f, s:o}", "event",
@@ -1291,6 +1343,7 @@ static enum hp_exit_code sweep_main(const struct space *space,
         goto out;
     code = run_loop(&sweep, err);
 out:
+    close_tensorboard(&sweep);
     journal_detach_loop(&sweep.journal);
     /* Handles still open after a failure need their close callbacks to run. */
     uv_walk(&sweep.loop, close_any, NULL);

@@ -85,3 +85,15 @@ add_dependencies(check_e2e_results hpsearch fake_trainer)
 hp_add_check_test(check_e2e_compare SOURCES e2e/check_e2e_compare.c
                   LIBS hp_orchestrator PkgConfig::JANSSON TIMEOUT 300)
 add_dependencies(check_e2e_compare hpsearch fake_trainer)
+
+# TensorBoard event files written live and by `report --format tensorboard`,
+# read back with python3-protobuf (tensorboard_check.py). Skipped (77) where
+# /usr/bin/python3 has no google.protobuf.
+foreach(tb_case sweep failures schedule resume)
+  add_test(NAME tensorboard.${tb_case}
+           COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/tensorboard.sh ${tb_case}
+                   $<TARGET_FILE:hpsearch> ${PROJECT_BINARY_DIR}/bin
+                   ${CMAKE_CURRENT_LIST_DIR}/tensorboard_check.py
+                   ${CMAKE_CURRENT_BINARY_DIR}/e2e-work/tensorboard.${tb_case})
+  set_tests_properties(tensorboard.${tb_case} PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77)
+endforeach()

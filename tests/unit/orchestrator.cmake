@@ -22,3 +22,5 @@ hp_add_check_test(check_provenance SOURCES unit/check_provenance.c LIBS hp_orche
 # metric lines per trial.
 hp_add_check_test(check_ranking SOURCES unit/check_ranking.c LIBS hp_orchestrator)
 hp_add_check_test(check_metrics_scan SOURCES unit/check_metrics_scan.c LIBS hp_orchestrator)
+
+hp_add_check_test(check_tfevents SOURCES unit/check_tfevents.c LIBS hp_orchestrator)
