@@ -128,20 +128,6 @@ static void describe_names(const struct search_space *space, char *buf, size_t s
     }
 }
 
-static const char *kind_name(const struct param_spec *p)
-{
-    switch (p->kind) {
-    case PARAM_INT:
-        return "an int";
-    case PARAM_UNIFORM:
-        return "a uniform";
-    case PARAM_LOGUNIFORM:
-        return "a loguniform";
-    default:
-        return "a";
-    }
-}
-
 /* ---- loading ------------------------------------------------------------ */
 
 static size_t find_param(const struct search_space *space, const char *name)
@@ -195,7 +181,7 @@ static int load_term(const struct search_space *space, size_t self, const char *
         return hp_error_set(err, path,
                             "params.%s is %s range without \"values\"; a condition can "
                             "name only a choice, a constant or a range with \"values\"",
-                            named->name, kind_name(named));
+                            named->name, search_space_range_phrase(named->kind));
     term->param = q;
     term->by_index = calloc(value_count(named), 1);
     if (!term->by_index)

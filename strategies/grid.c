@@ -42,20 +42,6 @@ struct grid {
 
 static const char *const grid_option_keys[] = {"trials", NULL};
 
-static const char *kind_word(enum param_kind kind)
-{
-    switch (kind) {
-    case PARAM_INT:
-        return "an int";
-    case PARAM_UNIFORM:
-        return "a uniform";
-    case PARAM_LOGUNIFORM:
-        return "a loguniform";
-    default:
-        return "a choice";
-    }
-}
-
 static void grid_destroy(struct strategy *s)
 {
     struct grid *g = (struct grid *)s;
@@ -200,7 +186,7 @@ static int grid_create(const struct search_space *space, const json_t *options,
             grid_destroy(&g->base);
             return hp_error_set(err, path,
                                 "grid search needs \"values\" or \"step\" for %s range",
-                                kind_word(p->kind));
+                                search_space_range_phrase(p->kind));
         }
         /* A conditional grid is sized below: its full product may be far
          * larger than its configs. */

@@ -320,3 +320,17 @@ char *search_space_describe(const json_t *value, char *buf, size_t size)
     }
     return buf;
 }
+
+const char *search_space_range_phrase(enum param_kind kind)
+{
+    switch (kind) {
+    case PARAM_INT:
+        return "an int";
+    case PARAM_UNIFORM:
+        return "a uniform";
+    case PARAM_LOGUNIFORM:
+        return "a loguniform";
+    default:
+        return "a";
+    }
+}

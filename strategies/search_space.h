@@ -26,6 +26,10 @@ enum param_kind {
                          the same as "uniform" with "log": true */
 };
 
+/* "an int", "a uniform" or "a loguniform": a range's kind with its article,
+ * for messages ("... for an int range"); "a" for the other kinds. */
+const char *search_space_range_phrase(enum param_kind kind);
+
 struct param_spec {
     char *name;           /* owned */
     enum param_kind kind;
