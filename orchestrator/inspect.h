@@ -18,6 +18,7 @@ enum report_format {
     REPORT_CSV,
     REPORT_JSON,
     REPORT_MARKDOWN,
+    REPORT_HTML, /* report_html.h: a page written to a file, not to `out` */
 };
 
 /* Counts, each running trial's latest metrics, the best config so far with

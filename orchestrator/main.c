@@ -15,6 +15,7 @@
 #include "exit_codes.h"
 #include "path.h"
 #include "inspect.h"
+#include "report_html.h"
 #include "rerun.h"
 #include "space.h"
 #include "sweep.h"
@@ -56,6 +57,7 @@ enum option_id {
     OPT_OUT,
     OPT_TOP,
     OPT_FORMAT,
+    OPT_OUTPUT,
     OPT_HELP,
     OPT_VERSION,
 };
@@ -82,7 +84,9 @@ static const struct option_spec OPTIONS[] = {
     {OPT_OUT, 0, "out", "DIR", ONLY(CMD_RUN), "run: output directory (default: runs/<name>)"},
     {OPT_TOP, 0, "top", "N", ONLY(CMD_REPORT), "report: only the N best configs"},
     {OPT_FORMAT, 0, "format", "FMT", ONLY(CMD_REPORT),
-     "report: table (default), csv, json or markdown"},
+     "report: table (default), csv, json, markdown or html (writes DIR/report.html)"},
+    {OPT_OUTPUT, 'o', "output", "FILE", ONLY(CMD_REPORT),
+     "report --format html: write the page to FILE instead"},
     {OPT_HELP, 'h', "help", NULL, ANY_COMMAND, "show this help and exit"},
     {OPT_VERSION, 0, "version", NULL, ANY_COMMAND, "show the version and exit"},
 };
@@ -96,6 +100,7 @@ struct cli {
     long top;              /* 0 = all */
     enum report_format format;
     const char *out;
+    const char *output;    /* report --output */
     const char *operand;
     const char *operand2;  /* rerun's TRIAL */
 };
@@ -196,16 +201,21 @@ static int apply_option(struct cli *cli, const struct option_spec *o, const char
         cli->out = value;
         return 0;
     case OPT_FORMAT: {
-        static const char *const formats[] = {"table", "csv", "json", "markdown"};
+        static const char *const formats[] = {"table", "csv", "json", "markdown", "html"};
         for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
             if (strcmp(value, formats[i]) == 0) {
                 cli->format = (enum report_format)i;
                 return 0;
             }
         }
-        return usage_error("option %s: expected table, csv, json or markdown, got \"%s\"",
+        return usage_error("option %s: expected table, csv, json, markdown or html, got \"%s\"",
                            name, value);
     }
+    case OPT_OUTPUT:
+        if (!*value)
+            return usage_error("option %s: expected a file name%s", name, "");
+        cli->output = value;
+        return 0;
     case OPT_HELP:
         print_help(stdout);
         return 1;
@@ -265,6 +275,8 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
     if (!cli->command)
         return usage_error("missing command%s%s (expected: run, resume, status, report, best or rerun)",
                            "", "");
+    if (cli->output && cli->format != REPORT_HTML)
+        return usage_error("option --output: only with --format html%s%s", "", "");
     if (!cli->operand || (cli->command->operand_count == 2 && !cli->operand2))
         return usage_error("%s: missing %s", cli->command->name, cli->command->operands);
     return 0;
@@ -372,6 +384,10 @@ static enum hp_exit_code run_command(const struct cli *cli, const struct space *
         code = inspect_status(space, dir, stdout, err);
         break;
     case CMD_REPORT:
+        if (cli->format == REPORT_HTML) {
+            code = report_html_command(space, dir, cli->output, stdout, err);
+            break;
+        }
         code = inspect_report(space, dir, (size_t)cli->top, cli->format, stdout, err);
         break;
     case CMD_BEST:

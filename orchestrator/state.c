@@ -1517,9 +1517,10 @@ size_t state_best_seed(const struct config_record *config, int maximize)
     return best;
 }
 
-/* qsort has no context argument in C11: the comparison reads these. */
-static const struct config_record *rank_configs;
-static int rank_maximize;
+/* qsort has no context argument in C11: the comparison reads these, one
+ * pair per thread (the live HTML report ranks in libuv's thread pool). */
+static _Thread_local const struct config_record *rank_configs;
+static _Thread_local int rank_maximize;
 
 static int compare_configs(const void *pa, const void *pb)
 {
