@@ -342,8 +342,9 @@ static int compare_ranked(const void *pa, const void *pb)
 }
 
 /* Groups the comparable configs by one param: by value for a choice or for
- * at most five distinct numbers, else into five bins of equal count by
- * rank (the same bins on a log or a linear scale). Returns the number of
+ * at most five distinct numbers, else into bins of equal count by rank
+ * (five, or fewer so that a bin holds about three configs; the same bins
+ * on a log or a linear scale). Returns the number of
  * groups, 0 when the param cannot be grouped. */
 static size_t group_param(const struct sweep_state *state, size_t param, const size_t *configs,
                           size_t n, size_t *group)
@@ -390,9 +391,10 @@ static size_t group_param(const struct sweep_state *state, size_t param, const s
     for (size_t i = 0; i < n; i++)
         ranked[i] = (struct ranked_value){json_number_value(values[i]), i};
     qsort(ranked, n, sizeof *ranked, compare_ranked);
+    /* Five bins, or fewer so that each holds about three configs. */
+    groups = n / 3 < 2 ? 2 : n / 3 > 5 ? 5 : n / 3;
     for (size_t r = 0; r < n; r++)
-        group[ranked[r].config] = r * 5 / n;
-    groups = 5;
+        group[ranked[r].config] = r * groups / n;
 out:
     for (size_t i = 0; values && i < n; i++)
         json_decref(values[i]);
