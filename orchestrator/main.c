@@ -208,8 +208,8 @@ static int apply_option(struct cli *cli, const struct option_spec *o, const char
                 return 0;
             }
         }
-        return usage_error("option %s: expected table, csv, json, markdown or html, got \"%s\"",
-                           name, value);
+        return usage_error(
+            "option %s: expected table, csv, json, markdown or html, got \"%s\"", name, value);
     }
     case OPT_OUTPUT:
         if (!*value)

@@ -21,7 +21,7 @@ struct pooled_value {
 /* One metric line of a trial: its step and its values in the pool. */
 struct point {
     long step;
-    size_t first;          /* into scan.pool */
+    size_t first; /* into scan.pool */
     unsigned short count;
 };
 
@@ -30,15 +30,15 @@ struct curve {
     struct point *points;
     size_t count;
     size_t cap;
-    int grad;              /* worst gradient flag seen: 0 none, 1 ok, 2 vanishing,
-                              3 exploding */
+    int grad; /* worst gradient flag seen: 0 none, 1 ok, 2 vanishing,
+                 3 exploding */
 };
 
 struct scan {
     const struct space *space;
     const struct sweep_state *state;
-    size_t *trial_offset;  /* (config_count + 1): first trial of each config */
-    struct curve *curves;  /* one per trial */
+    size_t *trial_offset; /* (config_count + 1): first trial of each config */
+    struct curve *curves; /* one per trial */
     size_t trial_count;
     char *metrics[REPORT_DATA_MAX_METRICS]; /* owned */
     size_t metric_count;
@@ -121,15 +121,17 @@ static int scan_report(struct scan *scan, size_t trial, const json_t *line)
         json_object_get(line, "checkpoint"))
         return 0;
     struct curve *curve = &scan->curves[trial];
-    const char *resource = scan->space->resource_key ? scan->space->resource_key : "epoch";
+    const char *resource =
+        scan->space->resource_key ? scan->space->resource_key : "epoch";
     json_t *step_value = json_object_get(line, resource);
     long step = json_is_number(step_value) ? (long)json_number_value(step_value)
-                : curve->count            ? curve->points[curve->count - 1].step + 1
-                                          : 1;
+                : curve->count             ? curve->points[curve->count - 1].step + 1
+                                           : 1;
     struct point point = {step, scan->pool_count, 0};
     const char *key;
     json_t *value;
-    json_object_foreach((json_t *)line, key, value) {
+    json_object_foreach((json_t *)line, key, value)
+    {
         if (strcmp(key, "grad_flag") == 0 && json_is_string(value)) {
             int rank = grad_rank(json_string_value(value));
             if (rank > curve->grad)
@@ -152,8 +154,8 @@ static int scan_report(struct scan *scan, size_t trial, const json_t *line)
     }
     if (point.count == 0)
         return 0;
-    if (grow((void **)&curve->points, &curve->cap, curve->count + 1, sizeof *curve->points) <
-        0)
+    if (grow((void **)&curve->points, &curve->cap, curve->count + 1,
+             sizeof *curve->points) < 0)
         return -1;
     curve->points[curve->count++] = point;
     return 0;
@@ -346,8 +348,8 @@ static int compare_ranked(const void *pa, const void *pb)
  * (five, or fewer so that a bin holds about three configs; the same bins
  * on a log or a linear scale). Returns the number of
  * groups, 0 when the param cannot be grouped. */
-static size_t group_param(const struct sweep_state *state, size_t param, const size_t *configs,
-                          size_t n, size_t *group)
+static size_t group_param(const struct sweep_state *state, size_t param,
+                          const size_t *configs, size_t n, size_t *group)
 {
     const struct param_spec *spec = &state->space->params.params[param];
     json_t **values = calloc(n, sizeof *values);
@@ -484,8 +486,8 @@ static json_t *configs_json(const struct sweep_state *state)
         list = NULL;
         goto out;
     }
-    size_t ranked = state_rank(state->configs, state->config_count, state->space->maximize,
-                               order);
+    size_t ranked =
+        state_rank(state->configs, state->config_count, state->space->maximize, order);
     for (size_t r = 0; r < ranked; r++)
         rank[order[r]] = r + 1;
     const struct search_space *space = &state->space->params;
@@ -502,16 +504,18 @@ static json_t *configs_json(const struct sweep_state *state)
         int summarised = config->complete && s->n > 0;
         json_t *entry = json_pack(
             "{s:o, s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:o}", "p", values, "status",
-            config_status(config), "n", (json_int_t)(config->complete ? s->n : 0), "failed",
-            (json_int_t)config->failed, "mean", summarised ? number_or_null(s->mean) : json_null(),
-            "std", summarised ? number_or_null(s->std) : json_null(), "lo",
+            config_status(config), "n", (json_int_t)(config->complete ? s->n : 0),
+            "failed", (json_int_t)config->failed, "mean",
+            summarised ? number_or_null(s->mean) : json_null(), "std",
+            summarised ? number_or_null(s->std) : json_null(), "lo",
             summarised ? number_or_null(s->ci_low) : json_null(), "hi",
             summarised ? number_or_null(s->ci_high) : json_null(), "rank",
             rank[c] ? json_integer((json_int_t)rank[c]) : json_null());
         if (entry && (config->settled || config->pruned))
             json_object_set_new(entry, "reached", json_integer(config->reached));
         if (entry && config->has_source) {
-            json_object_set_new(entry, "source", json_integer((json_int_t)config->source));
+            json_object_set_new(entry, "source",
+                                json_integer((json_int_t)config->source));
             json_object_set_new(entry, "exploited", json_boolean(config->exploited));
         }
         json_array_append_new(list, entry);
@@ -541,7 +545,8 @@ static void decision_values(const struct scan *scan)
 {
     size_t i;
     json_t *decision;
-    json_array_foreach(scan->decisions, i, decision) {
+    json_array_foreach(scan->decisions, i, decision)
+    {
         json_t *c = json_object_get(decision, "c");
         json_t *at = json_object_get(decision, "at");
         if (!json_is_integer(c) || !json_is_number(at) || json_integer_value(c) < 0 ||
@@ -558,7 +563,8 @@ static void decision_values(const struct scan *scan)
                 n++;
             }
         }
-        json_object_set_new(decision, "value", n ? number_or_null(sum / (double)n) : json_null());
+        json_object_set_new(decision, "value",
+                            n ? number_or_null(sum / (double)n) : json_null());
     }
 }
 
@@ -568,7 +574,8 @@ static const char *grad_name(int rank)
     return names[rank];
 }
 
-static void copy_string(json_t *to, const char *key, const json_t *from, const char *from_key)
+static void copy_string(json_t *to, const char *key, const json_t *from,
+                        const char *from_key)
 {
     json_t *value = json_object_get(from, from_key);
     if (json_is_string(value))
@@ -673,8 +680,9 @@ static json_t *document_json(struct scan *scan)
     const struct space *space = scan->space;
     /* Each trial's share of the number budget, in points of 1 + metrics. */
     size_t per_point = 1 + (scan->metric_count ? scan->metric_count : 1);
-    size_t cap = scan->trial_count ? REPORT_DATA_NUMBER_BUDGET / (scan->trial_count * per_point)
-                                   : REPORT_DATA_MAX_POINTS;
+    size_t cap = scan->trial_count
+                     ? REPORT_DATA_NUMBER_BUDGET / (scan->trial_count * per_point)
+                     : REPORT_DATA_MAX_POINTS;
     cap = cap < REPORT_DATA_MIN_POINTS   ? REPORT_DATA_MIN_POINTS
           : cap > REPORT_DATA_MAX_POINTS ? REPORT_DATA_MAX_POINTS
                                          : cap;
@@ -683,11 +691,12 @@ static json_t *document_json(struct scan *scan)
     for (size_t m = 0; m < scan->metric_count; m++)
         json_array_append_new(metrics, json_string(scan->metrics[m]));
     json_t *doc = json_pack(
-        "{s:i, s:s, s:s, s:b, s:s, s:s, s:s, s:s?, s:s, s:I, s:o, s:o, s:o}", "version", 1,
-        "name", space->name, "metric", space->objective_metric, "maximize", space->maximize,
-        "resource", space->resource_key ? space->resource_key : "epoch", "score_rule",
-        space->score == SCORE_LAST ? "last" : "best", "strategy", space->strategy->name,
-        "scheduler", space->scheduler ? space->scheduler->name : NULL, "state",
+        "{s:i, s:s, s:s, s:b, s:s, s:s, s:s, s:s?, s:s, s:I, s:o, s:o, s:o}", "version",
+        1, "name", space->name, "metric", space->objective_metric, "maximize",
+        space->maximize, "resource", space->resource_key ? space->resource_key : "epoch",
+        "score_rule", space->score == SCORE_LAST ? "last" : "best", "strategy",
+        space->strategy->name, "scheduler",
+        space->scheduler ? space->scheduler->name : NULL, "state",
         sweep_state_name(state), "points_per_trial", (json_int_t)cap, "params",
         params_json(space), "metrics", metrics, "configs", configs_json(state));
     if (!doc)
@@ -711,8 +720,9 @@ static json_t *document_json(struct scan *scan)
     }
     json_object_set_new(doc, "trials", trials);
     json_object_set_new(doc, "history",
-                        json_pack("{s:O, s:O, s:O}", "score", scan->history_score, "units",
-                                  scan->history_units, "sec", scan->history_sec));
+                        json_pack("{s:O, s:O, s:O}", "score", scan->history_score,
+                                  "units", scan->history_units, "sec",
+                                  scan->history_sec));
     json_object_set(doc, "decisions", scan->decisions);
     json_object_set_new(doc, "importance", importance_json(state));
     return doc;

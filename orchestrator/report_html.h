@@ -35,6 +35,7 @@ int report_html_write(const struct space *space, const char *dir, const char *pa
 /* The command: writes `output` (NULL: DIR/report.html) and prints its path
  * on `out`. */
 enum hp_exit_code report_html_command(const struct space *space, const char *dir,
-                                      const char *output, FILE *out, struct hp_error *err);
+                                      const char *output, FILE *out,
+                                      struct hp_error *err);
 
 #endif

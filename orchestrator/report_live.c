@@ -34,7 +34,8 @@ static void built(uv_work_t *work, int status)
         live->on_warn(live->ctx, &live->err);
     }
     uint64_t scaled = (uint64_t)(live->build_s * 20.0 * 1000.0);
-    live->interval_ms = scaled > REPORT_LIVE_INTERVAL_MS ? scaled : REPORT_LIVE_INTERVAL_MS;
+    live->interval_ms =
+        scaled > REPORT_LIVE_INTERVAL_MS ? scaled : REPORT_LIVE_INTERVAL_MS;
     if (live->open)
         uv_timer_set_repeat(&live->timer, live->interval_ms);
 }
@@ -56,11 +57,11 @@ static void on_timer(uv_timer_t *timer)
     refresh(timer->data);
 }
 
-int report_live_start(struct report_live *live, uv_loop_t *loop, const struct space *space,
-                      const char *dir, struct hp_error *err)
+int report_live_start(struct report_live *live, uv_loop_t *loop,
+                      const struct space *space, const char *dir, struct hp_error *err)
 {
-    *live = (struct report_live){.loop = loop, .space = space, .dir = dir,
-                                 .interval_ms = REPORT_LIVE_INTERVAL_MS};
+    *live = (struct report_live){
+        .loop = loop, .space = space, .dir = dir, .interval_ms = REPORT_LIVE_INTERVAL_MS};
     if (hp_path_join(live->path, sizeof live->path, err, dir, "report.html", NULL) < 0)
         return -1;
     uv_timer_init(loop, &live->timer);
@@ -73,8 +74,8 @@ int report_live_start(struct report_live *live, uv_loop_t *loop, const struct sp
 
 void report_live_config_done(struct report_live *live)
 {
-    if (live->open && (!live->built_once ||
-                       uv_now(live->loop) - live->started_ms >= live->interval_ms))
+    if (live->open &&
+        (!live->built_once || uv_now(live->loop) - live->started_ms >= live->interval_ms))
         refresh(live);
 }
 

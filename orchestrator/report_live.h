@@ -31,23 +31,23 @@ struct report_live {
     char path[HP_PATH_MAX];    /* <dir>/report.html */
     uv_timer_t timer;          /* unreferenced: never keeps the loop alive */
     uv_work_t work;
-    int open;                  /* the timer is initialised and not closed */
-    int busy;                  /* a build runs in the pool */
-    int built_once;            /* a build has started: the first config need not wait */
-    uint64_t started_ms;       /* when the last build started (loop time) */
+    int open;            /* the timer is initialised and not closed */
+    int busy;            /* a build runs in the pool */
+    int built_once;      /* a build has started: the first config need not wait */
+    uint64_t started_ms; /* when the last build started (loop time) */
     uint64_t interval_ms;
-    double build_s;            /* how long the last build took */
-    int rc;                    /* the last build's result */
-    struct hp_error err;       /* ... and its error */
-    int warned;                /* a failed build was reported once */
+    double build_s;      /* how long the last build took */
+    int rc;              /* the last build's result */
+    struct hp_error err; /* ... and its error */
+    int warned;          /* a failed build was reported once */
     void (*on_warn)(void *ctx, const struct hp_error *err); /* may be NULL */
     void *ctx;
 };
 
 /* Starts the periodic refresh of <dir>/report.html. Returns 0 or -1 (the
  * path is too long: `err`). */
-int report_live_start(struct report_live *live, uv_loop_t *loop, const struct space *space,
-                      const char *dir, struct hp_error *err);
+int report_live_start(struct report_live *live, uv_loop_t *loop,
+                      const struct space *space, const char *dir, struct hp_error *err);
 
 /* A config finished: refreshes now unless the last refresh started within
  * the interval (the timer brings it then). */

@@ -88,16 +88,19 @@ START_TEST(test_report_html_holds_every_trial_of_a_real_sweep)
     fresh_dir(dir);
     write_space(dir, "[\"ok\", \"slow\", \"exit\"]");
     /* Some configs fail: the sweep still writes its report (exit 0 or 1). */
-    int rc = run("cd '%s' && '%s/hpsearch' run space.json --out out > run.log 2>&1", dir, BIN);
+    int rc =
+        run("cd '%s' && '%s/hpsearch' run space.json --out out > run.log 2>&1", dir, BIN);
     ck_assert_msg(rc == 0 || rc == 1, "sweep exited %d", rc);
-    ck_assert_int_eq(run("grep -q '^report: %s/out/report.html$' '%s/run.log'", dir, dir), 0);
+    ck_assert_int_eq(run("grep -q '^report: %s/out/report.html$' '%s/run.log'", dir, dir),
+                     0);
 
     /* The command prints the path it wrote; the same journal gives the
      * same bytes as the sweep's own. */
-    ck_assert_int_eq(run("cd '%s' && cp out/report.html sweep.html && '%s/hpsearch' report out "
-                         "--format html > printed.txt && cmp sweep.html out/report.html",
-                         dir, BIN),
-                     0);
+    ck_assert_int_eq(
+        run("cd '%s' && cp out/report.html sweep.html && '%s/hpsearch' report out "
+            "--format html > printed.txt && cmp sweep.html out/report.html",
+            dir, BIN),
+        0);
     ck_assert_int_eq(run("grep -qx '%s/out/report.html' '%s/printed.txt'", dir, dir), 0);
 
     char path[512];
@@ -105,18 +108,20 @@ START_TEST(test_report_html_holds_every_trial_of_a_real_sweep)
     json_t *data = page_data(path);
     ck_assert_str_eq(json_string_value(json_object_get(data, "metric")), "val_accuracy");
     ck_assert_str_eq(json_string_value(json_object_get(data, "state")), "finished");
-    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(data, "metrics"), 0)),
-                     "val_accuracy");
+    ck_assert_str_eq(
+        json_string_value(json_array_get(json_object_get(data, "metrics"), 0)),
+        "val_accuracy");
     json_t *trials = json_object_get(data, "trials");
     json_t *configs = json_object_get(data, "configs");
     ck_assert_uint_eq(json_array_size(configs), 6);
     ck_assert_uint_eq(json_array_size(trials), 12);
-    ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(data, "history"), "score")),
-                      12);
+    ck_assert_uint_eq(
+        json_array_size(json_object_get(json_object_get(data, "history"), "score")), 12);
     size_t i;
     json_t *t;
     size_t ok = 0, failed = 0;
-    json_array_foreach(trials, i, t) {
+    json_array_foreach(trials, i, t)
+    {
         const char *status = json_string_value(json_object_get(t, "status"));
         json_t *x = json_object_get(t, "x");
         json_t *y = json_object_get(json_object_get(t, "y"), "val_accuracy");
@@ -130,20 +135,23 @@ START_TEST(test_report_html_holds_every_trial_of_a_real_sweep)
             double best = -1;
             for (size_t k = 0; k < 3; k++)
                 best = fmax(best, json_number_value(json_array_get(y, k)));
-            ck_assert_double_eq_tol(json_number_value(json_object_get(t, "score")), best, 1e-5);
+            ck_assert_double_eq_tol(json_number_value(json_object_get(t, "score")), best,
+                                    1e-5);
         } else {
             ck_assert_str_eq(status, "failed");
             failed++;
-            ck_assert_str_eq(json_string_value(json_object_get(t, "failure")), "exit_code");
-            ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(t, "reason")),
-                                         "status 7"));
+            ck_assert_str_eq(json_string_value(json_object_get(t, "failure")),
+                             "exit_code");
+            ck_assert_ptr_nonnull(
+                strstr(json_string_value(json_object_get(t, "reason")), "status 7"));
         }
     }
     ck_assert_uint_eq(ok + failed, 12);
     ck_assert_uint_gt(ok, 0);
     ck_assert_uint_gt(failed, 0);
     /* The best config is an ok one, with its interval. */
-    json_t *best = json_array_get(configs, (size_t)json_integer_value(json_object_get(data, "best")));
+    json_t *best = json_array_get(
+        configs, (size_t)json_integer_value(json_object_get(data, "best")));
     ck_assert_str_eq(json_string_value(json_object_get(best, "status")), "ok");
     ck_assert(json_is_number(json_object_get(best, "lo")));
     ck_assert_int_eq(json_integer_value(json_object_get(best, "rank")), 1);
@@ -158,27 +166,28 @@ START_TEST(test_report_html_output_flag_and_bad_uses)
     const char *dir = WORK "/flags";
     fresh_dir(dir);
     write_space(dir, "[\"ok\"]");
-    ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' run space.json --out out > run.log 2>&1", dir,
-                         BIN),
-                     0);
-    ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' report out --format html -o elsewhere.html "
-                         "> printed.txt && grep -qx elsewhere.html printed.txt && "
-                         "cmp elsewhere.html out/report.html",
-                         dir, BIN),
-                     0);
+    ck_assert_int_eq(
+        run("cd '%s' && '%s/hpsearch' run space.json --out out > run.log 2>&1", dir, BIN),
+        0);
+    ck_assert_int_eq(
+        run("cd '%s' && '%s/hpsearch' report out --format html -o elsewhere.html "
+            "> printed.txt && grep -qx elsewhere.html printed.txt && "
+            "cmp elsewhere.html out/report.html",
+            dir, BIN),
+        0);
     /* --output only with html; a directory that does not exist is named. */
-    ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' report out --output x.html 2> err.txt", dir,
-                         BIN),
-                     2);
-    ck_assert_int_eq(run("grep -q -- '--output: only with --format html' '%s/err.txt'", dir),
-                     0);
+    ck_assert_int_eq(
+        run("cd '%s' && '%s/hpsearch' report out --output x.html 2> err.txt", dir, BIN),
+        2);
+    ck_assert_int_eq(
+        run("grep -q -- '--output: only with --format html' '%s/err.txt'", dir), 0);
     ck_assert_int_ne(run("cd '%s' && '%s/hpsearch' report out --format html "
                          "--output no/such/dir/r.html 2> err.txt",
                          dir, BIN),
                      0);
     ck_assert_int_eq(run("grep -q 'no/such/dir' '%s/err.txt'", dir), 0);
-    ck_assert_int_eq(run("cd '%s' && '%s/hpsearch' report out --format pdf 2> err.txt", dir, BIN),
-                     2);
+    ck_assert_int_eq(
+        run("cd '%s' && '%s/hpsearch' report out --format pdf 2> err.txt", dir, BIN), 2);
     ck_assert_int_eq(run("grep -q 'markdown or html' '%s/err.txt'", dir), 0);
 }
 END_TEST
@@ -196,16 +205,18 @@ START_TEST(test_report_html_is_refreshed_while_the_sweep_runs)
              " \"strategy\": {\"type\": \"grid\"},\n"
              " \"seeds\": [0],\n"
              " \"parallel\": 1,\n"
-             " \"params\": {\"mode\": {\"type\": \"choice\", \"values\": [\"ok\", \"slow\"]},\n"
+             " \"params\": {\"mode\": {\"type\": \"choice\", \"values\": [\"ok\", "
+             "\"slow\"]},\n"
              "            \"ms\": 1500}}\n",
              BIN);
     char path[512];
     snprintf(path, sizeof path, "%s/space.json", dir);
     write_text(path, space);
-    ck_assert_int_eq(run("cd '%s' && ('%s/hpsearch' run space.json --out out > run.log 2>&1; "
-                         "touch done) &",
-                         dir, BIN),
-                     0);
+    ck_assert_int_eq(
+        run("cd '%s' && ('%s/hpsearch' run space.json --out out > run.log 2>&1; "
+            "touch done) &",
+            dir, BIN),
+        0);
     char report[512];
     char done[512];
     snprintf(report, sizeof report, "%s/out/report.html", dir);
@@ -295,29 +306,33 @@ static void generate_journal(const char *dir, size_t trials)
         int epochs = fails ? 5 : 40;
         double best = -1;
         for (int e = 1; e <= epochs; e++) {
-            double acc = 1 - (x - 0.3) * (x - 0.3) - 0.4 / e + 0.01 * sin((double)(c * 7 + e));
+            double acc =
+                1 - (x - 0.3) * (x - 0.3) - 0.4 / e + 0.01 * sin((double)(c * 7 + e));
             best = fmax(best, acc);
-            snprintf(record, sizeof record,
-                     "{\"event\":\"report\",\"trial\":\"c%04zu-s0\",\"config\":%zu,\"seed\":0,"
-                     "\"line\":{\"epoch\":%d,\"train_loss\":%.17g,\"val_loss\":%.17g,"
-                     "\"val_accuracy\":%.17g,\"seconds\":0.25}}",
-                     c, c, e, 1.0 / e + x, 1.2 / e + x, acc);
+            snprintf(
+                record, sizeof record,
+                "{\"event\":\"report\",\"trial\":\"c%04zu-s0\",\"config\":%zu,\"seed\":0,"
+                "\"line\":{\"epoch\":%d,\"train_loss\":%.17g,\"val_loss\":%.17g,"
+                "\"val_accuracy\":%.17g,\"seconds\":0.25}}",
+                c, c, e, 1.0 / e + x, 1.2 / e + x, acc);
             put_record(out, record);
         }
         if (fails) {
             failed++;
-            snprintf(record, sizeof record,
-                     "{\"event\":\"end\",\"trial\":\"c%04zu-s0\",\"config\":%zu,\"seed\":0,"
-                     "\"attempt\":1,\"seconds\":1.25,\"exit_status\":7,\"units\":5,"
-                     "\"status\":\"failed\",\"failure\":\"exit_code\","
-                     "\"reason\":\"exited with status 7\"}",
-                     c, c);
+            snprintf(
+                record, sizeof record,
+                "{\"event\":\"end\",\"trial\":\"c%04zu-s0\",\"config\":%zu,\"seed\":0,"
+                "\"attempt\":1,\"seconds\":1.25,\"exit_status\":7,\"units\":5,"
+                "\"status\":\"failed\",\"failure\":\"exit_code\","
+                "\"reason\":\"exited with status 7\"}",
+                c, c);
         } else {
-            snprintf(record, sizeof record,
-                     "{\"event\":\"end\",\"trial\":\"c%04zu-s0\",\"config\":%zu,\"seed\":0,"
-                     "\"attempt\":1,\"seconds\":10.5,\"exit_status\":0,\"units\":40,"
-                     "\"status\":\"ok\",\"score\":%.17g,\"score_epoch\":40}",
-                     c, c, best);
+            snprintf(
+                record, sizeof record,
+                "{\"event\":\"end\",\"trial\":\"c%04zu-s0\",\"config\":%zu,\"seed\":0,"
+                "\"attempt\":1,\"seconds\":10.5,\"exit_status\":0,\"units\":40,"
+                "\"status\":\"ok\",\"score\":%.17g,\"score_epoch\":40}",
+                c, c, best);
         }
         put_record(out, record);
     }
@@ -349,13 +364,15 @@ START_TEST(test_report_html_of_10000_trials_stays_a_few_mb)
     ck_assert_int_eq(stat(WORK "/large/journal.jsonl", &journal), 0);
 
     start = now_s();
-    ck_assert_int_eq(run("'%s/hpsearch' report '%s' --format html > /dev/null", BIN, dir), 0);
+    ck_assert_int_eq(run("'%s/hpsearch' report '%s' --format html > /dev/null", BIN, dir),
+                     0);
     double built = now_s() - start;
     struct stat page;
     ck_assert_int_eq(stat(WORK "/large/report.html", &page), 0);
-    printf("report.html of 10,000 trials x 40 epochs: %.2f MB from a %.1f MB journal, built "
-           "in %.2f s (journal generated in %.2f s)\n",
-           (double)page.st_size / 1e6, (double)journal.st_size / 1e6, built, generated);
+    printf(
+        "report.html of 10,000 trials x 40 epochs: %.2f MB from a %.1f MB journal, built "
+        "in %.2f s (journal generated in %.2f s)\n",
+        (double)page.st_size / 1e6, (double)journal.st_size / 1e6, built, generated);
     ck_assert_int_lt(page.st_size, 5 * 1000 * 1000);
 
     json_t *data = page_data(WORK "/large/report.html");
@@ -365,7 +382,8 @@ START_TEST(test_report_html_of_10000_trials_stays_a_few_mb)
     ck_assert_int_ge(cap, 4);
     size_t i;
     json_t *t;
-    json_array_foreach(trials, i, t) {
+    json_array_foreach(trials, i, t)
+    {
         json_t *x = json_object_get(t, "x");
         ck_assert_uint_le(json_array_size(x), (size_t)cap + 1);
         ck_assert_uint_ge(json_array_size(x), 2);
@@ -376,13 +394,16 @@ START_TEST(test_report_html_of_10000_trials_stays_a_few_mb)
     }
     /* The history has every trial; the importance finds x (the objective's
      * only cause) far ahead of act (no effect). */
-    ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(data, "history"), "score")),
-                      10000);
+    ck_assert_uint_eq(
+        json_array_size(json_object_get(json_object_get(data, "history"), "score")),
+        10000);
     json_t *importance = json_object_get(data, "importance");
-    double x_share = json_number_value(json_object_get(json_array_get(importance, 0), "eps2"));
-    double act_share = json_number_value(json_object_get(json_array_get(importance, 2), "eps2"));
-    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(importance, 0), "name")),
-                     "x");
+    double x_share =
+        json_number_value(json_object_get(json_array_get(importance, 0), "eps2"));
+    double act_share =
+        json_number_value(json_object_get(json_array_get(importance, 2), "eps2"));
+    ck_assert_str_eq(
+        json_string_value(json_object_get(json_array_get(importance, 0), "name")), "x");
     ck_assert_double_gt(x_share, 0.5);
     ck_assert_double_lt(act_share, 0.05);
     json_decref(data);

@@ -78,8 +78,8 @@ END_TEST
 
 START_TEST(test_report_html_embeds_the_data_so_no_string_can_end_the_script)
 {
-    json_t *data = json_pack("{s:s, s:f}", "name", "</script><script>alert(1)</script>",
-                             "x", 0.25);
+    json_t *data =
+        json_pack("{s:s, s:f}", "name", "</script><script>alert(1)</script>", "x", 0.25);
     size_t len = 0;
     char *page = report_html_render(data, &len);
     ck_assert_ptr_nonnull(page);
