@@ -66,5 +66,5 @@ add_dependencies(check_e2e_report_html hpsearch fake_trainer)
 # screenshots in e2e-work/report_browser/.
 add_test(NAME report_browser
          COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/report_browser.sh ${PROJECT_BINARY_DIR}/bin
-                 ${CMAKE_CURRENT_BINARY_DIR}/e2e-work/report_browser)
+                 ${PROJECT_BINARY_DIR}/e2e-work/report_browser)
 set_tests_properties(report_browser PROPERTIES TIMEOUT 600)
