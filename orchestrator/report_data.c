@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "journal_line.h"
 #include "state.h"
 #include "trial.h"
@@ -50,21 +51,6 @@ struct scan {
     json_t *history_sec;
     json_t *decisions;
 };
-
-static int grow(void **items, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return 0;
-    size_t next = *cap ? *cap * 2 : 16;
-    while (next < need)
-        next *= 2;
-    void *bigger = realloc(*items, next * size);
-    if (!bigger)
-        return -1;
-    *items = bigger;
-    *cap = next;
-    return 0;
-}
 
 /* A finite number as JSON, else null. */
 static json_t *number_or_null(double value)
@@ -145,18 +131,22 @@ static int scan_report(struct scan *scan, size_t trial, const json_t *line)
         int metric = metric_index(scan, key);
         if (metric < 0)
             continue;
-        if (grow((void **)&scan->pool, &scan->pool_cap, scan->pool_count + 1,
-                 sizeof *scan->pool) < 0)
+        struct pooled_value *pool =
+            hp_grow(scan->pool, &scan->pool_cap, scan->pool_count + 1, sizeof *pool);
+        if (!pool)
             return -1;
+        scan->pool = pool;
         scan->pool[scan->pool_count++] =
             (struct pooled_value){(unsigned short)metric, json_number_value(value)};
         point.count++;
     }
     if (point.count == 0)
         return 0;
-    if (grow((void **)&curve->points, &curve->cap, curve->count + 1,
-             sizeof *curve->points) < 0)
+    struct point *points =
+        hp_grow(curve->points, &curve->cap, curve->count + 1, sizeof *points);
+    if (!points)
         return -1;
+    curve->points = points;
     curve->points[curve->count++] = point;
     return 0;
 }
