@@ -9,9 +9,10 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# Everything hpsearch needs, all from Debian's own archive.
+# Everything hpsearch needs, all from Debian's own archive (chromium only runs
+# the HTML report's browser test).
 PACKAGES=(build-essential cmake pkg-config libuv1-dev libjansson-dev libopenblas-dev
-          check zlib1g-dev dataset-fashion-mnist python3-numpy python3-protobuf)
+          check zlib1g-dev dataset-fashion-mnist python3-numpy python3-protobuf chromium)
 
 say() { printf '== %s\n' "$*"; }
 

@@ -19,6 +19,7 @@ enum report_format {
     REPORT_JSON,
     REPORT_MARKDOWN,
     REPORT_TENSORBOARD, /* event files under DIR/tensorboard (tensorboard.h) */
+    REPORT_HTML, /* report_html.h: a page written to a file, not to `out` */
 };
 
 /* Counts, each running trial's latest metrics, the best config so far with

@@ -18,6 +18,7 @@
 #include "growth.h"
 #include "path.h"
 #include "inspect.h"
+#include "report_html.h"
 #include "rerun.h"
 #include "space.h"
 #include "sweep.h"
@@ -64,6 +65,7 @@ enum option_id {
     OPT_TOP,
     OPT_FORMAT,
     OPT_CONFIG,
+    OPT_OUTPUT,
     OPT_HELP,
     OPT_VERSION,
     OPT_MAX_TIME,
@@ -97,9 +99,12 @@ static const struct option_spec OPTIONS[] = {
     {OPT_OUT, 0, "out", "DIR", ONLY(CMD_RUN), "run: output directory (default: runs/<name>)"},
     {OPT_TOP, 0, "top", "N", ONLY(CMD_REPORT), "report: only the N best configs"},
     {OPT_FORMAT, 0, "format", "FMT", ONLY(CMD_REPORT) | ONLY(CMD_COMPARE),
-     "report: table (default), csv, json, markdown or tensorboard; compare: table or json"},
+     "report: table (default), csv, json, markdown, tensorboard or html (writes "
+     "DIR/report.html); compare: table or json"},
     {OPT_CONFIG, 0, "config", "I J", ONLY(CMD_COMPARE),
      "compare: config I of DIR_A against config J of DIR_B (default: each one's best)"},
+    {OPT_OUTPUT, 'o', "output", "FILE", ONLY(CMD_REPORT),
+     "report --format html: write the page to FILE instead"},
     {OPT_HELP, 'h', "help", NULL, ANY_COMMAND, "show this help and exit"},
     {OPT_VERSION, 0, "version", NULL, ANY_COMMAND, "show the version and exit"},
     {OPT_MAX_TIME, 0, "max-time", "TIME", ONLY(CMD_RUN) | ONLY(CMD_RESUME),
@@ -128,6 +133,7 @@ struct cli {
     long top;              /* 0 = all */
     enum report_format format;
     const char *out;
+    const char *output;    /* report --output */
     const char *operand;
     double max_time_s;     /* 0 = not given */
     long max_trials;       /* 0 = not given */
@@ -251,7 +257,7 @@ static int apply_option(struct cli *cli, const struct option_spec *o, const char
         return 0;
     case OPT_FORMAT: {
         static const char *const formats[] = {"table", "csv", "json", "markdown",
-                                              "tensorboard"};
+                                              "tensorboard", "html"};
         for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
             if (strcmp(value, formats[i]) == 0) {
                 cli->format = (enum report_format)i;
@@ -259,7 +265,7 @@ static int apply_option(struct cli *cli, const struct option_spec *o, const char
             }
         }
         return usage_error(
-            "option %s: expected table, csv, json, markdown or tensorboard, got \"%s\"",
+            "option %s: expected table, csv, json, markdown, tensorboard or html, got \"%s\"",
             name, value);
     }
     case OPT_METRIC:
@@ -285,6 +291,11 @@ static int apply_option(struct cli *cli, const struct option_spec *o, const char
     }
     case OPT_CONFIG:
         return 0; /* parsed in parse_cli: it takes two values */
+    case OPT_OUTPUT:
+        if (!*value)
+            return usage_error("option %s: expected a file name%s", name, "");
+        cli->output = value;
+        return 0;
     case OPT_HELP:
         print_help(stdout);
         return 1;
@@ -377,6 +388,8 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
         return usage_error("missing command%s%s (expected: run, resume, status, report, best, rerun or "
                            "compare)",
                            "", "");
+    if (cli->output && cli->format != REPORT_HTML)
+        return usage_error("option --output: only with --format html%s%s", "", "");
     if (!cli->operand || (cli->command->operand_count == 2 && !cli->operand2))
         return usage_error("%s: missing %s", cli->command->name, cli->command->operands);
     return 0;
@@ -488,6 +501,10 @@ static enum hp_exit_code run_command(const struct cli *cli, const struct space *
         code = inspect_status(space, dir, stdout, err);
         break;
     case CMD_REPORT:
+        if (cli->format == REPORT_HTML) {
+            code = report_html_command(space, dir, cli->output, stdout, err);
+            break;
+        }
         code = inspect_report(space, dir, (size_t)cli->top, cli->format, &cli->ranking,
                               stdout, err);
         break;

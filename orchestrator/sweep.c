@@ -32,6 +32,8 @@
 #include "proctree.h"
 #include "progress.h"
 #include "provenance.h"
+#include "report_html.h"
+#include "report_live.h"
 #include "results.h"
 #include "retention.h"
 #include "seedcheck.h"
@@ -72,6 +74,7 @@ struct sweep {
     struct launch_context launch;
     struct proctree tree;      /* every process of every trial */
     struct tensorboard *tb;    /* "tensorboard": true; NULL otherwise or after a failure */
+    struct report_live report; /* report.html, refreshed while it runs */
 };
 
 /* The trial's owner data: which seed it runs. */
@@ -838,6 +841,7 @@ static void close_loop_handles(struct sweep *sweep)
         return;
     sweep->handles_open = 0;
     trial_close_loop();
+    report_live_close(&sweep->report);
     uv_close((uv_handle_t *)&sweep->tick, NULL);
     uv_close((uv_handle_t *)&sweep->deadline, NULL);
     uv_close((uv_handle_t *)&sweep->sigint, NULL);
@@ -977,6 +981,14 @@ static void run_retention(void *data)
     free(job);
 }
 
+static void warn_report(void *data, const struct hp_error *err)
+{
+    struct sweep *sweep = data;
+    struct hp_error warning = *err;
+    snprintf(warning.source, sizeof warning.source, "report.html");
+    progress_warn(&sweep->progress, &warning);
+}
+
 static void on_journal_failed(void *data, const struct hp_error *err)
 {
     fail_sweep(data, err);
@@ -994,6 +1006,7 @@ static void on_config_complete(struct sweep_state *state, size_t index, void *ct
         json_object_set_new(record, "std", json_real(config->summary.std));
     }
     note(sweep, record);
+    report_live_config_done(&sweep->report);
     struct retention_job *job = malloc(sizeof *job);
     if (!job)
         return; /* out of memory: files are kept, which is safe */
@@ -1098,6 +1111,13 @@ static enum hp_exit_code run_loop(struct sweep *sweep, struct hp_error *err)
         uv_timer_start(&sweep->tick, on_tick, 1000, 1000);
         uv_signal_start(&sweep->sigwinch, on_resize, SIGWINCH);
     }
+    struct hp_error report_err;
+    hp_error_init(&report_err);
+    if (report_live_start(&sweep->report, &sweep->loop, space, sweep->opts->out_dir,
+                          &report_err) < 0)
+        progress_warn(&sweep->progress, &report_err);
+    sweep->report.on_warn = warn_report;
+    sweep->report.ctx = sweep;
 
     pump(sweep);
     uv_run(&sweep->loop, UV_RUN_DEFAULT);
@@ -1136,6 +1156,13 @@ static enum hp_exit_code run_loop(struct sweep *sweep, struct hp_error *err)
     int results_rc = results_write(&view, &results_err);
     results_print_summary(&view, stdout);
     seedcheck_warn(state, sweep->opts->out_dir, stdout);
+    /* The page is for people: failing to write it does not fail the sweep. */
+    hp_error_init(&report_err);
+    if (report_html_write(space, sweep->opts->out_dir, sweep->report.path, NULL,
+                          &report_err) < 0)
+        warn_report(sweep, &report_err);
+    else
+        printf("report: %s\n", sweep->report.path);
     /* The first fatal error is the one to report: a full disk shows first in
      * the journal, and results.json failing after it says nothing new. */
     if (sweep->fatal) {

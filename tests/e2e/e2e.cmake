@@ -97,3 +97,16 @@ foreach(tb_case sweep failures schedule resume)
                    ${CMAKE_CURRENT_BINARY_DIR}/e2e-work/tensorboard.${tb_case})
   set_tests_properties(tensorboard.${tb_case} PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77)
 endforeach()
+
+# The HTML report: its data from real sweeps, the refresh while a sweep runs,
+# and the size and build time at 10,000 trials.
+hp_add_check_test(check_e2e_report_html SOURCES e2e/check_e2e_report_html.c
+                  LIBS hp_orchestrator PkgConfig::JANSSON TIMEOUT 600)
+add_dependencies(check_e2e_report_html hpsearch fake_trainer)
+
+# The HTML report in headless Chromium: every plot drew, no console errors;
+# screenshots in e2e-work/report_browser/.
+add_test(NAME report_browser
+         COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/report_browser.sh ${PROJECT_BINARY_DIR}/bin
+                 ${PROJECT_BINARY_DIR}/e2e-work/report_browser)
+set_tests_properties(report_browser PROPERTIES TIMEOUT 600)

@@ -5,6 +5,8 @@ set_target_properties(fake_trainer PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT
 hp_add_check_test(check_linebuf SOURCES unit/check_linebuf.c LIBS hp_orchestrator)
 hp_add_check_test(check_stats SOURCES unit/check_stats.c LIBS hp_orchestrator)
 hp_add_check_test(check_hypothesis SOURCES unit/check_hypothesis.c LIBS hp_orchestrator)
+
+hp_add_check_test(check_report_data SOURCES unit/check_report_data.c LIBS hp_orchestrator)
 hp_add_check_test(check_command SOURCES unit/check_command.c LIBS hp_orchestrator)
 hp_add_check_test(check_trial SOURCES unit/check_trial.c LIBS hp_orchestrator)
 add_dependencies(check_trial fake_trainer)
