@@ -188,7 +188,7 @@ START_TEST(test_report_html_output_flag_and_bad_uses)
     ck_assert_int_eq(run("grep -q 'no/such/dir' '%s/err.txt'", dir), 0);
     ck_assert_int_eq(
         run("cd '%s' && '%s/hpsearch' report out --format pdf 2> err.txt", dir, BIN), 2);
-    ck_assert_int_eq(run("grep -q 'markdown or html' '%s/err.txt'", dir), 0);
+    ck_assert_int_eq(run("grep -q 'markdown, tensorboard or html' '%s/err.txt'", dir), 0);
 }
 END_TEST
 

@@ -91,7 +91,7 @@ EOF
     # A bad format name is refused with the list of formats.
     "$hpsearch" report "$work/real" --format tensorbored >"$work/bad.out" 2>&1 &&
         fail "an unknown format was accepted"
-    grep -q "expected table, csv, json, markdown or tensorboard" "$work/bad.out" ||
+    grep -q "expected table, csv, json, markdown, tensorboard or html" "$work/bad.out" ||
         { cat "$work/bad.out"; fail "an unknown format's message"; }
     # Files that cannot be written are said once and end the live files, not
     # the sweep; the report then fails naming the path.
