@@ -66,6 +66,7 @@ enum option_id {
     OPT_FORMAT,
     OPT_CONFIG,
     OPT_OUTPUT,
+    OPT_COMPARE,
     OPT_HELP,
     OPT_VERSION,
     OPT_MAX_TIME,
@@ -101,10 +102,14 @@ static const struct option_spec OPTIONS[] = {
     {OPT_FORMAT, 0, "format", "FMT", ONLY(CMD_REPORT) | ONLY(CMD_COMPARE),
      "report: table (default), csv, json, markdown, tensorboard or html (writes "
      "DIR/report.html); compare: table or json"},
-    {OPT_CONFIG, 0, "config", "I J", ONLY(CMD_COMPARE),
-     "compare: config I of DIR_A against config J of DIR_B (default: each one's best)"},
+    {OPT_CONFIG, 0, "config", "I J", ONLY(CMD_COMPARE) | ONLY(CMD_REPORT),
+     "compare: config I of DIR_A against config J of DIR_B (default: each one's best); "
+     "report --compare: the same, of DIR and DIR_B"},
     {OPT_OUTPUT, 'o', "output", "FILE", ONLY(CMD_REPORT),
      "report --format html: write the page to FILE instead"},
+    {OPT_COMPARE, 0, "compare", "DIR_B", ONLY(CMD_REPORT),
+     "report --format html: add a section comparing DIR with sweep DIR_B, as "
+     "`hpsearch compare DIR DIR_B` does (the page goes to DIR/report-compare.html)"},
     {OPT_HELP, 'h', "help", NULL, ANY_COMMAND, "show this help and exit"},
     {OPT_VERSION, 0, "version", NULL, ANY_COMMAND, "show the version and exit"},
     {OPT_MAX_TIME, 0, "max-time", "TIME", ONLY(CMD_RUN) | ONLY(CMD_RESUME),
@@ -134,6 +139,7 @@ struct cli {
     enum report_format format;
     const char *out;
     const char *output;    /* report --output */
+    const char *compare_with; /* report --compare */
     const char *operand;
     double max_time_s;     /* 0 = not given */
     long max_trials;       /* 0 = not given */
@@ -291,6 +297,11 @@ static int apply_option(struct cli *cli, const struct option_spec *o, const char
     }
     case OPT_CONFIG:
         return 0; /* parsed in parse_cli: it takes two values */
+    case OPT_COMPARE:
+        if (!*value)
+            return usage_error("option %s: expected a sweep directory%s", name, "");
+        cli->compare_with = value;
+        return 0;
     case OPT_OUTPUT:
         if (!*value)
             return usage_error("option %s: expected a file name%s", name, "");
@@ -390,6 +401,12 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
                            "", "");
     if (cli->output && cli->format != REPORT_HTML)
         return usage_error("option --output: only with --format html%s%s", "", "");
+    if (cli->compare_with && cli->format != REPORT_HTML)
+        return usage_error("option --compare: only with --format html (or use `hpsearch "
+                           "compare`)%s%s",
+                           "", "");
+    if (cli->pick.given && cli->command->id == CMD_REPORT && !cli->compare_with)
+        return usage_error("option --config: with report, only with --compare%s%s", "", "");
     if (!cli->operand || (cli->command->operand_count == 2 && !cli->operand2))
         return usage_error("%s: missing %s", cli->command->name, cli->command->operands);
     return 0;
@@ -502,7 +519,8 @@ static enum hp_exit_code run_command(const struct cli *cli, const struct space *
         break;
     case CMD_REPORT:
         if (cli->format == REPORT_HTML) {
-            code = report_html_command(space, dir, cli->output, stdout, err);
+            code = report_html_command(space, dir, cli->output, cli->compare_with,
+                                       &cli->pick, stdout, err);
             break;
         }
         code = inspect_report(space, dir, (size_t)cli->top, cli->format, &cli->ranking,

@@ -60,10 +60,21 @@ char *report_html_render(const json_t *data, size_t *len)
 int report_html_write(const struct space *space, const char *dir, const char *path,
                       size_t *bytes, struct hp_error *err)
 {
+    return report_html_write_compared(space, dir, path, NULL, bytes, err);
+}
+
+int report_html_write_compared(const struct space *space, const char *dir,
+                               const char *path, const json_t *comparison,
+                               size_t *bytes, struct hp_error *err)
+{
     json_t *data;
     int rc = report_data_build(space, dir, &data, err);
     if (rc < 0)
         return rc;
+    if (comparison && json_object_set(data, "compare", (json_t *)comparison) < 0) {
+        json_decref(data);
+        return hp_error_set(err, "", "out of memory while writing %s", path);
+    }
     size_t len = 0;
     char *page = report_html_render(data, &len);
     json_decref(data);
@@ -77,13 +88,27 @@ int report_html_write(const struct space *space, const char *dir, const char *pa
 }
 
 enum hp_exit_code report_html_command(const struct space *space, const char *dir,
-                                      const char *output, FILE *out, struct hp_error *err)
+                                      const char *output, const char *compare_with,
+                                      const struct compare_pick *pick, FILE *out,
+                                      struct hp_error *err)
 {
+    json_t *comparison = NULL;
+    if (compare_with) {
+        enum hp_exit_code code = HP_EXIT_OK;
+        comparison = compare_sweeps_json(dir, compare_with, pick, &code, err);
+        if (!comparison)
+            return code;
+    }
     char path[HP_PATH_MAX];
-    if (!output && hp_path_join(path, sizeof path, err, dir, "report.html", NULL) < 0)
+    if (!output && hp_path_join(path, sizeof path, err, dir,
+                                compare_with ? "report-compare.html" : "report.html",
+                                NULL) < 0) {
+        json_decref(comparison);
         return HP_EXIT_RUNTIME;
+    }
     const char *target = output ? output : path;
-    int rc = report_html_write(space, dir, target, NULL, err);
+    int rc = report_html_write_compared(space, dir, target, comparison, NULL, err);
+    json_decref(comparison);
     if (rc < 0)
         return rc == JOURNAL_LINE_UNREADABLE ? HP_EXIT_JOURNAL : HP_EXIT_RUNTIME;
     fprintf(out, "%s\n", target);

@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <stdio.h>
 
+#include "compare.h"
 #include "error.h"
 #include "exit_codes.h"
 #include "space.h"
@@ -32,10 +33,21 @@ char *report_html_render(const json_t *data, size_t *len);
 int report_html_write(const struct space *space, const char *dir, const char *path,
                       size_t *bytes, struct hp_error *err);
 
+/* The same with `comparison` (borrowed; NULL: none), compare_states_json's
+ * document, embedded as the data's "compare": the page then draws a section
+ * comparing the sweep with another. */
+int report_html_write_compared(const struct space *space, const char *dir,
+                               const char *path, const json_t *comparison,
+                               size_t *bytes, struct hp_error *err);
+
 /* The command: writes `output` (NULL: DIR/report.html) and prints its path
- * on `out`. */
+ * on `out`. With `compare_with` (NULL: none), the page also compares DIR
+ * with that sweep as `hpsearch compare DIR compare_with` would (`pick` says
+ * which configs), and `output` NULL means DIR/report-compare.html: a sweep
+ * still running rewrites DIR/report.html without that section. */
 enum hp_exit_code report_html_command(const struct space *space, const char *dir,
-                                      const char *output, FILE *out,
+                                      const char *output, const char *compare_with,
+                                      const struct compare_pick *pick, FILE *out,
                                       struct hp_error *err);
 
 #endif

@@ -80,6 +80,14 @@ render() {
     page=$("$BIN/hpsearch" report "$name" --format html --output "$name.html")
     [ "$page" = "$name.html" ] || fail "$name: report printed '$page', not the file it wrote"
     cmp -s "$name/report.html" "$name.html" || fail "$name: report.html differs from a rebuild"
+    check_page "$name" "$required" "$may_be_empty"
+}
+
+# check_page NAME REQUIRED_PLOTS MAY_BE_EMPTY: NAME.html in a real browser.
+check_page() {
+    name=$1
+    required=$2
+    may_be_empty=$3
 
     # Nothing outside the file: no src, href, url() or import; the only
     # http is the SVG namespace.
@@ -136,4 +144,11 @@ grep -q '"failure":"exit_code"' real.html || fail "real: no failed trial in the 
 grep -q '"fit":"' real.html || fail "real: no fit verdict in the page"
 render asha "$COMMON rungs param-x param-c" "importance"
 render pbt "$COMMON lineage param-x param-lr" "importance"
+# The real sweep compared with the asha one (same objective, seeds 0 and 1:
+# paired), as a section of the real sweep's page.
+"$BIN/hpsearch" report real --format html --compare asha --output compare.html > compare.out 2>&1 ||
+    fail "compare: report --compare failed: $(cat compare.out)"
+grep -q '"compare": *{' compare.html || grep -q '"compare":{' compare.html ||
+    fail "compare: no comparison in the page's data"
+check_page compare "$COMMON compare param-lr" ""
 echo "report_browser: every plot drew, no errors"
