@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fnv1a.h"
 #include "journal_line.h"
 #include "metric_line.h"
 
@@ -21,6 +22,8 @@ static void trial_reset(struct trial_metrics *t, size_t count)
     json_decref(t->best);
     json_decref(t->final);
     t->last = t->best = t->final = NULL;
+    t->lines_hash = HP_FNV1A64_OFFSET;
+    t->line_count = 0;
     for (size_t k = 0; k < count; k++)
         t->best_value[k] = t->last_value[k] = NAN;
 }
@@ -43,11 +46,27 @@ trial_of(struct metrics_scan *scan, const struct sweep_state *state, const json_
     return NULL;
 }
 
+/* Folds `line`, "seconds" dropped (the one field that differs between
+ * identical runs), into the trial's hash of its lines. */
+static void hash_line(struct trial_metrics *t, const json_t *line)
+{
+    json_t *copy = json_deep_copy(line);
+    json_object_del(copy, "seconds");
+    char *text = copy ? hp_json_dumps(copy, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(copy);
+    if (!text)
+        return;
+    t->lines_hash = hp_fnv1a64(t->lines_hash, text, strlen(text) + 1);
+    t->line_count++;
+    free(text);
+}
+
 /* One metric line of a trial: a {"final": true} line is kept as its final
  * line; any other (but a checkpoint report) is its latest line and may be
  * its best. */
 static void take_line(struct metrics_scan *scan, struct trial_metrics *t, json_t *line)
 {
+    hash_line(t, line);
     if (json_is_true(json_object_get(line, "final"))) {
         json_decref(t->final);
         t->final = json_incref(line);

@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 #include "space.h"
@@ -31,6 +32,9 @@ struct trial_metrics {
     json_t *final;      /* its {"final": true} line, or NULL (owned) */
     double *best_value; /* (objective_count) best finite value of each; NaN if none */
     double *last_value; /* (objective_count) last value of each; NaN if none */
+    uint64_t lines_hash; /* FNV-1a of its lines as the journal has them ("seconds"
+                            dropped), each ended by a NUL: seedcheck.h */
+    size_t line_count;
 };
 
 struct metrics_scan {

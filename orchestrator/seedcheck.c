@@ -1,10 +1,11 @@
 /*
  * Seed-ignoring trainers. See seedcheck.h.
  *
- * Each trial's metric lines are folded into one FNV-1a 64 hash as the
- * journal is read, so memory is one hash per trial whatever the trainers
- * print. A start record that begins from scratch (no resume_from) begins the
- * trial's lines again: only its final attempt counts.
+ * Each trial's metric lines are folded into one FNV-1a 64 hash as
+ * metrics_scan reads the journal, so memory is one hash per trial whatever
+ * the trainers print. A start record that begins from scratch (no
+ * resume_from) begins the trial's lines again: only its final attempt
+ * counts.
  */
 #include "seedcheck.h"
 
@@ -12,125 +13,44 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "journal_line.h"
-#include "metric_line.h"
-
-struct lines_hash {
-    uint64_t hash;
-    size_t lines;
-};
-
-static const uint64_t FNV_OFFSET = 0xcbf29ce484222325ULL;
-
-static uint64_t fnv1a(uint64_t h, const char *data, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)data[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
-/* The slot of (config, seed value) in `hashes`, laid out config by config
- * from `first` (first[c] is config c's first slot); NULL if unknown. */
-static struct lines_hash *slot_of(const struct sweep_state *state, const size_t *first,
-                                  struct lines_hash *hashes, const json_t *record)
-{
-    json_t *config = json_object_get(record, "config");
-    json_t *seed = json_object_get(record, "seed");
-    if (!json_is_integer(config) || !json_is_integer(seed) ||
-        json_integer_value(config) < 0 ||
-        (size_t)json_integer_value(config) >= state->config_count)
-        return NULL;
-    size_t c = (size_t)json_integer_value(config);
-    const struct config_record *cr = &state->configs[c];
-    for (size_t s = 0; s < cr->seed_count; s++)
-        if (cr->seeds[s].seed == (uint64_t)json_integer_value(seed))
-            return &hashes[first[c] + s];
-    return NULL;
-}
-
-/* Folds one report's line ("seconds" dropped) into its trial's hash. */
-static void fold_line(struct lines_hash *slot, const json_t *line)
-{
-    json_t *copy = json_deep_copy(line);
-    json_object_del(copy, "seconds");
-    char *text = copy ? hp_json_dumps(copy, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(copy);
-    if (!text)
-        return;
-    slot->hash = fnv1a(slot->hash, text, strlen(text) + 1); /* the NUL separates lines */
-    slot->lines++;
-    free(text);
-}
-
-static int read_hashes(const struct sweep_state *state, const char *dir,
-                       const size_t *first, struct lines_hash *hashes,
-                       struct hp_error *err)
-{
-    struct journal_line_reader reader;
-    int rc = journal_line_open(&reader, dir, err);
-    if (rc < 0)
-        return -1;
-    while ((rc = journal_line_next(&reader, err)) == 1) {
-        if (!strstr(reader.line, "\"start\"") && !strstr(reader.line, "\"report\""))
-            continue; /* most records: skip the parse */
-        json_t *record = json_loadb(reader.line, reader.len, 0, NULL);
-        const char *event = json_string_value(json_object_get(record, "event"));
-        struct lines_hash *slot = event ? slot_of(state, first, hashes, record) : NULL;
-        if (slot && strcmp(event, "start") == 0 &&
-            !json_is_string(json_object_get(record, "resume_from")))
-            *slot = (struct lines_hash){FNV_OFFSET, 0};
-        else if (slot && strcmp(event, "report") == 0 &&
-                 json_is_object(json_object_get(record, "line")))
-            fold_line(slot, json_object_get(record, "line"));
-        json_decref(record);
-    }
-    journal_line_close(&reader);
-    return rc < 0 ? -1 : 0;
-}
+#include "metrics_scan.h"
 
 int seedcheck_find(const struct sweep_state *state, const char *dir, size_t **configs,
                    size_t *count, struct hp_error *err)
 {
+    (void)dir; /* the scan reads state->out_dir, the same directory */
     *configs = NULL;
     *count = 0;
-    size_t trials = 0;
-    size_t *first = calloc(state->config_count + 1, sizeof *first);
-    for (size_t c = 0; first && c < state->config_count; c++) {
-        first[c] = trials;
-        trials += state->configs[c].seed_count;
-    }
-    struct lines_hash *hashes = first ? calloc(trials + 1, sizeof *hashes) : NULL;
-    size_t *found = hashes ? calloc(state->config_count + 1, sizeof *found) : NULL;
+    struct metrics_scan scan;
+    if (metrics_scan_run(&scan, state, NULL, 0, err) < 0)
+        return -1;
+    size_t *found = calloc(state->config_count + 1, sizeof *found);
     int rc = -1;
     if (!found) {
         hp_error_set(err, "", "out of memory");
         goto out;
     }
-    if (read_hashes(state, dir, first, hashes, err) < 0)
-        goto out;
     for (size_t c = 0; c < state->config_count; c++) {
         const struct config_record *config = &state->configs[c];
         size_t ok = 0;
         int same = 1;
-        const struct lines_hash *seen = NULL;
+        const struct trial_metrics *seen = NULL;
         for (size_t s = 0; s < config->seed_count && same; s++) {
-            const struct lines_hash *h = &hashes[first[c] + s];
+            const struct trial_metrics *t = &scan.trials[c][s];
             if (config->seeds[s].status != SEED_OK)
                 continue;
             ok++;
-            same = h->lines > 0 &&
-                   (!seen || (h->hash == seen->hash && h->lines == seen->lines));
-            seen = h;
+            same = t->line_count > 0 &&
+                   (!seen || (t->lines_hash == seen->lines_hash &&
+                              t->line_count == seen->line_count));
+            seen = t;
         }
         if (same && ok >= 2)
             found[(*count)++] = c;
     }
     rc = 0;
 out:
-    free(first);
-    free(hashes);
+    metrics_scan_free(&scan);
     if (rc == 0 && *count > 0)
         *configs = found;
     else

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fnv1a.h"
 #include "fsutil.h"
 #include "grow.h"
 #include "journal_line.h"
@@ -1318,11 +1319,7 @@ int state_requeue_running(struct sweep_state *state, struct hp_error *err)
 
 void state_hash_text(const char *data, size_t len, char out[24])
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)data[i];
-        h *= 0x100000001b3ULL;
-    }
+    uint64_t h = hp_fnv1a64(HP_FNV1A64_OFFSET, data, len);
     snprintf(out, 24, "%016" PRIx64, h);
 }
 
