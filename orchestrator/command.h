@@ -3,10 +3,11 @@
  *
  * Each template element may hold {name} placeholders: any param, plus {seed},
  * {trial_id}, {trial_dir}, and {gpu} and {cpus} (the trial's GPU and CPU ids,
- * comma-separated; empty without "resources"). Params that no placeholder uses are appended as
- * --name=value, except booleans (JSON true/false), which follow argparse's
- * store_true: true is a bare --name and false passes nothing; a boolean that
- * a placeholder uses is written "true" or "false" there. A doubled brace ({{ or
+ * comma-separated; empty without "resources"). Params that no placeholder
+ * uses are appended as --name=value, except booleans (JSON true/false),
+ * which follow argparse's store_true: true is a bare --name and false passes
+ * nothing; a boolean that a placeholder uses is written "true" or "false"
+ * there. A doubled brace ({{ or
  * }}) stands for a literal one. No shell is involved: every element is one argv
  * entry and a value is never re-split, whatever spaces or quotes it holds.
  */

@@ -51,11 +51,11 @@ struct launch_run {
  * --epochs=N), in HPSEARCH_PARAMS, and as HPSEARCH_BUDGET, with the
  * scheduler's full budget in HPSEARCH_BUDGET_MAX. The space's "env" is
  * added to every trial's environment (replacing hpsearch's own values), and
- * with "resources.gpus" the trial's GPUs are its CUDA_VISIBLE_DEVICES. Under "workdir": "trial"
- * the trainer runs in `dir`, so each literal element of the command (one
- * without placeholders) that is a relative path naming an existing file or
- * directory in hpsearch's directory, whole or as the VALUE of --name=VALUE,
- * is made absolute (launch_absolute_paths). Returns 0 or -1 with `err`
+ * with "resources.gpus" the trial's GPUs are its CUDA_VISIBLE_DEVICES.
+ * Under "workdir": "trial" the trainer runs in `dir`, so each literal
+ * element of the command (one without placeholders) that is a relative path
+ * naming an existing file or directory in hpsearch's directory, whole or as
+ * the VALUE of --name=VALUE, is made absolute (launch_absolute_paths). Returns 0 or -1 with `err`
  * set; on failure `out` holds nothing. */
 int launch_spec_build(const struct launch_context *ctx, const json_t *params,
                       const char *params_text, uint64_t seed, const char *trial_id,

@@ -90,17 +90,19 @@ static void on_done(struct trial *trial)
 static const struct trial_callbacks CALLBACKS = {on_object, on_done};
 
 /* Runs the trial to its end in `rerun_dir`. Returns 0 or -1. */
-static int run_again(const struct launch_spec *spec, const char *rerun_dir, double timeout_s,
-                     int in_dir, const struct resource_grant *grant, struct rerun *r,
-                     struct hp_error *err)
+static int run_again(const struct launch_spec *spec, const char *rerun_dir,
+                     double timeout_s, int in_dir, const struct resource_grant *grant,
+                     struct rerun *r, struct hp_error *err)
 {
     uv_loop_t loop;
     if (uv_loop_init(&loop) < 0 || trial_init_loop(&loop) < 0)
         return hp_error_set(err, "", "cannot start the event loop");
-    struct trial_spec trial_spec = {spec->argv, spec->env, rerun_dir, timeout_s, 10.0,
-                                    1u << 20, NULL, (uint64_t)64 << 20, NULL,
-                                    in_dir ? rerun_dir : NULL, grant->cpu,
-                                    grant->cpu_count};
+    struct trial_spec trial_spec = {spec->argv, spec->env,
+                                    rerun_dir,  timeout_s,
+                                    10.0,       1u << 20,
+                                    NULL,       (uint64_t)64 << 20,
+                                    NULL,       in_dir ? rerun_dir : NULL,
+                                    grant->cpu, grant->cpu_count};
     struct trial *trial = trial_start(&loop, &trial_spec, &CALLBACKS, r);
     int rc = trial ? 0 : hp_error_set(err, "", "out of memory");
     while (trial && !r->done)
@@ -207,10 +209,10 @@ enum hp_exit_code rerun_trial(const struct space *space, const char *dir,
     params = state_params(config);
     if (!params || fsutil_mkdirs(rerun_dir, err) < 0 ||
         launch_context_init(&ctx, space, trainer_path, dir) < 0 ||
-        launch_spec_build(&ctx, params, config->params_text, seed->seed, trial_id, rerun_dir,
-                          &run, &spec, err) < 0 ||
-        run_again(&spec, rerun_dir, space->timeout_s, space->workdir_trial, &grant, &r, err) <
-            0)
+        launch_spec_build(&ctx, params, config->params_text, seed->seed, trial_id,
+                          rerun_dir, &run, &spec, err) < 0 ||
+        run_again(&spec, rerun_dir, space->timeout_s, space->workdir_trial, &grant, &r,
+                  err) < 0)
         goto out;
 
     size_t n_recorded = json_array_size(recorded);

@@ -64,8 +64,8 @@ int spawn_trial(char *const argv[], char *const env[], const char *cwd, int join
     return spawn_trial_pinned(argv, env, cwd, join_fd, NULL, 0, out);
 }
 
-int spawn_trial_pinned(char *const argv[], char *const env[], const char *cwd, int join_fd,
-                       const int *cpus, int cpu_count, struct spawned *out)
+int spawn_trial_pinned(char *const argv[], char *const env[], const char *cwd,
+                       int join_fd, const int *cpus, int cpu_count, struct spawned *out)
 {
     cpu_set_t affinity;
     CPU_ZERO(&affinity);

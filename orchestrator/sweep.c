@@ -83,7 +83,7 @@ struct sweep {
 struct running_seed {
     struct sweep *sweep;
     struct seed_ref ref;
-    int pinned;                  /* holds `grant` (the space has "resources") */
+    int pinned; /* holds `grant` (the space has "resources") */
     struct resource_grant grant;
 };
 
@@ -776,7 +776,8 @@ static void launch(struct sweep *sweep, struct seed_ref ref)
     if (owner && sweep->space->resources.given) {
         if (resource_acquire(&sweep->pool, &owner->grant) < 0) {
             free(owner);
-            hp_error_set(&err, "resources", "no free CPUs or GPUs for trial %s", trial_id);
+            hp_error_set(&err, "resources", "no free CPUs or GPUs for trial %s",
+                         trial_id);
             fail_sweep(sweep, &err);
             return;
         }
@@ -786,8 +787,8 @@ static void launch(struct sweep *sweep, struct seed_ref ref)
     json_t *start = params ? record_head(sweep, "start", ref) : NULL;
     if (start && owner && owner->pinned) {
         json_object_set_new(start, "cpus", resource_grant_cpus_json(&owner->grant));
-        json_object_set_new(start, "gpus", resource_grant_gpus_json(&sweep->pool,
-                                                                     &owner->grant));
+        json_object_set_new(start, "gpus",
+                            resource_grant_gpus_json(&sweep->pool, &owner->grant));
     }
     if (start) {
         json_object_set_new(start, "attempt", json_integer(seed->attempts + 1));
@@ -819,9 +820,11 @@ static void launch(struct sweep *sweep, struct seed_ref ref)
     char gpus_text[RESOURCES_MAX_IDS * 8] = "";
     if (owner && owner->pinned) {
         resource_grant_cpus_text(&owner->grant, cpus_text, sizeof cpus_text);
-        resource_grant_gpus_text(&sweep->pool, &owner->grant, gpus_text, sizeof gpus_text);
+        resource_grant_gpus_text(&sweep->pool, &owner->grant, gpus_text,
+                                 sizeof gpus_text);
     }
-    struct launch_run run = {budget, resume_copy, owner && owner->pinned ? cpus_text : NULL,
+    struct launch_run run = {budget, resume_copy,
+                             owner && owner->pinned ? cpus_text : NULL,
                              owner && owner->pinned ? gpus_text : NULL};
     if (owner && launch_spec_build(&sweep->launch, params, config->params_text, seed->seed,
                                    trial_id, dir, &run, &spec, &err) == 0) {

@@ -78,8 +78,8 @@
  */
 #define _GNU_SOURCE /* sched_getaffinity */
 #include <fcntl.h>
-#include <sched.h>
 #include <math.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
