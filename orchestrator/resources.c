@@ -119,8 +119,11 @@ static int load_gpu_ids(const json_t *list, const char *path, struct resources_s
     return 0;
 }
 
-static int find_gpus(const char *path, struct resources_spec *out, struct hp_error *err)
+int resources_find_gpus(struct resources_spec *out, struct hp_error *err)
 {
+    const char *path = "resources.gpus";
+    if (out->gpus == 0 || out->gpu_count > 0)
+        return 0;
     char *found[RESOURCES_MAX_IDS];
     const char *visible = getenv("CUDA_VISIBLE_DEVICES");
     const char *from = "CUDA_VISIBLE_DEVICES";
@@ -144,6 +147,10 @@ static int find_gpus(const char *path, struct resources_spec *out, struct hp_err
     }
     memcpy(out->gpu_ids, found, (size_t)n * sizeof *found);
     out->gpu_count = (size_t)n;
+    if ((size_t)out->gpus > out->gpu_count)
+        return hp_error_set(err, path,
+                            "asks for %d GPUs per trial, but %s lists only %zu",
+                            out->gpus, from, out->gpu_count);
     return 0;
 }
 
@@ -187,10 +194,8 @@ int resources_load(const json_t *v, const char *path, int threads,
         snprintf(ids_path, sizeof ids_path, "%s.gpu_ids", path);
         if (load_gpu_ids(value, ids_path, out, err) < 0)
             return -1;
-    } else if (out->gpus > 0 && find_gpus(where, out, err) < 0) {
-        return -1;
     }
-    if ((size_t)out->gpus > out->gpu_count)
+    if (value && (size_t)out->gpus > out->gpu_count)
         return hp_error_set(err, where,
                             "asks for %d GPUs per trial, but the pool holds only %zu",
                             out->gpus, out->gpu_count);

@@ -32,11 +32,18 @@ struct resources_spec {
 };
 
 /* Loads "resources" (`v`, NULL when absent, at `path`) into `out`, with
- * `threads` (threads_per_trial) as the default cpus; finds the GPU pool when
- * gpus > 0 and refuses a request no pool can ever hold. Returns 0 or -1 with
- * `err` set at the JSON path. */
+ * `threads` (threads_per_trial) as the default cpus; refuses more GPUs per
+ * trial than "gpu_ids" holds. Returns 0 or -1 with `err` set at the JSON
+ * path. */
 int resources_load(const json_t *v, const char *path, int threads,
                    struct resources_spec *out, struct hp_error *err);
+
+/* Fills the GPU pool of a spec that asks for GPUs without "gpu_ids" (from
+ * CUDA_VISIBLE_DEVICES, else `nvidia-smi -L`) and refuses, at
+ * "resources.gpus", a request the pool cannot hold. For the commands that
+ * start trials (run, resume, rerun), right after the space loads: `report`
+ * or `status` on another machine need no GPU. Returns 0 or -1. */
+int resources_find_gpus(struct resources_spec *spec, struct hp_error *err);
 
 /* Loads "env": an object of strings; names non-empty, without '=', not
  * HPSEARCH_*. Returns 0 or -1 with `err` set. */

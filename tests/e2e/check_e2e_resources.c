@@ -275,6 +275,24 @@ START_TEST(test_gpus_without_any_are_refused_at_load)
                          WORK),
                      0);
     ck_assert_int_ne(run("test -e '%s/nogpu/out/journal.jsonl'", WORK), 0);
+    /* With CUDA_VISIBLE_DEVICES as the pool it runs; reading its results
+     * afterwards needs no GPU. */
+    setenv("CUDA_VISIBLE_DEVICES", "6,9", 1);
+    status = run("cd '%s/nogpu' && '%s/hpsearch' run space.json -j 1 --out out "
+                 "> run.log 2> run.err",
+                 WORK, BIN);
+    ck_assert_int_eq(status, 0);
+    setenv("CUDA_VISIBLE_DEVICES", "", 1);
+    status = run("cd '%s/nogpu' && '%s/hpsearch' report out > report.log 2>&1 && "
+                 "'%s/hpsearch' status out > status.log 2>&1",
+                 WORK, BIN, BIN);
+    unsetenv("CUDA_VISIBLE_DEVICES");
+    ck_assert_int_eq(status, 0);
+    struct seen trials[MAX_TRIALS];
+    size_t n = read_trials(WORK "/nogpu/out", trials, 1);
+    ck_assert_uint_eq(n, 6);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_str_eq(trials[i].cuda, "6");
 }
 END_TEST
 

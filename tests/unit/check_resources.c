@@ -197,11 +197,18 @@ START_TEST(test_resources_load_defaults_and_pool)
     /* From CUDA_VISIBLE_DEVICES when no list is given. */
     setenv("CUDA_VISIBLE_DEVICES", "5,7", 1);
     ck_assert_int_eq(load("{\"gpus\": 2}", 1, &spec, &err), 0);
+    ck_assert_int_eq((int)spec.gpu_count, 0); /* not looked for while loading */
+    ck_assert_int_eq(resources_find_gpus(&spec, &err), 0);
     ck_assert_int_eq((int)spec.gpu_count, 2);
     ck_assert_str_eq(spec.gpu_ids[1], "7");
     resources_spec_free(&spec);
+    ck_assert_int_eq(load("{\"gpus\": 3}", 1, &spec, &err), 0);
+    ck_assert_int_eq(resources_find_gpus(&spec, &err), -1);
+    ck_assert_str_eq(err.path, "resources.gpus");
+    resources_spec_free(&spec);
     setenv("CUDA_VISIBLE_DEVICES", "", 1);
-    ck_assert_int_eq(load("{\"gpus\": 1}", 1, &spec, &err), -1);
+    ck_assert_int_eq(load("{\"gpus\": 1}", 1, &spec, &err), 0);
+    ck_assert_int_eq(resources_find_gpus(&spec, &err), -1);
     ck_assert_str_eq(err.path, "resources.gpus");
     resources_spec_free(&spec);
     unsetenv("CUDA_VISIBLE_DEVICES");
