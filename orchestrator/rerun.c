@@ -194,14 +194,14 @@ enum hp_exit_code rerun_trial(const struct space *space, const char *dir,
     char cpus_text[RESOURCES_MAX_IDS * 6] = "";
     char gpus_text[RESOURCES_MAX_IDS * 8] = "";
     if (space->resources.given) {
-        if (resource_pool_init_local(&pool, &space->resources, err) < 0)
+        if (resources_pool_init_local(&pool, &space->resources, err) < 0)
             goto out;
-        if (resource_acquire(&pool, &grant) < 0) {
+        if (resources_acquire(&pool, &grant) < 0) {
             hp_error_set(err, "resources", "no free CPUs or GPUs");
             goto out;
         }
-        resource_grant_cpus_text(&grant, cpus_text, sizeof cpus_text);
-        resource_grant_gpus_text(&pool, &grant, gpus_text, sizeof gpus_text);
+        resources_grant_cpus_text(&grant, cpus_text, sizeof cpus_text);
+        resources_grant_gpus_text(&pool, &grant, gpus_text, sizeof gpus_text);
     }
     int pinned = space->resources.given;
     struct launch_run run = {seed->budget, NULL, pinned ? cpus_text : NULL,

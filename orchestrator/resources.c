@@ -262,9 +262,9 @@ static int compare_ints(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int resource_pool_init(struct resource_pool *pool, const int *cpus, int cpu_count,
-                       char *const *gpu_ids, int gpu_count, int cpus_per_trial,
-                       int gpus_per_trial, struct hp_error *err)
+int resources_pool_init(struct resource_pool *pool, const int *cpus, int cpu_count,
+                        char *const *gpu_ids, int gpu_count, int cpus_per_trial,
+                        int gpus_per_trial, struct hp_error *err)
 {
     memset(pool, 0, sizeof *pool);
     if (cpu_count > RESOURCES_MAX_IDS)
@@ -289,8 +289,8 @@ int resource_pool_init(struct resource_pool *pool, const int *cpus, int cpu_coun
     return 0;
 }
 
-int resource_pool_init_local(struct resource_pool *pool,
-                             const struct resources_spec *spec, struct hp_error *err)
+int resources_pool_init_local(struct resource_pool *pool,
+                              const struct resources_spec *spec, struct hp_error *err)
 {
     cpu_set_t set;
     int cpus[RESOURCES_MAX_IDS];
@@ -300,11 +300,11 @@ int resource_pool_init_local(struct resource_pool *pool,
     for (int cpu = 0; cpu < CPU_SETSIZE && n < RESOURCES_MAX_IDS; cpu++)
         if (CPU_ISSET(cpu, &set))
             cpus[n++] = cpu;
-    return resource_pool_init(pool, cpus, n, spec->gpu_ids, (int)spec->gpu_count,
-                              spec->cpus, spec->gpus, err);
+    return resources_pool_init(pool, cpus, n, spec->gpu_ids, (int)spec->gpu_count,
+                               spec->cpus, spec->gpus, err);
 }
 
-int resource_pool_capacity(const struct resource_pool *pool)
+int resources_pool_capacity(const struct resource_pool *pool)
 {
     int by_cpu = pool->cpus_per_trial > 0 ? pool->cpu_count / pool->cpus_per_trial
                                           : RESOURCES_MAX_IDS;
@@ -323,7 +323,7 @@ static int lowest_free(const unsigned char *busy, int count, int want, int *got)
     return n == want ? 0 : -1;
 }
 
-int resource_acquire(struct resource_pool *pool, struct resource_grant *out)
+int resources_acquire(struct resource_pool *pool, struct resource_grant *out)
 {
     int cpu_slots[RESOURCES_MAX_IDS];
     memset(out, 0, sizeof *out);
@@ -342,7 +342,7 @@ int resource_acquire(struct resource_pool *pool, struct resource_grant *out)
     return 0;
 }
 
-void resource_release(struct resource_pool *pool, const struct resource_grant *grant)
+void resources_release(struct resource_pool *pool, const struct resource_grant *grant)
 {
     for (int i = 0; i < grant->cpu_count; i++)
         for (int j = 0; j < pool->cpu_count; j++)
@@ -353,7 +353,7 @@ void resource_release(struct resource_pool *pool, const struct resource_grant *g
             pool->gpu_busy[grant->gpu[i]] = 0;
 }
 
-void resource_grant_cpus_text(const struct resource_grant *grant, char *buf, size_t size)
+void resources_grant_cpus_text(const struct resource_grant *grant, char *buf, size_t size)
 {
     size_t used = 0;
     buf[0] = '\0';
@@ -363,8 +363,8 @@ void resource_grant_cpus_text(const struct resource_grant *grant, char *buf, siz
     }
 }
 
-void resource_grant_gpus_text(const struct resource_pool *pool,
-                              const struct resource_grant *grant, char *buf, size_t size)
+void resources_grant_gpus_text(const struct resource_pool *pool,
+                               const struct resource_grant *grant, char *buf, size_t size)
 {
     size_t used = 0;
     buf[0] = '\0';
@@ -375,7 +375,7 @@ void resource_grant_gpus_text(const struct resource_pool *pool,
     }
 }
 
-json_t *resource_grant_cpus_json(const struct resource_grant *grant)
+json_t *resources_grant_cpus_json(const struct resource_grant *grant)
 {
     json_t *list = json_array();
     for (int i = 0; list && i < grant->cpu_count; i++)
@@ -383,14 +383,15 @@ json_t *resource_grant_cpus_json(const struct resource_grant *grant)
     return list;
 }
 
-json_t *resource_grant_gpus_json(const struct resource_pool *pool,
-                                 const struct resource_grant *grant)
+json_t *resources_grant_gpus_json(const struct resource_pool *pool,
+                                  const struct resource_grant *grant)
 {
     json_t *list = json_array();
     for (int i = 0; list && i < grant->gpu_count; i++) {
         const char *id = pool->gpu_ids[grant->gpu[i]];
         int numeric = *id && strspn(id, "0123456789") == strlen(id) && strlen(id) < 10;
-        json_array_append_new(list, numeric ? json_integer(atoi(id)) : json_string(id));
+        json_array_append_new(list, numeric ? json_integer(strtol(id, NULL, 10))
+                                            : json_string(id));
     }
     return list;
 }

@@ -77,33 +77,35 @@ struct resource_pool {
 
 /* A pool of the given CPU ids (any order) and GPU ids (borrowed). Returns 0,
  * or -1 with `err` set when one trial asks for more than the pool holds. */
-int resource_pool_init(struct resource_pool *pool, const int *cpus, int cpu_count,
-                       char *const *gpu_ids, int gpu_count, int cpus_per_trial,
-                       int gpus_per_trial, struct hp_error *err);
+int resources_pool_init(struct resource_pool *pool, const int *cpus, int cpu_count,
+                        char *const *gpu_ids, int gpu_count, int cpus_per_trial,
+                        int gpus_per_trial, struct hp_error *err);
 
 /* A pool of hpsearch's affinity mask and the spec's GPUs. */
-int resource_pool_init_local(struct resource_pool *pool,
-                             const struct resources_spec *spec, struct hp_error *err);
+int resources_pool_init_local(struct resource_pool *pool,
+                              const struct resources_spec *spec, struct hp_error *err);
 
 /* How many trials the pool can run at once (>= 1 after a successful init). */
-int resource_pool_capacity(const struct resource_pool *pool);
+int resources_pool_capacity(const struct resource_pool *pool);
 
 /* Takes the lowest free ids for one trial. Returns 0, or -1 when the pool
  * cannot hold one more trial now (nothing is taken). */
-int resource_acquire(struct resource_pool *pool, struct resource_grant *out);
+int resources_acquire(struct resource_pool *pool, struct resource_grant *out);
 
 /* Gives a grant's ids back. */
-void resource_release(struct resource_pool *pool, const struct resource_grant *grant);
+void resources_release(struct resource_pool *pool, const struct resource_grant *grant);
 
 /* The grant's CPU ids / GPU ids, comma-separated ("0,1"), into buf. */
-void resource_grant_cpus_text(const struct resource_grant *grant, char *buf, size_t size);
-void resource_grant_gpus_text(const struct resource_pool *pool,
-                              const struct resource_grant *grant, char *buf, size_t size);
+void resources_grant_cpus_text(const struct resource_grant *grant, char *buf,
+                               size_t size);
+void resources_grant_gpus_text(const struct resource_pool *pool,
+                               const struct resource_grant *grant, char *buf,
+                               size_t size);
 
 /* The grant as JSON arrays for the journal: CPU ids as integers, GPU ids as
  * integers when they are numbers, else strings. New references. */
-json_t *resource_grant_cpus_json(const struct resource_grant *grant);
-json_t *resource_grant_gpus_json(const struct resource_pool *pool,
-                                 const struct resource_grant *grant);
+json_t *resources_grant_cpus_json(const struct resource_grant *grant);
+json_t *resources_grant_gpus_json(const struct resource_pool *pool,
+                                  const struct resource_grant *grant);
 
 #endif

@@ -734,7 +734,7 @@ static void on_trial_done(struct trial *trial)
             sweep->running[i] = NULL;
     sweep->running_count--;
     if (owner->pinned)
-        resource_release(&sweep->pool, &owner->grant);
+        resources_release(&sweep->pool, &owner->grant);
     trial_free(trial);
     free(owner);
 
@@ -774,7 +774,7 @@ static void launch(struct sweep *sweep, struct seed_ref ref)
 
     struct running_seed *owner = calloc(1, sizeof *owner);
     if (owner && sweep->space->resources.given) {
-        if (resource_acquire(&sweep->pool, &owner->grant) < 0) {
+        if (resources_acquire(&sweep->pool, &owner->grant) < 0) {
             free(owner);
             hp_error_set(&err, "resources", "no free CPUs or GPUs for trial %s",
                          trial_id);
@@ -786,9 +786,9 @@ static void launch(struct sweep *sweep, struct seed_ref ref)
     json_t *params = state_params(config);
     json_t *start = params ? record_head(sweep, "start", ref) : NULL;
     if (start && owner && owner->pinned) {
-        json_object_set_new(start, "cpus", resource_grant_cpus_json(&owner->grant));
+        json_object_set_new(start, "cpus", resources_grant_cpus_json(&owner->grant));
         json_object_set_new(start, "gpus",
-                            resource_grant_gpus_json(&sweep->pool, &owner->grant));
+                            resources_grant_gpus_json(&sweep->pool, &owner->grant));
     }
     if (start) {
         json_object_set_new(start, "attempt", json_integer(seed->attempts + 1));
@@ -807,7 +807,7 @@ static void launch(struct sweep *sweep, struct seed_ref ref)
     char *resume_copy = resume_from ? strdup(resume_from) : NULL;
     if (commit(sweep, start) < 0) {
         if (owner && owner->pinned)
-            resource_release(&sweep->pool, &owner->grant);
+            resources_release(&sweep->pool, &owner->grant);
         free(owner);
         json_decref(params);
         free(resume_copy);
@@ -819,8 +819,8 @@ static void launch(struct sweep *sweep, struct seed_ref ref)
     char cpus_text[RESOURCES_MAX_IDS * 6] = "";
     char gpus_text[RESOURCES_MAX_IDS * 8] = "";
     if (owner && owner->pinned) {
-        resource_grant_cpus_text(&owner->grant, cpus_text, sizeof cpus_text);
-        resource_grant_gpus_text(&sweep->pool, &owner->grant, gpus_text,
+        resources_grant_cpus_text(&owner->grant, cpus_text, sizeof cpus_text);
+        resources_grant_gpus_text(&sweep->pool, &owner->grant, gpus_text,
                                  sizeof gpus_text);
     }
     struct launch_run run = {budget, resume_copy,
@@ -865,7 +865,7 @@ static void launch(struct sweep *sweep, struct seed_ref ref)
             hp_error_set(&err, "", "out of memory starting trial %s", trial_id);
         fail_sweep(sweep, &err);
         if (owner && owner->pinned)
-            resource_release(&sweep->pool, &owner->grant);
+            resources_release(&sweep->pool, &owner->grant);
         free(owner);
     }
     json_decref(params);
@@ -1284,9 +1284,9 @@ static enum hp_exit_code sweep_main(const struct space *space,
     /* "resources": no more trials at once than the pools hold. */
     struct sweep_options limited = *opts;
     if (space->resources.given) {
-        if (resource_pool_init_local(&sweep.pool, &space->resources, err) < 0)
+        if (resources_pool_init_local(&sweep.pool, &space->resources, err) < 0)
             return HP_EXIT_USAGE;
-        int capacity = resource_pool_capacity(&sweep.pool);
+        int capacity = resources_pool_capacity(&sweep.pool);
         if (capacity < limited.jobs) {
             char gpus[64] = "";
             if (sweep.pool.gpus_per_trial)

@@ -20,7 +20,7 @@ static void pool_of(struct resource_pool *pool, int cpus, int gpus, int cpt, int
         ids[i] = cpus - 1 - i; /* any order: the pool sorts them */
     struct hp_error err;
     hp_error_init(&err);
-    ck_assert_int_eq(resource_pool_init(pool, ids, cpus, GPUS, gpus, cpt, gpt, &err), 0);
+    ck_assert_int_eq(resources_pool_init(pool, ids, cpus, GPUS, gpus, cpt, gpt, &err), 0);
 }
 
 START_TEST(test_resources_lowest_free_ids_first)
@@ -28,16 +28,16 @@ START_TEST(test_resources_lowest_free_ids_first)
     struct resource_pool pool;
     pool_of(&pool, 8, 4, 2, 1);
     struct resource_grant a, b;
-    ck_assert_int_eq(resource_acquire(&pool, &a), 0);
-    ck_assert_int_eq(resource_acquire(&pool, &b), 0);
+    ck_assert_int_eq(resources_acquire(&pool, &a), 0);
+    ck_assert_int_eq(resources_acquire(&pool, &b), 0);
     char text[64];
-    resource_grant_cpus_text(&a, text, sizeof text);
+    resources_grant_cpus_text(&a, text, sizeof text);
     ck_assert_str_eq(text, "0,1");
-    resource_grant_cpus_text(&b, text, sizeof text);
+    resources_grant_cpus_text(&b, text, sizeof text);
     ck_assert_str_eq(text, "2,3");
-    resource_grant_gpus_text(&pool, &a, text, sizeof text);
+    resources_grant_gpus_text(&pool, &a, text, sizeof text);
     ck_assert_str_eq(text, "0");
-    resource_grant_gpus_text(&pool, &b, text, sizeof text);
+    resources_grant_gpus_text(&pool, &b, text, sizeof text);
     ck_assert_str_eq(text, "1");
 }
 END_TEST
@@ -47,11 +47,11 @@ START_TEST(test_resources_release_gives_ids_back)
     struct resource_pool pool;
     pool_of(&pool, 6, 3, 2, 1);
     struct resource_grant a, b, c, d;
-    ck_assert_int_eq(resource_acquire(&pool, &a), 0);
-    ck_assert_int_eq(resource_acquire(&pool, &b), 0);
-    ck_assert_int_eq(resource_acquire(&pool, &c), 0);
-    resource_release(&pool, &b);
-    ck_assert_int_eq(resource_acquire(&pool, &d), 0);
+    ck_assert_int_eq(resources_acquire(&pool, &a), 0);
+    ck_assert_int_eq(resources_acquire(&pool, &b), 0);
+    ck_assert_int_eq(resources_acquire(&pool, &c), 0);
+    resources_release(&pool, &b);
+    ck_assert_int_eq(resources_acquire(&pool, &d), 0);
     ck_assert_int_eq(d.cpu[0], 2);
     ck_assert_int_eq(d.cpu[1], 3);
     ck_assert_int_eq(d.gpu[0], 1);
@@ -63,13 +63,13 @@ START_TEST(test_resources_exhaustion_takes_nothing)
     struct resource_pool pool;
     pool_of(&pool, 4, 1, 1, 1);
     struct resource_grant a, b;
-    ck_assert_int_eq(resource_acquire(&pool, &a), 0);
+    ck_assert_int_eq(resources_acquire(&pool, &a), 0);
     /* CPUs are left, the only GPU is not: nothing is taken. */
-    ck_assert_int_eq(resource_acquire(&pool, &b), -1);
+    ck_assert_int_eq(resources_acquire(&pool, &b), -1);
     for (int i = 0; i < 4; i++)
         ck_assert_int_eq(pool.cpu_busy[i], i == 0);
-    resource_release(&pool, &a);
-    ck_assert_int_eq(resource_acquire(&pool, &b), 0);
+    resources_release(&pool, &a);
+    ck_assert_int_eq(resources_acquire(&pool, &b), 0);
     ck_assert_int_eq(b.cpu[0], 0);
 }
 END_TEST
@@ -78,16 +78,16 @@ START_TEST(test_resources_capacity_limits_parallelism)
 {
     struct resource_pool pool;
     pool_of(&pool, 16, 0, 2, 0);
-    ck_assert_int_eq(resource_pool_capacity(&pool), 8);
+    ck_assert_int_eq(resources_pool_capacity(&pool), 8);
     pool_of(&pool, 16, 3, 2, 1);
-    ck_assert_int_eq(resource_pool_capacity(&pool), 3);
+    ck_assert_int_eq(resources_pool_capacity(&pool), 3);
     pool_of(&pool, 16, 4, 1, 2);
-    ck_assert_int_eq(resource_pool_capacity(&pool), 2);
+    ck_assert_int_eq(resources_pool_capacity(&pool), 2);
     /* As many grants as the capacity, then none. */
     struct resource_grant g;
-    ck_assert_int_eq(resource_acquire(&pool, &g), 0);
-    ck_assert_int_eq(resource_acquire(&pool, &g), 0);
-    ck_assert_int_eq(resource_acquire(&pool, &g), -1);
+    ck_assert_int_eq(resources_acquire(&pool, &g), 0);
+    ck_assert_int_eq(resources_acquire(&pool, &g), 0);
+    ck_assert_int_eq(resources_acquire(&pool, &g), -1);
 }
 END_TEST
 
@@ -97,7 +97,7 @@ START_TEST(test_resources_too_big_a_trial_is_refused)
     int cpus[] = {0, 1};
     struct hp_error err;
     hp_error_init(&err);
-    ck_assert_int_eq(resource_pool_init(&pool, cpus, 2, GPUS, 0, 4, 0, &err), -1);
+    ck_assert_int_eq(resources_pool_init(&pool, cpus, 2, GPUS, 0, 4, 0, &err), -1);
     ck_assert_str_eq(err.path, "resources.cpus");
     ck_assert_ptr_nonnull(strstr(err.message, "only 2"));
 }
@@ -112,14 +112,14 @@ START_TEST(test_resources_assignment_is_deterministic)
         struct resource_pool pool;
         pool_of(&pool, 5, 2, 2, 1);
         struct resource_grant g[3];
-        ck_assert_int_eq(resource_acquire(&pool, &g[0]), 0);
-        ck_assert_int_eq(resource_acquire(&pool, &g[1]), 0);
-        resource_release(&pool, &g[0]);
-        ck_assert_int_eq(resource_acquire(&pool, &g[2]), 0);
+        ck_assert_int_eq(resources_acquire(&pool, &g[0]), 0);
+        ck_assert_int_eq(resources_acquire(&pool, &g[1]), 0);
+        resources_release(&pool, &g[0]);
+        ck_assert_int_eq(resources_acquire(&pool, &g[2]), 0);
         for (int i = 1; i < 3; i++) {
             char cpus[32], gpus[32];
-            resource_grant_cpus_text(&g[i], cpus, sizeof cpus);
-            resource_grant_gpus_text(&pool, &g[i], gpus, sizeof gpus);
+            resources_grant_cpus_text(&g[i], cpus, sizeof cpus);
+            resources_grant_gpus_text(&pool, &g[i], gpus, sizeof gpus);
             strcat(out, cpus);
             strcat(out, "/");
             strcat(out, gpus);
@@ -138,11 +138,11 @@ START_TEST(test_resources_grant_as_json)
     struct resource_pool pool;
     struct hp_error err;
     hp_error_init(&err);
-    ck_assert_int_eq(resource_pool_init(&pool, cpus, 2, ids, 2, 1, 2, &err), 0);
+    ck_assert_int_eq(resources_pool_init(&pool, cpus, 2, ids, 2, 1, 2, &err), 0);
     struct resource_grant g;
-    ck_assert_int_eq(resource_acquire(&pool, &g), 0);
-    json_t *c = resource_grant_cpus_json(&g);
-    json_t *gp = resource_grant_gpus_json(&pool, &g);
+    ck_assert_int_eq(resources_acquire(&pool, &g), 0);
+    json_t *c = resources_grant_cpus_json(&g);
+    json_t *gp = resources_grant_gpus_json(&pool, &g);
     char *ct = json_dumps(c, JSON_COMPACT);
     char *gt = json_dumps(gp, JSON_COMPACT);
     ck_assert_str_eq(ct, "[4]");
