@@ -821,7 +821,7 @@ static void launch(struct sweep *sweep, struct seed_ref ref)
     if (owner && owner->pinned) {
         resources_grant_cpus_text(&owner->grant, cpus_text, sizeof cpus_text);
         resources_grant_gpus_text(&sweep->pool, &owner->grant, gpus_text,
-                                 sizeof gpus_text);
+                                  sizeof gpus_text);
     }
     struct launch_run run = {budget, resume_copy,
                              owner && owner->pinned ? cpus_text : NULL,
