@@ -230,6 +230,11 @@ int resources_load_env(const json_t *v, const char *path, struct resources_spec 
         if (strncmp(name, "HPSEARCH_", 9) == 0)
             return hp_error_set(
                 err, where, "reserved name (HPSEARCH_* variables are set by hpsearch)");
+        if (strcmp(name, "OMP_NUM_THREADS") == 0 ||
+            strcmp(name, "OPENBLAS_NUM_THREADS") == 0)
+            return hp_error_set(err, where, "set by hpsearch from threads_per_trial");
+        if (strcmp(name, "CUDA_VISIBLE_DEVICES") == 0 && out->gpus > 0)
+            return hp_error_set(err, where, "set by hpsearch from resources.gpus");
         if (!json_is_string(value)) {
             char got[128];
             search_space_describe(value, got, sizeof got);

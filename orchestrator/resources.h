@@ -46,7 +46,9 @@ int resources_load(const json_t *v, const char *path, int threads,
 int resources_find_gpus(struct resources_spec *spec, struct hp_error *err);
 
 /* Loads "env": an object of strings; names non-empty, without '=', not
- * HPSEARCH_*. Returns 0 or -1 with `err` set. */
+ * HPSEARCH_*, OMP_NUM_THREADS or OPENBLAS_NUM_THREADS (threads_per_trial sets
+ * them), nor CUDA_VISIBLE_DEVICES when trials get GPUs (load "resources"
+ * first). Returns 0 or -1 with `err` set. */
 int resources_load_env(const json_t *v, const char *path, struct resources_spec *out,
                        struct hp_error *err);
 
