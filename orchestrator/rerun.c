@@ -186,8 +186,6 @@ enum hp_exit_code rerun_trial(const struct space *space, const char *dir,
         if (access(rerun_dir, F_OK) != 0)
             break;
     }
-    /* From scratch to the budget the trial last ran to: a promoted trial's
-     * segments, rerun in one go, must give the same lines. */
     /* "resources": the lowest ids of the pools, as the sweep's first trial. */
     struct resource_pool pool;
     struct resource_grant grant = {0};
@@ -204,6 +202,8 @@ enum hp_exit_code rerun_trial(const struct space *space, const char *dir,
         resources_grant_gpus_text(&pool, &grant, gpus_text, sizeof gpus_text);
     }
     int pinned = space->resources.given;
+    /* From scratch to the budget the trial last ran to: a promoted trial's
+     * segments, rerun in one go, must give the same lines. */
     struct launch_run run = {seed->budget, NULL, pinned ? cpus_text : NULL,
                              pinned ? gpus_text : NULL};
     params = state_params(config);
