@@ -215,8 +215,9 @@ int launch_spec_build(const struct launch_context *ctx, const json_t *params,
         return hp_error_set(err, "", "out of memory starting trial %s", trial_id);
     }
     memcpy(out->env, ctx->base_env, ctx->base_env_count * sizeof *out->env);
-    memcpy(out->env + ctx->base_env_count, space->resources.env,
-           extra * sizeof *out->env);
+    if (extra)
+        memcpy(out->env + ctx->base_env_count, space->resources.env,
+               extra * sizeof *out->env);
     memcpy(out->env + ctx->base_env_count + extra, out->own, n * sizeof *out->env);
     return 0;
 }
