@@ -228,6 +228,13 @@ START_TEST(test_assignment_follows_launch_order)
         ck_assert_str_eq(trials[i].journal_gpus, "GPU-b,7");
         ck_assert_str_eq(trials[i].args[1], "--dev=cuda:GPU-b,7");
     }
+    /* A rerun takes the lowest ids too. */
+    ck_assert_int_eq(run("cd '%s/serial' && '%s/hpsearch' rerun out c0001-s1 > rerun.log "
+                         "2>&1 && grep -qx 'cuda=GPU-b,7' out/trials/c0001-s1/rerun-1/"
+                         "resources.txt && grep -qx 'cpus=%s' "
+                         "out/trials/c0001-s1/rerun-1/resources.txt",
+                         WORK, BIN, want_cpu),
+                     0);
 }
 END_TEST
 
