@@ -40,6 +40,8 @@ int resources_parse_id_list(const char *text, char **ids, size_t max)
         size_t end = len;
         while (end > start && isspace((unsigned char)text[end - 1]))
             end--;
+        if (end > start && text[start] == '-')
+            break; /* as CUDA reads it: "-1" hides every GPU from there on */
         if (end > start) {
             ids[n] = strndup(text + start, end - start);
             if (!ids[n]) {

@@ -55,7 +55,8 @@ int resources_load_env(const json_t *v, const char *path, struct resources_spec 
 void resources_spec_free(struct resources_spec *spec);
 
 /* The GPU ids of CUDA_VISIBLE_DEVICES-style text ("0,1", "GPU-ab..,GPU-cd..")
- * into ids[] (new strings). Returns the count, or -1 (out of memory). */
+ * into ids[] (new strings), up to an id that begins with '-' ("-1": none).
+ * Returns the count, or -1 (out of memory). */
 int resources_parse_id_list(const char *text, char **ids, size_t max);
 
 /* One trial's share. */

@@ -164,6 +164,9 @@ START_TEST(test_resources_parses_id_lists)
     for (int i = 0; i < 3; i++)
         free(ids[i]);
     ck_assert_int_eq(resources_parse_id_list("", ids, 8), 0);
+    ck_assert_int_eq(resources_parse_id_list("-1", ids, 8), 0);
+    ck_assert_int_eq(resources_parse_id_list("3,-1,4", ids, 8), 1);
+    free(ids[0]);
 }
 END_TEST
 
