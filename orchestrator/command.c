@@ -102,6 +102,9 @@ static char *expand(const char *tmpl, size_t element, const json_t *params,
             value = strdup(who->trial_id);
         } else if (strcmp(name, "trial_dir") == 0) {
             value = strdup(who->trial_dir);
+        } else if (strcmp(name, "gpu") == 0 || strcmp(name, "cpus") == 0) {
+            const char *ids = name[0] == 'g' ? who->gpus : who->cpus;
+            value = strdup(ids ? ids : "");
         } else {
             size_t index = 0;
             int found = 0;

@@ -2,10 +2,12 @@
  * Turning a space's command template and one trial into an argv.
  *
  * Each template element may hold {name} placeholders: any param, plus {seed},
- * {trial_id} and {trial_dir}. Params that no placeholder uses are appended as
- * --name=value, except booleans (JSON true/false), which follow argparse's
- * store_true: true is a bare --name and false passes nothing; a boolean that
- * a placeholder uses is written "true" or "false" there. A doubled brace ({{ or
+ * {trial_id}, {trial_dir}, and {gpu} and {cpus} (the trial's GPU and CPU ids,
+ * comma-separated; empty without "resources"). Params that no placeholder
+ * uses are appended as --name=value, except booleans (JSON true/false),
+ * which follow argparse's store_true: true is a bare --name and false passes
+ * nothing; a boolean that a placeholder uses is written "true" or "false"
+ * there. A doubled brace ({{ or
  * }}) stands for a literal one. No shell is involved: every element is one argv
  * entry and a value is never re-split, whatever spaces or quotes it holds.
  */
@@ -21,6 +23,8 @@ struct trial_identity {
     uint64_t seed;
     const char *trial_id;
     const char *trial_dir;
+    const char *gpus; /* {gpu}: "0,1"; NULL: empty */
+    const char *cpus; /* {cpus}: "2,3"; NULL: empty */
 };
 
 /* Builds a new NULL-terminated argv (free with command_argv_free) from

@@ -28,6 +28,20 @@ static int is_protocol_variable(const char *entry)
     return 0;
 }
 
+/* A variable the sweep sets itself: one of its "env", or the GPUs it hands
+ * out. */
+static int is_sweep_variable(const struct space *space, const char *entry)
+{
+    const struct resources_spec *r = &space->resources;
+    size_t len = strcspn(entry, "=");
+    if (r->gpus > 0 && len == 20 && strncmp(entry, "CUDA_VISIBLE_DEVICES", len) == 0)
+        return 1;
+    for (size_t i = 0; i < r->env_count; i++)
+        if (strncmp(r->env[i], entry, len + 1) == 0)
+            return 1;
+    return 0;
+}
+
 int launch_context_init(struct launch_context *ctx, const struct space *space,
                         const char *trainer_path, const char *sweep_dir)
 {
@@ -42,7 +56,7 @@ int launch_context_init(struct launch_context *ctx, const struct space *space,
     if (!ctx->base_env)
         return -1;
     for (size_t i = 0; i < n; i++)
-        if (!is_protocol_variable(environ[i]))
+        if (!is_protocol_variable(environ[i]) && !is_sweep_variable(space, environ[i]))
             ctx->base_env[ctx->base_env_count++] = environ[i];
     char here[HP_PATH_MAX];
     if (space->workdir_trial &&
@@ -144,7 +158,7 @@ int launch_spec_build(const struct launch_context *ctx, const json_t *params,
                       struct launch_spec *out, struct hp_error *err)
 {
     memset(out, 0, sizeof *out);
-    struct trial_identity who = {seed, trial_id, dir};
+    struct trial_identity who = {seed, trial_id, dir, run->gpus, run->cpus};
     const struct space *space = ctx->space;
     int budgeted = space->scheduler && run->budget > 0;
     char *budget_text = NULL;
@@ -189,7 +203,10 @@ int launch_spec_build(const struct launch_context *ctx, const json_t *params,
         snprintf(number, sizeof number, "%ld", space->budget_max);
         out->own[n++] = env_entry("HPSEARCH_BUDGET_MAX", number);
     }
-    out->env = calloc(ctx->base_env_count + n + 1, sizeof *out->env);
+    if (space->resources.gpus > 0 && run->gpus)
+        out->own[n++] = env_entry("CUDA_VISIBLE_DEVICES", run->gpus);
+    size_t extra = space->resources.env_count;
+    out->env = calloc(ctx->base_env_count + extra + n + 1, sizeof *out->env);
     int ok = out->env != NULL;
     for (size_t i = 0; i < n; i++)
         ok = ok && out->own[i];
@@ -198,6 +215,9 @@ int launch_spec_build(const struct launch_context *ctx, const json_t *params,
         return hp_error_set(err, "", "out of memory starting trial %s", trial_id);
     }
     memcpy(out->env, ctx->base_env, ctx->base_env_count * sizeof *out->env);
-    memcpy(out->env + ctx->base_env_count, out->own, n * sizeof *out->env);
+    if (extra)
+        memcpy(out->env + ctx->base_env_count, space->resources.env,
+               extra * sizeof *out->env);
+    memcpy(out->env + ctx->base_env_count + extra, out->own, n * sizeof *out->env);
     return 0;
 }

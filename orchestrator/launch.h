@@ -14,7 +14,7 @@
 #include "error.h"
 #include "space.h"
 
-enum { LAUNCH_OWN_VARS = 10 };
+enum { LAUNCH_OWN_VARS = 11 };
 
 struct launch_context {
     const struct space *space;   /* borrowed */
@@ -41,17 +41,21 @@ void launch_context_free(struct launch_context *ctx);
 struct launch_run {
     long budget;
     const char *resume_from;
+    const char *cpus; /* the trial's CPU ids, "0,1", for {cpus}; NULL: none */
+    const char *gpus; /* its GPU ids for {gpu} and CUDA_VISIBLE_DEVICES; NULL: none */
 };
 
 /* Builds argv and env for one trial. `params` is the config (borrowed) and
  * `params_text` its compact JSON. Under a scheduler the budget reaches the
  * trainer as the budget parameter (a {epochs} placeholder, else
  * --epochs=N), in HPSEARCH_PARAMS, and as HPSEARCH_BUDGET, with the
- * scheduler's full budget in HPSEARCH_BUDGET_MAX. Under "workdir": "trial"
- * the trainer runs in `dir`, so each literal element of the command (one
- * without placeholders) that is a relative path naming an existing file or
- * directory in hpsearch's directory, whole or as the VALUE of --name=VALUE,
- * is made absolute (launch_absolute_paths). Returns 0 or -1 with `err`
+ * scheduler's full budget in HPSEARCH_BUDGET_MAX. The space's "env" is
+ * added to every trial's environment (replacing hpsearch's own values), and
+ * with "resources.gpus" the trial's GPUs are its CUDA_VISIBLE_DEVICES.
+ * Under "workdir": "trial" the trainer runs in `dir`, so each literal
+ * element of the command (one without placeholders) that is a relative path
+ * naming an existing file or directory in hpsearch's directory, whole or as
+ * the VALUE of --name=VALUE, is made absolute (launch_absolute_paths). Returns 0 or -1 with `err`
  * set; on failure `out` holds nothing. */
 int launch_spec_build(const struct launch_context *ctx, const json_t *params,
                       const char *params_text, uint64_t seed, const char *trial_id,

@@ -598,7 +598,10 @@ int main(int argc, char **argv)
         return HP_EXIT_USAGE;
     }
     struct space space;
-    if (space_load(space_path, &space, &err) < 0) {
+    int starts_trials = cli.command->id == CMD_RUN || cli.command->id == CMD_RESUME ||
+                        cli.command->id == CMD_RERUN;
+    if (space_load(space_path, &space, &err) < 0 ||
+        (starts_trials && resources_find_gpus(&space.resources, &err) < 0)) {
         fprintf(stderr, "%s\n", hp_error_format(&err, message, sizeof message));
         space_free(&space);
         free(dir);

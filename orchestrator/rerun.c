@@ -90,15 +90,19 @@ static void on_done(struct trial *trial)
 static const struct trial_callbacks CALLBACKS = {on_object, on_done};
 
 /* Runs the trial to its end in `rerun_dir`. Returns 0 or -1. */
-static int run_again(const struct launch_spec *spec, const char *rerun_dir, double timeout_s,
-                     int in_dir, struct rerun *r, struct hp_error *err)
+static int run_again(const struct launch_spec *spec, const char *rerun_dir,
+                     double timeout_s, int in_dir, const struct resource_grant *grant,
+                     struct rerun *r, struct hp_error *err)
 {
     uv_loop_t loop;
     if (uv_loop_init(&loop) < 0 || trial_init_loop(&loop) < 0)
         return hp_error_set(err, "", "cannot start the event loop");
-    struct trial_spec trial_spec = {spec->argv, spec->env, rerun_dir, timeout_s, 10.0,
-                                    1u << 20, NULL, (uint64_t)64 << 20, NULL,
-                                    in_dir ? rerun_dir : NULL};
+    struct trial_spec trial_spec = {spec->argv, spec->env,
+                                    rerun_dir,  timeout_s,
+                                    10.0,       1u << 20,
+                                    NULL,       (uint64_t)64 << 20,
+                                    NULL,       in_dir ? rerun_dir : NULL,
+                                    grant->cpu, grant->cpu_count};
     struct trial *trial = trial_start(&loop, &trial_spec, &CALLBACKS, r);
     int rc = trial ? 0 : hp_error_set(err, "", "out of memory");
     while (trial && !r->done)
@@ -182,15 +186,33 @@ enum hp_exit_code rerun_trial(const struct space *space, const char *dir,
         if (access(rerun_dir, F_OK) != 0)
             break;
     }
+    /* "resources": the lowest ids of the pools, as the sweep's first trial. */
+    struct resource_pool pool;
+    struct resource_grant grant = {0};
+    char cpus_text[RESOURCES_MAX_IDS * 6] = "";
+    char gpus_text[RESOURCES_MAX_IDS * 8] = "";
+    if (space->resources.given) {
+        if (resources_pool_init_local(&pool, &space->resources, err) < 0)
+            goto out;
+        if (resources_acquire(&pool, &grant) < 0) {
+            hp_error_set(err, "resources", "no free CPUs or GPUs");
+            goto out;
+        }
+        resources_grant_cpus_text(&grant, cpus_text, sizeof cpus_text);
+        resources_grant_gpus_text(&pool, &grant, gpus_text, sizeof gpus_text);
+    }
+    int pinned = space->resources.given;
     /* From scratch to the budget the trial last ran to: a promoted trial's
      * segments, rerun in one go, must give the same lines. */
-    struct launch_run run = {seed->budget, NULL};
+    struct launch_run run = {seed->budget, NULL, pinned ? cpus_text : NULL,
+                             pinned ? gpus_text : NULL};
     params = state_params(config);
     if (!params || fsutil_mkdirs(rerun_dir, err) < 0 ||
         launch_context_init(&ctx, space, trainer_path, dir) < 0 ||
-        launch_spec_build(&ctx, params, config->params_text, seed->seed, trial_id, rerun_dir,
-                          &run, &spec, err) < 0 ||
-        run_again(&spec, rerun_dir, space->timeout_s, space->workdir_trial, &r, err) < 0)
+        launch_spec_build(&ctx, params, config->params_text, seed->seed, trial_id,
+                          rerun_dir, &run, &spec, err) < 0 ||
+        run_again(&spec, rerun_dir, space->timeout_s, space->workdir_trial, &grant, &r,
+                  err) < 0)
         goto out;
 
     size_t n_recorded = json_array_size(recorded);

@@ -46,7 +46,8 @@ static const double TIMEOUT_MAX = 1e9;
 static const double INT_PARAM_LIMIT = 9007199254740992.0;
 
 /* The placeholders every command may use besides the parameters. */
-static const char *const builtin_placeholders[] = {"seed", "trial_id", "trial_dir", NULL};
+static const char *const builtin_placeholders[] = {"seed", "trial_id", "trial_dir",
+                                                   "gpu",  "cpus",     NULL};
 
 struct loader {
     struct space *out;
@@ -687,6 +688,18 @@ static int load_workdir(struct loader *ld, const json_t *v, const char *path)
     return hp_error_set(ld->err, path, "must be \"cwd\" or \"trial\" (got %s)", got);
 }
 
+/* "resources" and "env": per-trial CPUs and GPUs, per-sweep variables. */
+static int load_resources(struct loader *ld, const json_t *v, const char *path)
+{
+    return resources_load(v, path, ld->out->threads_per_trial, &ld->out->resources,
+                          ld->err);
+}
+
+static int load_env(struct loader *ld, const json_t *v, const char *path)
+{
+    return resources_load_env(v, path, &ld->out->resources, ld->err);
+}
+
 /* ---- params ------------------------------------------------------------- */
 
 struct param_type {
@@ -1038,8 +1051,8 @@ static int load_params(struct loader *ld, const json_t *v, const char *path)
         }
         if (name_in(name, builtin_placeholders))
             return hp_error_set(ld->err, where,
-                                "reserved name (seed, trial_id and trial_dir are set "
-                                "by hpsearch)");
+                                "reserved name (seed, trial_id, trial_dir, gpu and cpus "
+                                "are set by hpsearch)");
         struct param_spec *spec = &params->params[params->count];
         memset(spec, 0, sizeof *spec);
         spec->name = strdup(name);
@@ -1284,6 +1297,8 @@ static const struct top_key top_keys[] = {
     {"tensorboard", load_tensorboard, 0},
     {"params", load_params, 0},
     {"workdir", load_workdir, 0},
+    {"resources", load_resources, 0},
+    {"env", load_env, 0},
 };
 
 enum { TOP_KEY_COUNT = sizeof top_keys / sizeof top_keys[0] };
@@ -1406,5 +1421,6 @@ void space_free(struct space *space)
     free(space->seeds);
     search_space_free(&space->params);
     json_decref(space->document);
+    resources_spec_free(&space->resources);
     memset(space, 0, sizeof *space);
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "resources.h"
 #include "search_space.h"
 #include "scheduler.h"
 #include "strategy.h"
@@ -78,6 +79,7 @@ struct space {
     struct objective_spec *objectives; /* "objective" as a list, in its order; the
                                     first is also objective_metric, maximize, score */
     size_t objective_count;            /* 0 for a single objective (not a list) */
+    struct resources_spec resources;   /* "resources" and "env" (resources.h) */
 };
 
 /* Loads and validates the space file at `path` into `out` (caller storage).

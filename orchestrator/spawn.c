@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,17 @@ static const int HANDLED_SIGNALS[] = {SIGINT,  SIGTERM, SIGCHLD, SIGHUP,
 int spawn_trial(char *const argv[], char *const env[], const char *cwd, int join_fd,
                 struct spawned *out)
 {
+    return spawn_trial_pinned(argv, env, cwd, join_fd, NULL, 0, out);
+}
+
+int spawn_trial_pinned(char *const argv[], char *const env[], const char *cwd,
+                       int join_fd, const int *cpus, int cpu_count, struct spawned *out)
+{
+    cpu_set_t affinity;
+    CPU_ZERO(&affinity);
+    for (int i = 0; i < cpu_count; i++)
+        if (cpus[i] >= 0 && cpus[i] < CPU_SETSIZE)
+            CPU_SET(cpus[i], &affinity);
     char path[HP_PATH_MAX];
     int rc = spawn_resolve(argv[0], path, sizeof path);
     if (rc < 0)
@@ -87,6 +99,10 @@ int spawn_trial(char *const argv[], char *const env[], const char *cwd, int join
         /* "0" is the writer itself, in cgroup v2 and v1 alike. */
         if (join_fd >= 0 && write(join_fd, "0", 1) != 1) {
             exec_errno = errno ? errno : EIO;
+            _exit(127);
+        }
+        if (cpu_count > 0 && sched_setaffinity(0, sizeof affinity, &affinity) < 0) {
+            exec_errno = errno;
             _exit(127);
         }
         setsid();

@@ -48,4 +48,10 @@ int spawn_resolve(const char *file, char *path, size_t size);
 int spawn_trial(char *const argv[], char *const env[], const char *cwd, int join_fd,
                 struct spawned *out);
 
+/* spawn_trial, with the child pinned to the `cpu_count` CPUs of `cpus`
+ * (sched_setaffinity before exec; none when cpu_count is 0). A CPU the
+ * kernel refuses fails the start with its errno. */
+int spawn_trial_pinned(char *const argv[], char *const env[], const char *cwd,
+                       int join_fd, const int *cpus, int cpu_count, struct spawned *out);
+
 #endif

@@ -34,6 +34,7 @@
 #include "provenance.h"
 #include "report_html.h"
 #include "report_live.h"
+#include "resources.h"
 #include "results.h"
 #include "retention.h"
 #include "seedcheck.h"
@@ -75,12 +76,15 @@ struct sweep {
     struct proctree tree;      /* every process of every trial */
     struct tensorboard *tb;    /* "tensorboard": true; NULL otherwise or after a failure */
     struct report_live report; /* report.html, refreshed while it runs */
+    struct resource_pool pool; /* "resources": the CPUs and GPUs trials take */
 };
 
 /* The trial's owner data: which seed it runs. */
 struct running_seed {
     struct sweep *sweep;
     struct seed_ref ref;
+    int pinned; /* holds `grant` (the space has "resources") */
+    struct resource_grant grant;
 };
 
 static void pump(struct sweep *sweep);
@@ -729,6 +733,8 @@ static void on_trial_done(struct trial *trial)
         if (sweep->running[i] == trial)
             sweep->running[i] = NULL;
     sweep->running_count--;
+    if (owner->pinned)
+        resources_release(&sweep->pool, &owner->grant);
     trial_free(trial);
     free(owner);
 
@@ -766,8 +772,24 @@ static void launch(struct sweep *sweep, struct seed_ref ref)
         resume_from = NULL;
     long budget = seed->budget;
 
+    struct running_seed *owner = calloc(1, sizeof *owner);
+    if (owner && sweep->space->resources.given) {
+        if (resources_acquire(&sweep->pool, &owner->grant) < 0) {
+            free(owner);
+            hp_error_set(&err, "resources", "no free CPUs or GPUs for trial %s",
+                         trial_id);
+            fail_sweep(sweep, &err);
+            return;
+        }
+        owner->pinned = 1;
+    }
     json_t *params = state_params(config);
     json_t *start = params ? record_head(sweep, "start", ref) : NULL;
+    if (start && owner && owner->pinned) {
+        json_object_set_new(start, "cpus", resources_grant_cpus_json(&owner->grant));
+        json_object_set_new(start, "gpus",
+                            resources_grant_gpus_json(&sweep->pool, &owner->grant));
+    }
     if (start) {
         json_object_set_new(start, "attempt", json_integer(seed->attempts + 1));
         json_object_set(start, "params", params);
@@ -784,15 +806,26 @@ static void launch(struct sweep *sweep, struct seed_ref ref)
     /* Applying the start record may replace seed->resume_from: keep a copy. */
     char *resume_copy = resume_from ? strdup(resume_from) : NULL;
     if (commit(sweep, start) < 0) {
+        if (owner && owner->pinned)
+            resources_release(&sweep->pool, &owner->grant);
+        free(owner);
         json_decref(params);
         free(resume_copy);
         return;
     }
 
     struct launch_spec spec;
-    struct running_seed *owner = calloc(1, sizeof *owner);
     struct trial *trial = NULL;
-    struct launch_run run = {budget, resume_copy};
+    char cpus_text[RESOURCES_MAX_IDS * 6] = "";
+    char gpus_text[RESOURCES_MAX_IDS * 8] = "";
+    if (owner && owner->pinned) {
+        resources_grant_cpus_text(&owner->grant, cpus_text, sizeof cpus_text);
+        resources_grant_gpus_text(&sweep->pool, &owner->grant, gpus_text,
+                                  sizeof gpus_text);
+    }
+    struct launch_run run = {budget, resume_copy,
+                             owner && owner->pinned ? cpus_text : NULL,
+                             owner && owner->pinned ? gpus_text : NULL};
     if (owner && launch_spec_build(&sweep->launch, params, config->params_text, seed->seed,
                                    trial_id, dir, &run, &spec, &err) == 0) {
         owner->sweep = sweep;
@@ -813,7 +846,9 @@ static void launch(struct sweep *sweep, struct seed_ref ref)
                                         note,
                                         (uint64_t)(sweep->space->log_limit_mb * 1048576.0),
                                         &sweep->tree,
-                                        sweep->space->workdir_trial ? dir : NULL};
+                                        sweep->space->workdir_trial ? dir : NULL,
+                                        owner->grant.cpu,
+                                        owner->pinned ? owner->grant.cpu_count : 0};
         trial = trial_start(&sweep->loop, &trial_spec, &TRIAL_CALLBACKS, owner);
         launch_spec_free(&spec);
     }
@@ -829,6 +864,8 @@ static void launch(struct sweep *sweep, struct seed_ref ref)
         if (!err.message[0])
             hp_error_set(&err, "", "out of memory starting trial %s", trial_id);
         fail_sweep(sweep, &err);
+        if (owner && owner->pinned)
+            resources_release(&sweep->pool, &owner->grant);
         free(owner);
     }
     json_decref(params);
@@ -1244,6 +1281,25 @@ static enum hp_exit_code sweep_main(const struct space *space,
     struct sweep sweep;
     memset(&sweep, 0, sizeof sweep);
     sweep.space = space;
+    /* "resources": no more trials at once than the pools hold. */
+    struct sweep_options limited = *opts;
+    if (space->resources.given) {
+        if (resources_pool_init_local(&sweep.pool, &space->resources, err) < 0)
+            return HP_EXIT_USAGE;
+        int capacity = resources_pool_capacity(&sweep.pool);
+        if (capacity < limited.jobs) {
+            char gpus[64] = "";
+            if (sweep.pool.gpus_per_trial)
+                snprintf(gpus, sizeof gpus, " and %d of the %d GPUs",
+                         sweep.pool.gpus_per_trial, sweep.pool.gpu_count);
+            printf("resources: at most %d trial%s at once, not %d: each takes %d of the "
+                   "%d CPUs%s\n",
+                   capacity, capacity == 1 ? "" : "s", limited.jobs,
+                   sweep.pool.cpus_per_trial, sweep.pool.cpu_count, gpus);
+            limited.jobs = capacity;
+        }
+        opts = &limited;
+    }
     sweep.opts = opts;
     sweep.journal.fd = -1;
     enum hp_exit_code code = HP_EXIT_RUNTIME;
@@ -1467,7 +1523,7 @@ enum hp_exit_code sweep_dry_run(const struct space *space,
                 code = HP_EXIT_USAGE;
                 break;
             }
-            struct trial_identity who = {space->seeds[s], trial_id, dir};
+            struct trial_identity who = {space->seeds[s], trial_id, dir, NULL, NULL};
             char **argv = NULL;
             if (command_build(space->command, ask.params, &who, opts->trainer_path, &argv,
                               err) < 0) {

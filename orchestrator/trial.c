@@ -326,7 +326,8 @@ struct trial *trial_start(uv_loop_t *loop, const struct trial_spec *spec,
     if (rc < 0)
         rc = errno ? -errno : -EIO;
     else
-        rc = spawn_trial(spec->argv, spec->env, spec->cwd, trial->group.join_fd, &child);
+        rc = spawn_trial_pinned(spec->argv, spec->env, spec->cwd, trial->group.join_fd,
+                                spec->cpus, spec->cpu_count, &child);
     proctree_group_started(&trial->group, rc < 0 ? 0 : child.pid);
     if (rc < 0) {
         trial->spawn_error = rc;

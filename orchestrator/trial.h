@@ -67,6 +67,8 @@ struct trial_spec {
     struct proctree *tree;    /* keeps every process the trial starts (borrowed,
                                  outlives the trial); NULL: its process group */
     const char *cwd;          /* the trainer's working directory; NULL: hpsearch's */
+    const int *cpus;          /* the CPUs it is pinned to (resources.h); borrowed */
+    int cpu_count;            /* 0: not pinned */
 };
 
 /* How many of the trainer's last stderr lines a trial remembers, and how much

@@ -110,3 +110,8 @@ add_test(NAME report_browser
          COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/report_browser.sh ${PROJECT_BINARY_DIR}/bin
                  ${PROJECT_BINARY_DIR}/e2e-work/report_browser)
 set_tests_properties(report_browser PROPERTIES TIMEOUT 600)
+
+# issue 12: per-trial CPUs and GPUs (fake GPU ids), {gpu}, {cpus} and "env".
+hp_add_check_test(check_e2e_resources SOURCES e2e/check_e2e_resources.c
+                  LIBS PkgConfig::JANSSON TIMEOUT 300)
+add_dependencies(check_e2e_resources hpsearch fake_trainer)

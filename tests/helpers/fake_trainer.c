@@ -68,9 +68,18 @@
  *             0.5 x at epoch 3 (so its best, epoch 2, and its last rank
  *             configs differently), then a final line {"final": true,
  *             "test_accuracy", "confusion": [[9, 1], [2, 8]]}
+ *   resources sleeps --ms=N (default 300), then writes to
+ *             $HPSEARCH_TRIAL_DIR/resources.txt its start and end times
+ *             (start_ms=, end_ms=, wall clock), the CPUs it may run on
+ *             (cpus=0,1, from sched_getaffinity), CUDA_VISIBLE_DEVICES
+ *             (cuda=, "unset" when it is), $FAKE_TRAINER_GREETING (greeting=,
+ *             "unset" likewise) and its arguments after the mode (arg=, one a
+ *             line); then like ok
  */
+#define _GNU_SOURCE /* sched_getaffinity */
 #include <fcntl.h>
 #include <math.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,6 +251,43 @@ static int write_argv(int argc, char **argv, const char *dir)
     return fclose(f) == 0 ? 0 : -1;
 }
 
+static long long wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The resources mode: see the top of the file. */
+static int write_resources(int argc, char **argv, const char *dir, long ms)
+{
+    long long start = wall_ms();
+    sleep_ms(ms);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/resources.txt", dir ? dir : ".");
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fprintf(f, "start_ms=%lld\nend_ms=%lld\ncpus=", start, wall_ms());
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        int first = 1;
+        for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+            if (CPU_ISSET(cpu, &set)) {
+                fprintf(f, "%s%d", first ? "" : ",", cpu);
+                first = 0;
+            }
+        }
+    }
+    const char *cuda = getenv("CUDA_VISIBLE_DEVICES");
+    const char *greeting = getenv("FAKE_TRAINER_GREETING");
+    fprintf(f, "\ncuda=%s\ngreeting=%s\n", cuda ? cuda : "unset",
+            greeting ? greeting : "unset");
+    for (int i = 2; i < argc; i++)
+        fprintf(f, "arg=%s\n", argv[i]);
+    return fclose(f) == 0 ? 0 : -1;
+}
+
 /* The metrics mode: see the top of the file. */
 static int metrics_trainer(double x, double seed, double acc)
 {
@@ -279,6 +325,9 @@ int main(int argc, char **argv)
         return 2;
     if (strcmp(mode, "metrics") == 0)
         return metrics_trainer(x, seed, acc);
+    if (strcmp(mode, "resources") == 0 &&
+        write_resources(argc, argv, dir, (long)param(argc, argv, "ms", 300)) != 0)
+        return 2;
 
     if (strcmp(mode, "trivial") == 0) {
         printf("{\"epoch\": 1, \"val_accuracy\": %.6f}\n", acc);

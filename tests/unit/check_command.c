@@ -14,7 +14,7 @@ START_TEST(test_command_expands_placeholders_and_appends_the_rest)
     char *tmpl[] = {"train.py", "--lr", "{lr}", "--out={trial_dir}/m", "{seed}", NULL};
     json_t *params = json_pack("{s:f, s:i, s:s, s:b}", "lr", 0.001, "batch", 64, "hidden",
                                "256,128", "augment", 1);
-    struct trial_identity who = {7, "c0001-s7", "/runs/x/trials/c0001-s7"};
+    struct trial_identity who = {7, "c0001-s7", "/runs/x/trials/c0001-s7", NULL, NULL};
     char **argv = NULL;
     struct hp_error err;
     hp_error_init(&err);
@@ -34,7 +34,7 @@ START_TEST(test_command_booleans_are_store_true_flags_unless_a_placeholder_uses_
     char *tmpl[] = {"train.py", "--amp={amp}", NULL};
     json_t *params = json_pack("{s:b, s:b, s:b, s:i}", "augment", 1, "nesterov", 0, "amp", 0,
                                "batch", 8);
-    struct trial_identity who = {0, "t", "/d"};
+    struct trial_identity who = {0, "t", "/d", NULL, NULL};
     char **argv = NULL;
     struct hp_error err;
     hp_error_init(&err);
@@ -53,7 +53,7 @@ START_TEST(test_command_never_resplits_a_value)
     char *tmpl[] = {"prog", "{name}", NULL};
     json_t *params = json_pack("{s:s, s:s}", "name", "a b \"c\" ;rm -rf /", "other",
                                "x'y $HOME");
-    struct trial_identity who = {0, "t", "/d"};
+    struct trial_identity who = {0, "t", "/d", NULL, NULL};
     char **argv = NULL;
     struct hp_error err;
     hp_error_init(&err);
@@ -70,7 +70,7 @@ START_TEST(test_command_replaces_bare_trainer_name_and_rejects_unknown_placehold
 {
     char *tmpl[] = {"hpsearch-train", "--epochs", "3", NULL};
     json_t *params = json_object();
-    struct trial_identity who = {0, "t", "/d"};
+    struct trial_identity who = {0, "t", "/d", NULL, NULL};
     char **argv = NULL;
     struct hp_error err;
     hp_error_init(&err);
@@ -92,7 +92,7 @@ START_TEST(test_command_doubled_braces_are_literal)
 {
     char *tmpl[] = {"prog", "--config={{\"lr\": {lr}}}", NULL};
     json_t *params = json_pack("{s:f}", "lr", 0.5);
-    struct trial_identity who = {0, "t", "/d"};
+    struct trial_identity who = {0, "t", "/d", NULL, NULL};
     char **argv = NULL;
     struct hp_error err;
     hp_error_init(&err);

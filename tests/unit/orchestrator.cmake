@@ -26,3 +26,6 @@ hp_add_check_test(check_ranking SOURCES unit/check_ranking.c LIBS hp_orchestrato
 hp_add_check_test(check_metrics_scan SOURCES unit/check_metrics_scan.c LIBS hp_orchestrator)
 
 hp_add_check_test(check_tfevents SOURCES unit/check_tfevents.c LIBS hp_orchestrator)
+
+# issue 12: per-trial CPU and GPU pools, "resources" and "env".
+hp_add_check_test(check_resources SOURCES unit/check_resources.c LIBS hp_orchestrator)
