@@ -813,7 +813,10 @@ static void launch(struct sweep *sweep, struct seed_ref ref)
                                         note,
                                         (uint64_t)(sweep->space->log_limit_mb * 1048576.0),
                                         &sweep->tree,
-                                        sweep->space->workdir_trial ? dir : NULL};
+                                        sweep->space->workdir_trial ? dir : NULL,
+                                        sweep->opts->executor,
+                                        trial_id,
+                                        {sweep->space->threads_per_trial, 0, NULL, NULL}};
         trial = trial_start(&sweep->loop, &trial_spec, &TRIAL_CALLBACKS, owner);
         launch_spec_free(&spec);
     }
