@@ -61,6 +61,10 @@ struct executor_ops {
      * trainer's own (exit code, signal) in place, and kills what it left. */
     void (*exited)(const struct executor *ex, struct executor_proc *proc,
                    int *exit_status, int *term_signal);
+    /* Whether a stderr line is the executor's own (srun's "srun: error: ...
+     * Exited with exit code 7"), not the trainer's: it is logged, but kept
+     * out of a failure's reason, which stays what it is locally. NULL: none. */
+    int (*own_stderr_line)(const char *line, size_t len);
     /* The trial is over: kills anything left, frees the group. */
     void (*close)(const struct executor *ex, struct executor_proc *proc);
 };

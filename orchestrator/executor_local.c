@@ -51,8 +51,8 @@ static void local_close(const struct executor *ex, struct executor_proc *proc)
     proctree_group_close(&proc->group);
 }
 
-const struct executor_ops executor_local_ops = {"local", local_start, local_signal,
-                                                local_exited, local_close};
+const struct executor_ops executor_local_ops = {"local",      local_start, local_signal,
+                                                local_exited, NULL,        local_close};
 
 const struct executor *executor_local(void)
 {

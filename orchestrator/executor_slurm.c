@@ -126,11 +126,24 @@ static void slurm_exited(const struct executor *ex, struct executor_proc *proc,
     proctree_group_leader_exited(&proc->group);
 }
 
+/* "srun: error: vm: task 0: Exited with exit code 7", "slurmstepd-vm: error:
+ * *** STEP 6.0 ON vm CANCELLED AT ... ***", "slurmstepd: error: execve(): ..." */
+static int slurm_own_stderr_line(const char *line, size_t len)
+{
+    static const char *const prefixes[] = {"srun: ", "slurmstepd: ", "slurmstepd-"};
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+        size_t n = strlen(prefixes[i]);
+        if (len >= n && memcmp(line, prefixes[i], n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 static void slurm_close(const struct executor *ex, struct executor_proc *proc)
 {
     (void)ex;
     proctree_group_close(&proc->group);
 }
 
-const struct executor_ops executor_slurm_ops = {"slurm", slurm_start, slurm_signal,
-                                                slurm_exited, slurm_close};
+const struct executor_ops executor_slurm_ops = {
+    "slurm", slurm_start, slurm_signal, slurm_exited, slurm_own_stderr_line, slurm_close};

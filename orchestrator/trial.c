@@ -191,6 +191,9 @@ static void on_err_line(void *ctx, const char *line, size_t len, int truncated)
         blank++;
     if (blank == shown_len)
         return;
+    if (trial->executor->ops->own_stderr_line &&
+        trial->executor->ops->own_stderr_line(shown + blank, shown_len - blank))
+        return; /* srun's, not the trainer's: logged, not a reason */
     char *slot = trial->stderr_tail[trial->stderr_lines++ % TRIAL_STDERR_TAIL];
     copy_excerpt(slot, TRIAL_TAIL_LINE, shown + blank, shown_len - blank);
 }

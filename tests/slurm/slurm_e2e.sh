@@ -108,3 +108,45 @@ sbatch --wait -Q -n4 -o "$work/job-resume.out" -D "$work" --wrap \
 diff <(summary "$work/local") <(summary "$work/killed") >"$work/diff-resume.txt" ||
     fail "resumed results differ from a straight run's: $(head -5 "$work/diff-resume.txt")"
 echo "ok: resume in a new allocation equals a straight run"
+
+# 5. Failures and stops map as locally: an exit code, a signal, and a timeout
+#    that stops the step gracefully (scancel --signal=TERM: the trainer's
+#    TERM handler runs and leaves got-term).
+cat >"$work/modes.sh" <<'TRAINER'
+case "$1" in
+--mode=ok) echo '{"epoch": 1, "val_accuracy": 0.5}' ;;
+--mode=exit) echo '{"epoch": 1, "val_accuracy": 0.5}'; echo "bad things" >&2; exit 7 ;;
+--mode=abort) echo '{"epoch": 1, "val_accuracy": 0.5}'; kill -ABRT $$ ;;
+--mode=term)
+    trap 'echo TERM >"$HPSEARCH_TRIAL_DIR/got-term"; exit 0' TERM
+    echo '{"epoch": 1, "val_accuracy": 0.5}'
+    sleep 60 &
+    wait
+    ;;
+esac
+TRAINER
+cat >"$work/modes.json" <<SPACE
+{
+  "name": "slurm-modes",
+  "command": ["/bin/sh", "$work/modes.sh"],
+  "objective": {"metric": "val_accuracy", "mode": "max"},
+  "timeout_s": 2,
+  "max_failures": null,
+  "params": {"mode": {"type": "choice", "values": ["ok", "exit", "abort", "term"]}}
+}
+SPACE
+"$bin/hpsearch" run "$work/modes.json" --out "$work/modes-local" -j 4 >"$work/modes-local.log" 2>&1
+timeout 120 salloc -Q -n4 "$bin/hpsearch" run "$work/modes.json" --executor slurm \
+    --out "$work/modes-slurm" >"$work/modes-slurm.log" 2>&1
+for d in modes-local modes-slurm; do
+    [ -s "$work/$d/results.csv" ] || fail "$d wrote no results: $(tail -3 "$work/$d.log")"
+done
+diff <(cut -d, -f1-7 "$work/modes-local/results.csv") \
+    <(cut -d, -f1-7 "$work/modes-slurm/results.csv") >"$work/diff-modes.txt" ||
+    fail "failures map differently under slurm: $(cat "$work/diff-modes.txt")"
+for want in "exited with status 7" "signal 6" "exceeded the timeout"; do
+    grep -q "$want" "$work/modes-slurm/results.csv" || fail "no '$want' in the slurm results"
+done
+[ "$(find "$work/modes-slurm" -name got-term | wc -l)" -eq 1 ] ||
+    fail "the timed-out step was not stopped with SIGTERM (no got-term)"
+echo "ok: exit codes, signals and a graceful timeout stop map as locally"
