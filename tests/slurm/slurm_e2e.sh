@@ -3,7 +3,9 @@
 # through `sbatch --wait` with the slurm executor gives the results a local
 # run gives; hpsearch killed with -9 inside its allocation leaves no job step
 # running; `hpsearch resume` in a new allocation finishes that sweep with the
-# results of a straight run. Fails (never skips) when Slurm cannot start.
+# results of a straight run; exit codes, signals and a timeout map as locally
+# (the timeout stops its step with scancel --signal=TERM); SIGTERM to hpsearch
+# stops every step gracefully. Fails (never skips) when Slurm cannot start.
 #
 #   slurm_e2e.sh BIN_DIR WORK_DIR
 set -u
@@ -150,3 +152,41 @@ done
 [ "$(find "$work/modes-slurm" -name got-term | wc -l)" -eq 1 ] ||
     fail "the timed-out step was not stopped with SIGTERM (no got-term)"
 echo "ok: exit codes, signals and a graceful timeout stop map as locally"
+
+# 6. SIGTERM to hpsearch inside the allocation (what `#SBATCH --signal`
+#    sends before a time limit): every running step is stopped gracefully
+#    (the trainers' TERM handlers run), no step is left, and hpsearch says
+#    how to resume.
+cat >"$work/modes-term.json" <<SPACE
+{
+  "name": "slurm-term",
+  "command": ["/bin/sh", "$work/modes.sh", "--mode=term"],
+  "objective": {"metric": "val_accuracy", "mode": "max"},
+  "params": {"i": {"type": "choice", "values": [1, 2]}}
+}
+SPACE
+cat >"$work/term.sh" <<JOB
+#!/bin/bash
+'$bin/hpsearch' run '$work/modes-term.json' --executor slurm --out '$work/term' -j 2 \\
+    >'$work/term.log' 2>&1 &
+pid=\$!
+for i in \$(seq 100); do
+    [ "\$(squeue -h -s -j "\$SLURM_JOB_ID" -o '%j' | grep -c '^hpsearch-')" -ge 2 ] && break
+    sleep 0.1
+done
+sleep 0.5
+kill -TERM \$pid
+wait \$pid
+echo "hpsearch exit \$?"
+squeue -h -s -j "\$SLURM_JOB_ID" -o '%i %j' | grep ' hpsearch-' && exit 4
+exit 0
+JOB
+chmod +x "$work/term.sh"
+timeout 120 salloc -Q -n2 "$work/term.sh" >"$work/term-job.out" 2>&1 ||
+    fail "a step was left after SIGTERM to hpsearch: $(cat "$work/term-job.out")"
+grep -q "hpsearch exit 143" "$work/term-job.out" ||
+    fail "hpsearch did not stop on SIGTERM: $(cat "$work/term-job.out" "$work/term.log")"
+[ "$(find "$work/term" -name got-term | wc -l)" -eq 2 ] ||
+    fail "SIGTERM to hpsearch did not stop both steps gracefully"
+grep -q "hpsearch resume" "$work/term.log" || fail "no resume hint after SIGTERM"
+echo "ok: SIGTERM to hpsearch stops every step gracefully"
