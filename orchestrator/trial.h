@@ -1,7 +1,8 @@
 /*
- * One trial: a trainer process (started by spawn.c, no shell), its stdout and
- * stderr pipes and its timeout timer, the libuv handles embedded here so that
- * the trial owns them; its exit arrives through the reaper. The trial frames
+ * One trial: a trainer process (started by an executor, executor.h: locally
+ * by spawn.c, or as a Slurm job step; no shell), its stdout and stderr pipes
+ * and its timeout timer, the libuv handles embedded here so that the trial
+ * owns them; its exit arrives through the reaper. The trial frames
  * both streams into lines (bounded), logs them (a carriage-return progress bar
  * as its final state), hands each JSON-object stdout line to its owner, and
  * reports once when the process has exited and every handle is closed. The
