@@ -263,7 +263,8 @@ static int apply_option(struct cli *cli, const struct option_spec *o, const char
         return parse_count(name, value, LONG_MAX, &cli->top);
     case OPT_EXECUTOR:
         if (strcmp(value, "local") != 0 && strcmp(value, "slurm") != 0)
-            return usage_error("option %s: expected local or slurm (got '%s')", name, value);
+            return usage_error("option %s: expected local or slurm (got '%s')", name,
+                               value);
         cli->executor = value;
         return 0;
     case OPT_OUT:
@@ -489,9 +490,11 @@ static enum hp_exit_code run_command(const struct cli *cli, const struct space *
                                      const char *dir, struct hp_error *err)
 {
     struct executor executor = {0};
-    int runs = cli->command->id == CMD_RESUME || (cli->command->id == CMD_RUN && !cli->dry_run);
-    if (runs && executor_init(&executor, cli->executor ? cli->executor : space->executor_type,
-                              space->executor, err) < 0)
+    int runs =
+        cli->command->id == CMD_RESUME || (cli->command->id == CMD_RUN && !cli->dry_run);
+    if (runs &&
+        executor_init(&executor, cli->executor ? cli->executor : space->executor_type,
+                      space->executor, err) < 0)
         return HP_EXIT_USAGE;
     int slurm = executor.ops == &executor_slurm_ops;
     long cores = executor_default_jobs(&executor, slurm ? space->threads_per_trial : 1);

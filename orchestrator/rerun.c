@@ -96,8 +96,15 @@ static int run_again(const struct launch_spec *spec, const char *rerun_dir, doub
     uv_loop_t loop;
     if (uv_loop_init(&loop) < 0 || trial_init_loop(&loop) < 0)
         return hp_error_set(err, "", "cannot start the event loop");
-    struct trial_spec trial_spec = {spec->argv, spec->env, rerun_dir, timeout_s, 10.0,
-                                    1u << 20, NULL, (uint64_t)64 << 20, NULL,
+    struct trial_spec trial_spec = {spec->argv,
+                                    spec->env,
+                                    rerun_dir,
+                                    timeout_s,
+                                    10.0,
+                                    1u << 20,
+                                    NULL,
+                                    (uint64_t)64 << 20,
+                                    NULL,
                                     in_dir ? rerun_dir : NULL,
                                     executor_local(),
                                     NULL,

@@ -286,7 +286,8 @@ static void on_process_exit(void *data, int exit_status, int term_signal)
     trial->exited = 1;
     /* Whatever the trainer left behind goes with it: no orphan keeps burning
      * CPU or holding the pipes. */
-    trial->executor->ops->exited(trial->executor, &trial->proc, &exit_status, &term_signal);
+    trial->executor->ops->exited(trial->executor, &trial->proc, &exit_status,
+                                 &term_signal);
     trial->exit_status = exit_status;
     trial->term_signal = term_signal;
     if (streams_open(trial))
@@ -322,9 +323,13 @@ struct trial *trial_start(uv_loop_t *loop, const struct trial_spec *spec,
 
     copy_excerpt(trial->program, sizeof trial->program, spec->argv[0], strlen(spec->argv[0]));
     trial->executor = spec->executor ? spec->executor : executor_local();
-    struct executor_start req = {spec->argv, spec->env,      spec->cwd,      spec->dir,
+    struct executor_start req = {spec->argv,
+                                 spec->env,
+                                 spec->cwd,
+                                 spec->dir,
                                  spec->trial_id ? spec->trial_id : "",
-                                 spec->tree, spec->resources};
+                                 spec->tree,
+                                 spec->resources};
     struct hp_error err;
     hp_error_init(&err);
     int rc = trial->executor->ops->start(trial->executor, &req, &trial->proc, &err);

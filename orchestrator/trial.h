@@ -20,9 +20,9 @@
 #include <sys/types.h>
 #include <uv.h>
 
+#include "executor.h"
 #include "linebuf.h"
 #include "path.h"
-#include "executor.h"
 #include "proctree.h"
 #include "triallog.h"
 
@@ -69,8 +69,8 @@ struct trial_spec {
     struct proctree *tree;    /* keeps every process the trial starts (borrowed,
                                  outlives the trial); NULL: its process group */
     const char *cwd;          /* the trainer's working directory; NULL: hpsearch's */
-    const struct executor *executor; /* where it runs (borrowed); NULL: locally */
-    const char *trial_id;     /* names the process where the executor needs one */
+    const struct executor *executor;  /* where it runs (borrowed); NULL: locally */
+    const char *trial_id;             /* names the process where the executor needs one */
     struct trial_resources resources; /* what it may use (executor.h) */
 };
 
@@ -80,9 +80,9 @@ struct trial_spec {
 enum { TRIAL_STDERR_TAIL = 3, TRIAL_TAIL_LINE = 200 };
 
 struct trial {
-    pid_t pid;                /* the local process: the trainer, or srun */
+    pid_t pid;                       /* the local process: the trainer, or srun */
     const struct executor *executor; /* borrowed */
-    struct executor_proc proc; /* the executor's state for this trial */
+    struct executor_proc proc;       /* the executor's state for this trial */
     uv_pipe_t out;
     uv_pipe_t err;
     uv_timer_t timer;         /* timeout, then kill grace, then drain wait */
