@@ -36,7 +36,7 @@ eval "$("$here/cluster.sh" env "$cluster")"
 cat >"$work/space.json" <<SPACE
 {
   "name": "slurm-e2e",
-  "command": ["$bin/fake_trainer", "slow", "--ms=150"],
+  "command": ["$bin/fake_trainer", "slow", "--ms=300"],
   "objective": {"metric": "val_accuracy", "mode": "max"},
   "strategy": {"type": "random", "trials": 6, "seed": 7},
   "seeds": [0, 1],
