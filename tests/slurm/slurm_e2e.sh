@@ -78,14 +78,22 @@ echo "steps running before the kill: \$n"
 [ "\$n" -ge 2 ] || exit 3
 kill -9 \$pid
 wait \$pid 2>/dev/null
-for i in \$(seq 100); do
+# srun dies with hpsearch (parent-death signal) and Slurm ends its step;
+# slurmstepd retries the dead srun for a few seconds first, longer under load.
+for i in \$(seq 300); do
     left=\$(squeue -h -s -j "\$SLURM_JOB_ID" -o '%i %j' | grep -c ' hpsearch-')
     [ "\$left" -eq 0 ] && break
     sleep 0.1
 done
 echo "steps left \$((i / 10)) s after the kill: \$left"
 squeue -h -s -j "\$SLURM_JOB_ID" -o '%i %j'
-[ "\$left" -eq 0 ] || exit 4
+if [ "\$left" -ne 0 ]; then
+    for st in \$(squeue -h -s -j "\$SLURM_JOB_ID" -o '%i %j' | awk '/ hpsearch-/ {print \$1}'); do
+        scontrol show step "\$st"
+    done
+    ps -eo pid,stat,etime,args | grep -E 'slurmstepd|fake_trainer|srun' | grep -v grep
+    exit 4
+fi
 # No trainer of this sweep either, on this (the only) node.
 for p in \$(pgrep -x fake_trainer); do
     if tr '\\0' '\\n' </proc/\$p/environ 2>/dev/null | grep -qx "HPSEARCH_SWEEP_DIR=$work/killed"; then
