@@ -10,9 +10,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Everything hpsearch needs, all from Debian's own archive (chromium only runs
-# the HTML report's browser test).
+# the HTML report's browser test; munge and slurm the Slurm end-to-end test).
 PACKAGES=(build-essential cmake pkg-config libuv1-dev libjansson-dev libopenblas-dev
-          check zlib1g-dev dataset-fashion-mnist python3-numpy python3-protobuf chromium)
+          check zlib1g-dev dataset-fashion-mnist python3-numpy python3-protobuf chromium
+          munge slurmctld slurmd slurm-client)
 
 say() { printf '== %s\n' "$*"; }
 

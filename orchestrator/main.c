@@ -62,6 +62,7 @@ enum option_id {
     OPT_RETRY_FAILED,
     OPT_JOBS,
     OPT_OUT,
+    OPT_EXECUTOR,
     OPT_TOP,
     OPT_FORMAT,
     OPT_CONFIG,
@@ -98,6 +99,9 @@ static const struct option_spec OPTIONS[] = {
     {OPT_JOBS, 'j', "jobs", "N", ONLY(CMD_RUN) | ONLY(CMD_RESUME),
      "parallel trials (default: the space's \"parallel\", else the number of cores)"},
     {OPT_OUT, 0, "out", "DIR", ONLY(CMD_RUN), "run: output directory (default: runs/<name>)"},
+    {OPT_EXECUTOR, 0, "executor", "TYPE", ONLY(CMD_RUN) | ONLY(CMD_RESUME),
+     "local or slurm (each trial an srun job step of the allocation hpsearch runs in); "
+     "overrides the space's \"executor\""},
     {OPT_TOP, 0, "top", "N", ONLY(CMD_REPORT), "report: only the N best configs"},
     {OPT_FORMAT, 0, "format", "FMT", ONLY(CMD_REPORT) | ONLY(CMD_COMPARE),
      "report: table (default), csv, json, markdown, tensorboard or html (writes "
@@ -138,6 +142,7 @@ struct cli {
     long top;              /* 0 = all */
     enum report_format format;
     const char *out;
+    const char *executor;  /* --executor, NULL: the space's */
     const char *output;    /* report --output */
     const char *compare_with; /* report --compare */
     const char *operand;
@@ -256,6 +261,12 @@ static int apply_option(struct cli *cli, const struct option_spec *o, const char
         return parse_count(name, value, 4096, &cli->jobs);
     case OPT_TOP:
         return parse_count(name, value, LONG_MAX, &cli->top);
+    case OPT_EXECUTOR:
+        if (strcmp(value, "local") != 0 && strcmp(value, "slurm") != 0)
+            return usage_error("option %s: expected local or slurm (got '%s')", name,
+                               value);
+        cli->executor = value;
+        return 0;
     case OPT_OUT:
         if (!*value)
             return usage_error("option %s: expected a directory%s", name, "");
@@ -478,7 +489,15 @@ static int journal_exists(const char *dir)
 static enum hp_exit_code run_command(const struct cli *cli, const struct space *space,
                                      const char *dir, struct hp_error *err)
 {
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    struct executor executor = {0};
+    int runs =
+        cli->command->id == CMD_RESUME || (cli->command->id == CMD_RUN && !cli->dry_run);
+    if (runs &&
+        executor_init(&executor, cli->executor ? cli->executor : space->executor_type,
+                      space->executor, err) < 0)
+        return HP_EXIT_USAGE;
+    int slurm = executor.ops == &executor_slurm_ops;
+    long cores = executor_default_jobs(&executor, slurm ? space->threads_per_trial : 1);
     char *trainer = space->command && strcmp(space->command[0], "hpsearch-train") == 0
                         ? trainer_beside_self()
                         : NULL;
@@ -495,6 +514,7 @@ static enum hp_exit_code run_command(const struct cli *cli, const struct space *
                    space->max_time_grace_s,
                    cli->max_trials ? cli->max_trials : space->max_trials,
                    cli->max_failures_given ? cli->max_failures : space->max_failures},
+        .executor = runs ? &executor : NULL,
     };
     enum hp_exit_code code;
     switch (cli->command->id) {
@@ -536,6 +556,7 @@ static enum hp_exit_code run_command(const struct cli *cli, const struct space *
         code = HP_EXIT_USAGE;
     }
     free(trainer);
+    executor_free(&executor);
     return code;
 }
 

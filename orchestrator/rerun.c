@@ -97,12 +97,19 @@ static int run_again(const struct launch_spec *spec, const char *rerun_dir,
     uv_loop_t loop;
     if (uv_loop_init(&loop) < 0 || trial_init_loop(&loop) < 0)
         return hp_error_set(err, "", "cannot start the event loop");
-    struct trial_spec trial_spec = {spec->argv, spec->env,
-                                    rerun_dir,  timeout_s,
-                                    10.0,       1u << 20,
-                                    NULL,       (uint64_t)64 << 20,
-                                    NULL,       in_dir ? rerun_dir : NULL,
-                                    grant->cpu, grant->cpu_count};
+    struct trial_spec trial_spec = {spec->argv,
+                                    spec->env,
+                                    rerun_dir,
+                                    timeout_s,
+                                    10.0,
+                                    1u << 20,
+                                    NULL,
+                                    (uint64_t)64 << 20,
+                                    NULL,
+                                    in_dir ? rerun_dir : NULL,
+                                    executor_local(),
+                                    NULL,
+                                    {0, 0, grant->cpu, grant->cpu_count}};
     struct trial *trial = trial_start(&loop, &trial_spec, &CALLBACKS, r);
     int rc = trial ? 0 : hp_error_set(err, "", "out of memory");
     while (trial && !r->done)

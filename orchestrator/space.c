@@ -700,6 +700,53 @@ static int load_env(struct loader *ld, const json_t *v, const char *path)
     return resources_load_env(v, path, &ld->out->resources, ld->err);
 }
 
+/* "executor": {"type": "local" | "slurm", "gpus": N, "srun_args": [...]}, or
+ * just the type as a string. Kept as written; executor.c reads it. */
+static int load_executor(struct loader *ld, const json_t *v, const char *path)
+{
+    ld->out->executor = v;
+    ld->out->executor_type = "local";
+    if (!v)
+        return 0;
+    const json_t *type = json_is_object(v) ? json_object_get(v, "type") : v;
+    char at[64];
+    snprintf(at, sizeof at, "%s%s", path, json_is_object(v) ? ".type" : "");
+    if (json_is_object(v)) {
+        static const char *const keys[] = {"type", "gpus", "srun_args", NULL};
+        if (check_keys(ld, v, path, keys) != 0)
+            return -1;
+        if (!type)
+            return missing_key(ld, path, "type");
+        int gpus = 0;
+        snprintf(at, sizeof at, "%s.gpus", path);
+        if (load_int(ld, json_object_get(v, "gpus"), at, 0, 64, &gpus) != 0)
+            return -1;
+        const json_t *args = json_object_get(v, "srun_args");
+        size_t i;
+        const json_t *arg;
+        snprintf(at, sizeof at, "%s.srun_args", path);
+        if (args && (!json_is_array(args) || json_array_size(args) > 16))
+            return hp_error_set(ld->err, at, "must be a list of at most 16 strings");
+        json_array_foreach(args, i, arg)
+        {
+            if (!json_is_string(arg) || json_string_value(arg)[0] != '-')
+                return hp_error_set(ld->err, at,
+                                    "must be a list of srun options (each a string "
+                                    "starting with '-'): element %zu is not",
+                                    i);
+        }
+        snprintf(at, sizeof at, "%s.type", path);
+    }
+    const char *text = json_string_value(type);
+    if (text && (strcmp(text, "local") == 0 || strcmp(text, "slurm") == 0)) {
+        ld->out->executor_type = text;
+        return 0;
+    }
+    char got[128];
+    search_space_describe(type, got, sizeof got);
+    return hp_error_set(ld->err, at, "must be \"local\" or \"slurm\" (got %s)", got);
+}
+
 /* ---- params ------------------------------------------------------------- */
 
 struct param_type {
@@ -1299,6 +1346,7 @@ static const struct top_key top_keys[] = {
     {"workdir", load_workdir, 0},
     {"resources", load_resources, 0},
     {"env", load_env, 0},
+    {"executor", load_executor, 0},
 };
 
 enum { TOP_KEY_COUNT = sizeof top_keys / sizeof top_keys[0] };

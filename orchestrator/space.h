@@ -75,6 +75,8 @@ struct space {
     struct search_space params;  /* "params" */
     int workdir_trial;           /* "workdir": "trial" runs each trainer in its trial
                                     directory; "cwd" (default) in hpsearch's */
+    const json_t *executor;      /* "executor" as written (in document), NULL: none */
+    const char *executor_type;   /* "local" (default) or "slurm" */
     json_t *document;            /* the whole parsed file (owned reference) */
     struct objective_spec *objectives; /* "objective" as a list, in its order; the
                                     first is also objective_metric, maximize, score */

@@ -837,18 +837,21 @@ static void launch(struct sweep *sweep, struct seed_ref ref)
         snprintf(note, sizeof note, "attempt %d%s%s%s starts here", seed->attempts + 1,
                  budget_text, resume_copy ? ", resumed from " : "",
                  resume_copy ? resume_copy : "");
-        struct trial_spec trial_spec = {spec.argv,
-                                        spec.env,
-                                        dir,
-                                        sweep->space->timeout_s,
-                                        sweep->opts->kill_grace_s,
-                                        MAX_METRIC_LINE,
-                                        note,
-                                        (uint64_t)(sweep->space->log_limit_mb * 1048576.0),
-                                        &sweep->tree,
-                                        sweep->space->workdir_trial ? dir : NULL,
-                                        owner->grant.cpu,
-                                        owner->pinned ? owner->grant.cpu_count : 0};
+        struct trial_spec trial_spec = {
+            spec.argv,
+            spec.env,
+            dir,
+            sweep->space->timeout_s,
+            sweep->opts->kill_grace_s,
+            MAX_METRIC_LINE,
+            note,
+            (uint64_t)(sweep->space->log_limit_mb * 1048576.0),
+            &sweep->tree,
+            sweep->space->workdir_trial ? dir : NULL,
+            sweep->opts->executor,
+            trial_id,
+            {sweep->space->threads_per_trial, sweep->space->resources.gpus,
+              owner->grant.cpu, owner->pinned ? owner->grant.cpu_count : 0}};
         trial = trial_start(&sweep->loop, &trial_spec, &TRIAL_CALLBACKS, owner);
         launch_spec_free(&spec);
     }

@@ -11,6 +11,7 @@
 
 #include "budget.h"
 #include "error.h"
+#include "executor.h"
 #include "exit_codes.h"
 #include "space.h"
 
@@ -22,6 +23,7 @@ struct sweep_options {
     double kill_grace_s;       /* SIGTERM to SIGKILL, for timeouts and stops */
     int retry_failed;          /* resume: failed trials run again */
     struct budget_limits limits; /* max_time, max_trials, max_failures (budget.h) */
+    const struct executor *executor; /* where trials run (executor.h); NULL: locally */
 };
 
 /* Runs the sweep to completion. Returns an exit code (exit_codes.h); on

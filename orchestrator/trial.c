@@ -23,7 +23,6 @@
 #include "metric_line.h"
 #include "path.h"
 #include "reaper.h"
-#include "spawn.h"
 
 /* After the process exits, how long to wait for its pipes' EOF: a grandchild
  * that inherited stdout could otherwise hold the trial open for ever. */
@@ -74,7 +73,7 @@ static void finish(struct trial *trial)
         return;
     trial->finishing = 1;
     trial->end_ms = uv_now(trial->timer.loop);
-    proctree_group_close(&trial->group);
+    trial->executor->ops->close(trial->executor, &trial->proc);
     trial->truncated_lines = trial->out_lines.truncated_lines;
     triallog_close(&trial->out_log);
     triallog_close(&trial->err_log);
@@ -192,6 +191,9 @@ static void on_err_line(void *ctx, const char *line, size_t len, int truncated)
         blank++;
     if (blank == shown_len)
         return;
+    if (trial->executor->ops->own_stderr_line &&
+        trial->executor->ops->own_stderr_line(shown + blank, shown_len - blank))
+        return; /* srun's, not the trainer's: logged, not a reason */
     char *slot = trial->stderr_tail[trial->stderr_lines++ % TRIAL_STDERR_TAIL];
     copy_excerpt(slot, TRIAL_TAIL_LINE, shown + blank, shown_len - blank);
 }
@@ -249,7 +251,7 @@ static void signal_group(struct trial *trial, int signum)
 {
     if (!trial->started || trial->exited)
         return;
-    proctree_group_signal(&trial->group, signum);
+    trial->executor->ops->signal(trial->executor, &trial->proc, signum);
 }
 
 static void on_timer(uv_timer_t *timer);
@@ -282,11 +284,12 @@ static void on_process_exit(void *data, int exit_status, int term_signal)
 {
     struct trial *trial = data;
     trial->exited = 1;
-    trial->exit_status = exit_status;
-    trial->term_signal = term_signal;
     /* Whatever the trainer left behind goes with it: no orphan keeps burning
      * CPU or holding the pipes. */
-    proctree_group_leader_exited(&trial->group);
+    trial->executor->ops->exited(trial->executor, &trial->proc, &exit_status,
+                                 &term_signal);
+    trial->exit_status = exit_status;
+    trial->term_signal = term_signal;
     if (streams_open(trial))
         arm_timer(trial, trial->drain_s);
     else
@@ -319,16 +322,17 @@ struct trial *trial_start(uv_loop_t *loop, const struct trial_spec *spec,
     trial->open_handles = 1;
 
     copy_excerpt(trial->program, sizeof trial->program, spec->argv[0], strlen(spec->argv[0]));
-    struct spawned child;
+    trial->executor = spec->executor ? spec->executor : executor_local();
+    struct executor_start req = {spec->argv,
+                                 spec->env,
+                                 spec->cwd,
+                                 spec->dir,
+                                 spec->trial_id ? spec->trial_id : "",
+                                 spec->tree,
+                                 spec->resources};
     struct hp_error err;
     hp_error_init(&err);
-    int rc = proctree_group_open(spec->tree, spec->dir, &trial->group, &err);
-    if (rc < 0)
-        rc = errno ? -errno : -EIO;
-    else
-        rc = spawn_trial_pinned(spec->argv, spec->env, spec->cwd, trial->group.join_fd,
-                                spec->cpus, spec->cpu_count, &child);
-    proctree_group_started(&trial->group, rc < 0 ? 0 : child.pid);
+    int rc = trial->executor->ops->start(trial->executor, &req, &trial->proc, &err);
     if (rc < 0) {
         trial->spawn_error = rc;
         trial->exited = 1;
@@ -342,15 +346,15 @@ struct trial *trial_start(uv_loop_t *loop, const struct trial_spec *spec,
         return trial;
     }
     trial->started = 1;
-    trial->pid = child.pid;
+    trial->pid = trial->proc.pid;
     uv_pipe_init(loop, &trial->out, 0);
     uv_pipe_init(loop, &trial->err, 0);
     trial->out.data = trial->err.data = trial;
     trial->open_handles = 3;
     trial->pipes_open = 1;
-    uv_pipe_open(&trial->out, child.stdout_fd);
-    uv_pipe_open(&trial->err, child.stderr_fd);
-    if (reaper_watch(child.pid, on_process_exit, trial) < 0)
+    uv_pipe_open(&trial->out, trial->proc.stdout_fd);
+    uv_pipe_open(&trial->err, trial->proc.stderr_fd);
+    if (reaper_watch(trial->pid, on_process_exit, trial) < 0)
         signal_group(trial, SIGKILL); /* out of memory: better no trial than a lost one */
     uv_read_start((uv_stream_t *)&trial->out, alloc_buffer, on_stdout);
     uv_read_start((uv_stream_t *)&trial->err, alloc_buffer, on_stderr);

@@ -1,7 +1,8 @@
 /*
- * One trial: a trainer process (started by spawn.c, no shell), its stdout and
- * stderr pipes and its timeout timer, the libuv handles embedded here so that
- * the trial owns them; its exit arrives through the reaper. The trial frames
+ * One trial: a trainer process (started by an executor, executor.h: locally
+ * by spawn.c, or as a Slurm job step; no shell), its stdout and stderr pipes
+ * and its timeout timer, the libuv handles embedded here so that the trial
+ * owns them; its exit arrives through the reaper. The trial frames
  * both streams into lines (bounded), logs them (a carriage-return progress bar
  * as its final state), hands each JSON-object stdout line to its owner, and
  * reports once when the process has exited and every handle is closed. The
@@ -19,6 +20,7 @@
 #include <sys/types.h>
 #include <uv.h>
 
+#include "executor.h"
 #include "linebuf.h"
 #include "path.h"
 #include "proctree.h"
@@ -67,8 +69,9 @@ struct trial_spec {
     struct proctree *tree;    /* keeps every process the trial starts (borrowed,
                                  outlives the trial); NULL: its process group */
     const char *cwd;          /* the trainer's working directory; NULL: hpsearch's */
-    const int *cpus;          /* the CPUs it is pinned to (resources.h); borrowed */
-    int cpu_count;            /* 0: not pinned */
+    const struct executor *executor;  /* where it runs (borrowed); NULL: locally */
+    const char *trial_id;             /* names the process where the executor needs one */
+    struct trial_resources resources; /* what it may use (executor.h) */
 };
 
 /* How many of the trainer's last stderr lines a trial remembers, and how much
@@ -77,8 +80,9 @@ struct trial_spec {
 enum { TRIAL_STDERR_TAIL = 3, TRIAL_TAIL_LINE = 200 };
 
 struct trial {
-    pid_t pid;                /* the trainer, leader of its own process group */
-    struct proctree_group group; /* the trainer and everything it starts */
+    pid_t pid;                       /* the local process: the trainer, or srun */
+    const struct executor *executor; /* borrowed */
+    struct executor_proc proc;       /* the executor's state for this trial */
     uv_pipe_t out;
     uv_pipe_t err;
     uv_timer_t timer;         /* timeout, then kill grace, then drain wait */

@@ -86,8 +86,9 @@ static struct outcome run_mode_capped(const char *mode, double timeout_s, uint64
     if (strcmp(mode, "missing") == 0)
         argv[0] = HP_BINARY_DIR "/bin/no-such-trainer";
     char *env[] = {"HPSEARCH_SEED=0", NULL};
-    struct trial_spec spec = {argv, env,     dir,  timeout_s, 0.5,  4096,
-                              NULL, log_cap, NULL, NULL,      NULL, 0};
+    struct trial_spec spec = {
+        argv, env,  dir,  timeout_s,         0.5, 4096, NULL, log_cap, NULL,
+        NULL, NULL, NULL, {0, 0, NULL, 0}};
     struct outcome o = {0};
 
     uv_loop_t loop;

@@ -9,6 +9,9 @@ hp_add_check_test(check_hypothesis SOURCES unit/check_hypothesis.c LIBS hp_orche
 hp_add_check_test(check_report_data SOURCES unit/check_report_data.c LIBS hp_orchestrator)
 hp_add_check_test(check_command SOURCES unit/check_command.c LIBS hp_orchestrator)
 hp_add_check_test(check_trial SOURCES unit/check_trial.c LIBS hp_orchestrator)
+# Choosing an executor (executor.c): local, slurm and what each refuses.
+hp_add_check_test(check_executor SOURCES unit/check_executor.c LIBS hp_orchestrator
+                  PkgConfig::JANSSON)
 add_dependencies(check_trial fake_trainer)
 hp_add_check_test(check_journal SOURCES unit/check_journal.c LIBS hp_orchestrator)
 hp_add_check_test(check_state SOURCES unit/check_state.c LIBS hp_orchestrator)
