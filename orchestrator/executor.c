@@ -4,11 +4,14 @@
 #include "executor.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "spawn.h"
 
 static void copy_program(char *dst, size_t size, const char *name, const char *fallback)
 {
@@ -105,4 +108,24 @@ int executor_default_jobs(const struct executor *ex, int cpus_per_trial)
         cpus = sysconf(_SC_NPROCESSORS_ONLN);
     long jobs = cpus / (cpus_per_trial > 0 ? cpus_per_trial : 1);
     return jobs >= 1 ? (int)(jobs < 4096 ? jobs : 4096) : 1;
+}
+
+int executor_spawn_child(const struct executor_start *req, char *const argv[],
+                         const int *cpus, int cpu_count, struct executor_proc *proc,
+                         struct hp_error *err)
+{
+    int rc = proctree_group_open(req->tree, req->dir, &proc->group, err);
+    if (rc < 0)
+        rc = errno ? -errno : -EIO;
+    struct spawned child = {0, -1, -1};
+    if (rc == 0)
+        rc = spawn_trial_pinned(argv, req->env, req->cwd, proc->group.join_fd, cpus,
+                                cpu_count, &child);
+    proctree_group_started(&proc->group, rc < 0 ? 0 : child.pid);
+    if (rc < 0)
+        return rc;
+    proc->pid = child.pid;
+    proc->stdout_fd = child.stdout_fd;
+    proc->stderr_fd = child.stderr_fd;
+    return 0;
 }

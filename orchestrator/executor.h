@@ -100,4 +100,12 @@ void executor_free(struct executor *ex);
  * allocation's CPUs for slurm, the online cores locally. Always >= 1. */
 int executor_default_jobs(const struct executor *ex, int cpus_per_trial);
 
+/* For executors whose trainer (or srun) is a child of hpsearch: opens the
+ * trial's process group, spawns `argv` into it with req's env and cwd (pinned
+ * to cpus[cpu_count] when cpu_count > 0) and fills `proc`. Returns 0 or a
+ * negative errno. */
+int executor_spawn_child(const struct executor_start *req, char *const argv[],
+                         const int *cpus, int cpu_count, struct executor_proc *proc,
+                         struct hp_error *err);
+
 #endif

@@ -4,30 +4,15 @@
  */
 #include "executor.h"
 
-#include <errno.h>
 #include <signal.h>
 
-#include "spawn.h"
 
 static int local_start(const struct executor *ex, const struct executor_start *req,
                        struct executor_proc *proc, struct hp_error *err)
 {
     (void)ex;
-    int rc = proctree_group_open(req->tree, req->dir, &proc->group, err);
-    if (rc < 0)
-        rc = errno ? -errno : -EIO;
-    struct spawned child = {0, -1, -1};
-    if (rc == 0)
-        rc = spawn_trial_pinned(req->argv, req->env, req->cwd, proc->group.join_fd,
-                                req->resources.cpu_ids, req->resources.cpu_id_count,
-                                &child);
-    proctree_group_started(&proc->group, rc < 0 ? 0 : child.pid);
-    if (rc < 0)
-        return rc;
-    proc->pid = child.pid;
-    proc->stdout_fd = child.stdout_fd;
-    proc->stderr_fd = child.stderr_fd;
-    return 0;
+    return executor_spawn_child(req, req->argv, req->resources.cpu_ids,
+                                req->resources.cpu_id_count, proc, err);
 }
 
 static void local_signal(const struct executor *ex, struct executor_proc *proc,

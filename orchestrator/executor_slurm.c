@@ -69,20 +69,9 @@ static int slurm_start(const struct executor *ex, const struct executor_start *r
     for (size_t i = 0; i < argc; i++)
         args[n++] = req->argv[i];
     args[n] = NULL;
-    rc = proctree_group_open(req->tree, req->dir, &proc->group, err);
-    if (rc < 0)
-        rc = errno ? -errno : -EIO;
-    struct spawned child = {0, -1, -1};
-    if (rc == 0)
-        rc = spawn_trial(args, req->env, req->cwd, proc->group.join_fd, &child);
+    rc = executor_spawn_child(req, args, NULL, 0, proc, err);
     free(args);
-    proctree_group_started(&proc->group, rc < 0 ? 0 : child.pid);
-    if (rc < 0)
-        return rc;
-    proc->pid = child.pid;
-    proc->stdout_fd = child.stdout_fd;
-    proc->stderr_fd = child.stderr_fd;
-    return 0;
+    return rc;
 }
 
 /* Looks the step up by name and sends it SIGTERM; retried for a moment, as a
