@@ -610,16 +610,22 @@ static int write_one(const struct results_input *in, const char *name,
 int results_write(const struct results_view *view, struct hp_error *err)
 {
     const struct space *space = view->state->space;
-    struct metrics_scan scan;
+    struct metrics_scan own;
     struct pareto pareto;
     struct objective_spec one;
     size_t count;
     const struct objective_spec *objectives = results_objectives(space, &one, &count);
     memset(&pareto, 0, sizeof pareto);
-    struct results_input full = {view, &scan, NULL};
-    int rc = metrics_scan_run(&scan, view->state, objectives, count, err);
+    memset(&own, 0, sizeof own);
+    const struct metrics_scan *scan = view->scan;
+    int rc = 0;
+    if (!scan) {
+        rc = metrics_scan_run(&own, view->state, objectives, count, err);
+        scan = &own;
+    }
+    struct results_input full = {view, scan, NULL};
     if (rc == 0 && count > 1) {
-        rc = ranking_pareto(&pareto, view->state, &scan);
+        rc = ranking_pareto(&pareto, view->state, scan);
         if (rc < 0)
             hp_error_set(err, "", "out of memory computing the Pareto front");
         full.pareto = &pareto;
@@ -631,7 +637,7 @@ int results_write(const struct results_view *view, struct hp_error *err)
     if (rc == 0)
         rc = write_one(&full, "configs.csv", results_write_configs_csv, err);
     ranking_pareto_free(&pareto);
-    metrics_scan_free(&scan);
+    metrics_scan_free(&own);
     return rc;
 }
 
@@ -734,22 +740,29 @@ void results_print_front(const struct sweep_state *state, const struct metrics_s
     }
 }
 
-/* Under a list of objectives: the Pareto front, from the journal's lines. */
-static void print_summary_front(const struct sweep_state *state, FILE *out)
+/* Under a list of objectives: the Pareto front, from the journal's lines
+ * (the view's scan when it has one). */
+static void print_summary_front(const struct results_view *view, FILE *out)
 {
+    const struct sweep_state *state = view->state;
     const struct space *space = state->space;
     if (space->objective_count < 2)
         return;
-    struct metrics_scan scan;
+    struct metrics_scan own;
+    memset(&own, 0, sizeof own);
+    const struct metrics_scan *scan = view->scan;
+    if (!scan) {
+        if (metrics_scan_run(&own, state, space->objectives, space->objective_count,
+                             NULL) < 0)
+            return;
+        scan = &own;
+    }
     struct pareto pareto;
-    if (metrics_scan_run(&scan, state, space->objectives, space->objective_count, NULL) <
-        0)
-        return;
-    if (ranking_pareto(&pareto, state, &scan) == 0) {
-        results_print_front(state, &scan, &pareto, out);
+    if (ranking_pareto(&pareto, state, scan) == 0) {
+        results_print_front(state, scan, &pareto, out);
         ranking_pareto_free(&pareto);
     }
-    metrics_scan_free(&scan);
+    metrics_scan_free(&own);
 }
 
 void results_print_summary(const struct results_view *view, FILE *out)
@@ -838,7 +851,7 @@ void results_print_summary(const struct results_view *view, FILE *out)
         print_first_failure(state, out);
     }
     results_print_pbt_schedule(state, out);
-    print_summary_front(state, out);
+    print_summary_front(view, out);
     double mib = (double)fsutil_disk_usage(state->out_dir) / (1024.0 * 1024.0);
     fprintf(
         out,

@@ -23,6 +23,8 @@ struct results_view {
     double elapsed_s;
     const char *stopped;     /* why the sweep stopped early ("interrupted by
                                 Ctrl-C"), or NULL when it ran to its end */
+    const struct metrics_scan *scan; /* the trials' lines by results_objectives(),
+                                        or NULL: read from the journal when needed */
 };
 
 /* What the results files are written from: the view, the trials' metric

@@ -15,15 +15,18 @@
 
 #include "metrics_scan.h"
 
-int seedcheck_find(const struct sweep_state *state, const char *dir, size_t **configs,
-                   size_t *count, struct hp_error *err)
+int seedcheck_find(const struct sweep_state *state, const struct metrics_scan *scan,
+                   size_t **configs, size_t *count, struct hp_error *err)
 {
-    (void)dir; /* the scan reads state->out_dir, the same directory */
     *configs = NULL;
     *count = 0;
-    struct metrics_scan scan;
-    if (metrics_scan_run(&scan, state, NULL, 0, err) < 0)
-        return -1;
+    struct metrics_scan own;
+    memset(&own, 0, sizeof own);
+    if (!scan) {
+        if (metrics_scan_run(&own, state, NULL, 0, err) < 0)
+            return -1;
+        scan = &own;
+    }
     size_t *found = calloc(state->config_count + 1, sizeof *found);
     int rc = -1;
     if (!found) {
@@ -36,7 +39,7 @@ int seedcheck_find(const struct sweep_state *state, const char *dir, size_t **co
         int same = 1;
         const struct trial_metrics *seen = NULL;
         for (size_t s = 0; s < config->seed_count && same; s++) {
-            const struct trial_metrics *t = &scan.trials[c][s];
+            const struct trial_metrics *t = &scan->trials[c][s];
             if (config->seeds[s].status != SEED_OK)
                 continue;
             ok++;
@@ -50,7 +53,7 @@ int seedcheck_find(const struct sweep_state *state, const char *dir, size_t **co
     }
     rc = 0;
 out:
-    metrics_scan_free(&scan);
+    metrics_scan_free(&own);
     if (rc == 0 && *count > 0)
         *configs = found;
     else
@@ -77,13 +80,14 @@ void seedcheck_print_warning(const size_t *configs, size_t count, FILE *out)
             "nothing.\n");
 }
 
-void seedcheck_warn(const struct sweep_state *state, const char *dir, FILE *out)
+void seedcheck_warn(const struct sweep_state *state, const struct metrics_scan *scan,
+                    FILE *out)
 {
     struct hp_error err;
     hp_error_init(&err);
     size_t *configs = NULL;
     size_t count = 0;
-    if (seedcheck_find(state, dir, &configs, &count, &err) < 0) {
+    if (seedcheck_find(state, scan, &configs, &count, &err) < 0) {
         char text[2048];
         fprintf(out, "note: could not check whether the trainer uses its seed: %s\n",
                 hp_error_format(&err, text, sizeof text));

@@ -16,16 +16,17 @@
 #include <stdio.h>
 
 #include "error.h"
+#include "metrics_scan.h"
 #include "state.h"
 
-/* The configs of `state` (replayed or run from the journal of `dir`) that
+/* The configs of `state` (replayed or run) that
  * have at least two seeds finished ok and whose ok seeds all reported the
  * same metric lines, bit for bit, in the same order (at least one line).
  * Fills a new array of config indices, ascending, into *configs (free()
  * it; NULL when *count is 0). Returns 0, or -1 with `err` set when the
  * journal cannot be read or memory runs out. */
-int seedcheck_find(const struct sweep_state *state, const char *dir, size_t **configs,
-                   size_t *count, struct hp_error *err);
+int seedcheck_find(const struct sweep_state *state, const struct metrics_scan *scan,
+                   size_t **configs, size_t *count, struct hp_error *err);
 
 /* Prints the warning for `count` configs (nothing when 0): which configs (the
  * first few), and what to do about it. */
@@ -33,6 +34,7 @@ void seedcheck_print_warning(const size_t *configs, size_t count, FILE *out);
 
 /* Both of the above for a sweep's summary: a journal that cannot be read is
  * a note on `out`, never a failure. */
-void seedcheck_warn(const struct sweep_state *state, const char *dir, FILE *out);
+void seedcheck_warn(const struct sweep_state *state, const struct metrics_scan *scan,
+                    FILE *out);
 
 #endif

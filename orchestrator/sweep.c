@@ -25,6 +25,7 @@
 #include "fsutil.h"
 #include "growth.h"
 #include "journal.h"
+#include "metrics_scan.h"
 #include "journal_line.h"
 #include "launch.h"
 #include "metric_line.h"
@@ -1190,12 +1191,24 @@ static enum hp_exit_code run_loop(struct sweep *sweep, struct hp_error *err)
     if (journal_flush(&sweep->journal, &flush_err) < 0)
         fail_sweep(sweep, &flush_err); /* what was on disk before stays valid */
 
-    struct results_view view = {state, elapsed, stop_reason(sweep)};
+    /* The journal's lines, read once for the results files, the summary's
+     * Pareto front and the seed check; without it each reads them itself. */
+    struct objective_spec one;
+    size_t objective_count;
+    const struct objective_spec *objectives =
+        results_objectives(sweep->space, &one, &objective_count);
+    struct metrics_scan scan;
+    struct hp_error scan_err;
+    hp_error_init(&scan_err);
+    int scanned = metrics_scan_run(&scan, state, objectives, objective_count, &scan_err) == 0;
+    struct results_view view = {state, elapsed, stop_reason(sweep), scanned ? &scan : NULL};
     struct hp_error results_err;
     hp_error_init(&results_err);
     int results_rc = results_write(&view, &results_err);
     results_print_summary(&view, stdout);
-    seedcheck_warn(state, sweep->opts->out_dir, stdout);
+    seedcheck_warn(state, view.scan, stdout);
+    if (scanned)
+        metrics_scan_free(&scan);
     /* The page is for people: failing to write it does not fail the sweep. */
     hp_error_init(&report_err);
     if (report_html_write(space, sweep->opts->out_dir, sweep->report.path, NULL,
@@ -1391,9 +1404,9 @@ static enum hp_exit_code sweep_main(const struct space *space,
             printf("%s: the sweep is complete (%zu trials done, %zu failed); nothing to "
                    "run\n",
                    opts->out_dir, done, sweep.state.trials_failed);
-            struct results_view view = {&sweep.state, 0.0, NULL};
+            struct results_view view = {&sweep.state, 0.0, NULL, NULL};
             results_print_summary(&view, stdout);
-            seedcheck_warn(&sweep.state, opts->out_dir, stdout);
+            seedcheck_warn(&sweep.state, NULL, stdout);
             code = HP_EXIT_OK;
             goto out;
         }
