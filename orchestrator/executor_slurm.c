@@ -74,10 +74,11 @@ static int slurm_start(const struct executor *ex, const struct executor_start *r
     return rc;
 }
 
-/* Looks the step up by name and sends it SIGTERM; retried for a moment, as a
- * step just started may not be listed yet. Runs as a child of its own. */
+/* Looks the step up by name and sends it SIGTERM; retried for up to about
+ * 10 s (the kill grace), as a step just started may not be listed yet and
+ * squeue is slow on a loaded controller. Runs as a child of its own. */
 static const char STOP_SCRIPT[] =
-    "i=0; while [ $i -lt 20 ]; do "
+    "i=0; while [ $i -lt 50 ]; do "
     "s=$(squeue -h -s -j \"$1\" -o '%i %j' 2>/dev/null | "
     "while read -r id name; do [ \"$name\" = \"$2\" ] && echo \"$id\"; done); "
     "if [ -n \"$s\" ]; then exec \"$3\" -Q --signal=TERM $s; fi; "

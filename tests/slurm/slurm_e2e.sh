@@ -140,7 +140,7 @@ cat >"$work/modes.json" <<SPACE
   "name": "slurm-modes",
   "command": ["/bin/sh", "$work/modes.sh"],
   "objective": {"metric": "val_accuracy", "mode": "max"},
-  "timeout_s": 2,
+  "timeout_s": 5,
   "max_failures": null,
   "params": {"mode": {"type": "choice", "values": ["ok", "exit", "abort", "term"]}}
 }
@@ -158,7 +158,9 @@ for want in "exited with status 7" "signal 6" "exceeded the timeout"; do
     grep -q "$want" "$work/modes-slurm/results.csv" || fail "no '$want' in the slurm results"
 done
 [ "$(find "$work/modes-slurm" -name got-term | wc -l)" -eq 1 ] ||
-    fail "the timed-out step was not stopped with SIGTERM (no got-term)"
+    fail "the timed-out step was not stopped with SIGTERM (no got-term):
+$(tail -4 "$work/modes-slurm.log"; grep -h ',term,' "$work/modes-slurm/results.csv"
+  find "$work/modes-slurm" -path '*c0003*' -name 'stderr*' -exec tail -5 {} \;)"
 echo "ok: exit codes, signals and a graceful timeout stop map as locally"
 
 # 6. SIGTERM to hpsearch inside the allocation (what `#SBATCH --signal`
