@@ -35,7 +35,8 @@ int executor_init(struct executor *ex, const char *type, const void *options,
         return hp_error_set(
             err, "executor",
             "the slurm executor runs inside a Slurm allocation (SLURM_JOB_ID "
-            "is not set): submit hpsearch with sbatch, or run it under salloc");
+            "is not set): submit hpsearch with sbatch, run it under salloc, or "
+            "pass --executor local");
     if (strlen(job) >= sizeof ex->job_id)
         return hp_error_set(err, "executor", "SLURM_JOB_ID is too long: %s", job);
     strcpy(ex->job_id, job);

@@ -99,7 +99,7 @@ static const struct option_spec OPTIONS[] = {
     {OPT_JOBS, 'j', "jobs", "N", ONLY(CMD_RUN) | ONLY(CMD_RESUME),
      "parallel trials (default: the space's \"parallel\", else the number of cores)"},
     {OPT_OUT, 0, "out", "DIR", ONLY(CMD_RUN), "run: output directory (default: runs/<name>)"},
-    {OPT_EXECUTOR, 0, "executor", "TYPE", ONLY(CMD_RUN) | ONLY(CMD_RESUME),
+    {OPT_EXECUTOR, 0, "executor", "TYPE", ONLY(CMD_RUN) | ONLY(CMD_RESUME) | ONLY(CMD_RERUN),
      "local or slurm (each trial an srun job step of the allocation hpsearch runs in); "
      "overrides the space's \"executor\""},
     {OPT_TOP, 0, "top", "N", ONLY(CMD_REPORT), "report: only the N best configs"},
@@ -490,8 +490,8 @@ static enum hp_exit_code run_command(const struct cli *cli, const struct space *
                                      const char *dir, struct hp_error *err)
 {
     struct executor executor = {0};
-    int runs =
-        cli->command->id == CMD_RESUME || (cli->command->id == CMD_RUN && !cli->dry_run);
+    int runs = cli->command->id == CMD_RESUME || cli->command->id == CMD_RERUN ||
+               (cli->command->id == CMD_RUN && !cli->dry_run);
     if (runs &&
         executor_init(&executor, cli->executor ? cli->executor : space->executor_type,
                       space->executor, err) < 0)
@@ -550,7 +550,7 @@ static enum hp_exit_code run_command(const struct cli *cli, const struct space *
         code = inspect_best(space, dir, &cli->ranking, stdout, err);
         break;
     case CMD_RERUN:
-        code = rerun_trial(space, dir, cli->operand2, trainer, stdout, err);
+        code = rerun_trial(space, dir, cli->operand2, trainer, &executor, stdout, err);
         break;
     default:
         code = HP_EXIT_USAGE;

@@ -91,8 +91,9 @@ static const struct trial_callbacks CALLBACKS = {on_object, on_done};
 
 /* Runs the trial to its end in `rerun_dir`. Returns 0 or -1. */
 static int run_again(const struct launch_spec *spec, const char *rerun_dir,
-                     double timeout_s, int in_dir, const struct resource_grant *grant,
-                     struct rerun *r, struct hp_error *err)
+                     const struct space *space, const struct executor *executor,
+                     const struct resource_grant *grant, struct rerun *r,
+                     struct hp_error *err)
 {
     uv_loop_t loop;
     if (uv_loop_init(&loop) < 0 || trial_init_loop(&loop) < 0)
@@ -100,16 +101,17 @@ static int run_again(const struct launch_spec *spec, const char *rerun_dir,
     struct trial_spec trial_spec = {spec->argv,
                                     spec->env,
                                     rerun_dir,
-                                    timeout_s,
+                                    space->timeout_s,
                                     10.0,
                                     1u << 20,
                                     NULL,
                                     (uint64_t)64 << 20,
                                     NULL,
-                                    in_dir ? rerun_dir : NULL,
-                                    executor_local(),
+                                    space->workdir_trial ? rerun_dir : NULL,
+                                    executor ? executor : executor_local(),
                                     NULL,
-                                    {0, 0, grant->cpu, grant->cpu_count}};
+                                    {space->threads_per_trial, space->resources.gpus,
+                                     grant->cpu, grant->cpu_count}};
     struct trial *trial = trial_start(&loop, &trial_spec, &CALLBACKS, r);
     int rc = trial ? 0 : hp_error_set(err, "", "out of memory");
     while (trial && !r->done)
@@ -145,7 +147,8 @@ static void report_provenance(const struct sweep_state *state, const struct spac
 }
 
 enum hp_exit_code rerun_trial(const struct space *space, const char *dir,
-                              const char *trial_id, const char *trainer_path, FILE *out,
+                              const char *trial_id, const char *trainer_path,
+                              const struct executor *executor, FILE *out,
                               struct hp_error *err)
 {
     size_t config_index;
@@ -218,8 +221,7 @@ enum hp_exit_code rerun_trial(const struct space *space, const char *dir,
         launch_context_init(&ctx, space, trainer_path, dir) < 0 ||
         launch_spec_build(&ctx, params, config->params_text, seed->seed, trial_id,
                           rerun_dir, &run, &spec, err) < 0 ||
-        run_again(&spec, rerun_dir, space->timeout_s, space->workdir_trial, &grant, &r,
-                  err) < 0)
+        run_again(&spec, rerun_dir, space, executor, &grant, &r, err) < 0)
         goto out;
 
     size_t n_recorded = json_array_size(recorded);

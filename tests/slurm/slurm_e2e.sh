@@ -4,8 +4,9 @@
 # run gives; hpsearch killed with -9 inside its allocation leaves no job step
 # running; `hpsearch resume` in a new allocation finishes that sweep with the
 # results of a straight run; exit codes, signals and a timeout map as locally
-# (the timeout stops its step with scancel --signal=TERM); SIGTERM to hpsearch
-# stops every step gracefully. Fails (never skips) when Slurm cannot start.
+# (the timeout stops its step with scancel --signal=TERM); rerun in an
+# allocation is a job step too; SIGTERM to hpsearch stops every step
+# gracefully. Fails (never skips) when Slurm cannot start.
 #
 #   slurm_e2e.sh BIN_DIR WORK_DIR
 set -u
@@ -124,7 +125,10 @@ echo "ok: resume in a new allocation equals a straight run"
 #    TERM handler runs and leaves got-term).
 cat >"$work/modes.sh" <<'TRAINER'
 case "$1" in
---mode=ok) echo '{"epoch": 1, "val_accuracy": 0.5}' ;;
+--mode=ok)
+    # Which job step ran it, if any (a rerun below must be one too).
+    echo "${SLURM_JOB_ID:-none}.${SLURM_STEP_ID:-none}" >"$HPSEARCH_TRIAL_DIR/step-id"
+    echo '{"epoch": 1, "val_accuracy": 0.5}' ;;
 --mode=exit) echo '{"epoch": 1, "val_accuracy": 0.5}'; echo "bad things" >&2; exit 7 ;;
 --mode=abort) echo '{"epoch": 1, "val_accuracy": 0.5}'; kill -ABRT $$ ;;
 --mode=term)
@@ -162,6 +166,23 @@ done
 $(tail -4 "$work/modes-slurm.log"; grep -h ',term,' "$work/modes-slurm/results.csv"
   find "$work/modes-slurm" -path '*c0003*' -name 'stderr*' -exec tail -5 {} \;)"
 echo "ok: exit codes, signals and a graceful timeout stop map as locally"
+
+# 5b. rerun inside an allocation runs through the executor too: a job step,
+#     and its lines equal the sweep's.
+grep -q '^[0-9]*\.[0-9]*$' "$work/modes-slurm/trials/c0000-s0/step-id" ||
+    fail "the slurm sweep's trial ran outside a job step: $(cat "$work/modes-slurm/trials/c0000-s0/step-id")"
+timeout 60 salloc -Q -n1 "$bin/hpsearch" rerun "$work/modes-slurm" c0000-s0 --executor slurm \
+    >"$work/rerun-slurm.log" 2>&1 ||
+    fail "rerun --executor slurm failed: $(cat "$work/rerun-slurm.log")"
+grep -q '^identical' "$work/rerun-slurm.log" ||
+    fail "rerun --executor slurm did not reproduce: $(cat "$work/rerun-slurm.log")"
+grep -q '^[0-9]*\.[0-9]*$' "$work/modes-slurm/trials/c0000-s0/rerun-1/step-id" ||
+    fail "rerun --executor slurm ran outside a job step: $(cat "$work/modes-slurm/trials/c0000-s0/rerun-1/step-id")"
+"$bin/hpsearch" rerun "$work/modes-slurm" c0000-s0 --executor slurm >"$work/rerun-outside.log" 2>&1 &&
+    fail "rerun --executor slurm outside an allocation did not refuse"
+grep -q "SLURM_JOB_ID is not set" "$work/rerun-outside.log" ||
+    fail "rerun --executor slurm outside an allocation: no clear error: $(cat "$work/rerun-outside.log")"
+echo "ok: rerun in an allocation is a job step and reproduces"
 
 # 6. SIGTERM to hpsearch inside the allocation (what `#SBATCH --signal`
 #    sends before a time limit): every running step is stopped gracefully
