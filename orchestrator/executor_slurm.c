@@ -74,11 +74,12 @@ static int slurm_start(const struct executor *ex, const struct executor_start *r
     return rc;
 }
 
-/* Looks the step up by name and sends it SIGTERM; retried for up to about
- * 10 s (the kill grace), as a step just started may not be listed yet and
- * squeue is slow on a loaded controller. Runs as a child of its own. */
+/* Looks the step up by name and sends it SIGTERM; retried for as long as its
+ * srun lives (until the kill grace's SIGKILL, whatever that grace is), as a
+ * step just started may not be listed yet and squeue is slow on a loaded
+ * controller; 2 minutes at most. Runs as a child of its own. */
 static const char STOP_SCRIPT[] =
-    "i=0; while [ $i -lt 50 ]; do "
+    "i=0; while [ $i -lt 600 ] && kill -0 \"$4\" 2>/dev/null; do "
     "s=$(squeue -h -s -j \"$1\" -o '%i %j' 2>/dev/null | "
     "while read -r id name; do [ \"$name\" = \"$2\" ] && echo \"$id\"; done); "
     "if [ -n \"$s\" ]; then exec \"$3\" -Q --signal=TERM $s; fi; "
@@ -91,10 +92,13 @@ static void slurm_signal(const struct executor *ex, struct executor_proc *proc,
         proctree_group_signal(&proc->group, signum);
         return;
     }
+    char srun_pid[24];
+    snprintf(srun_pid, sizeof srun_pid, "%ld", (long)proc->pid);
     char *argv[] = {"/bin/sh",           "-c",
                     (char *)STOP_SCRIPT, "hpsearch-stop",
                     (char *)ex->job_id,  proc->step_name,
-                    (char *)ex->scancel, NULL};
+                    (char *)ex->scancel, srun_pid,
+                    NULL};
     struct spawned helper;
     if (spawn_trial(argv, environ, NULL, -1, &helper) < 0) {
         proctree_group_signal(&proc->group, SIGKILL); /* no graceful way left */

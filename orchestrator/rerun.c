@@ -108,7 +108,7 @@ static int run_again(const struct launch_spec *spec, const char *rerun_dir,
                                     (uint64_t)64 << 20,
                                     NULL,
                                     space->workdir_trial ? rerun_dir : NULL,
-                                    executor ? executor : executor_local(),
+                                    executor,
                                     NULL,
                                     {space->threads_per_trial, space->resources.gpus,
                                      grant->cpu, grant->cpu_count}};
